@@ -1,0 +1,20 @@
+import type { EnginePort } from '../ports/engine.ts';
+import type { EngineRecord } from '../ports/store.ts';
+import { ErpnextEngine } from './erpnext/erpnext-engine.ts';
+import type { EngineCall } from './erpnext/frappe-client.ts';
+import { ProvisionerError } from '../domain/errors.ts';
+
+export type { EngineCall };
+
+export interface EngineFactoryOptions {
+  timeoutMs?: number;
+  onCall?: (call: EngineCall) => void;
+}
+
+/** The adapter for a registered engine. */
+export function createEngine(record: EngineRecord, opts: EngineFactoryOptions = {}): EnginePort {
+  if (record.kind === 'erpnext') {
+    return new ErpnextEngine({ baseUrl: record.baseUrl, apiKey: record.apiKey, apiSecret: record.apiSecret, timeoutMs: opts.timeoutMs, onCall: opts.onCall });
+  }
+  throw new ProvisionerError('ENGINE_KIND_UNSUPPORTED', `Engine kind "${record.kind}" is not supported yet`, 'Register an ERPNext engine; Odoo support is planned.', { httpStatus: 400 });
+}

@@ -1,0 +1,335 @@
+import type {
+  Account,
+  Company,
+  CompanyDefaults,
+  CostCenter,
+  EngineHealth,
+  EnginePort,
+  Item,
+  MasterKind,
+  MasterRecord,
+  ModeOfPayment,
+  PosProfile,
+  PosSession,
+  SettingsKind,
+  Warehouse,
+} from '../../ports/engine.ts';
+import { EngineNotErpnextError, isProvisionerError } from '../../domain/errors.ts';
+import { FrappeClient, type FrappeClientOptions } from './frappe-client.ts';
+
+type Doc = Record<string, unknown>;
+
+/** Master kinds as ERPNext doctypes: the doctype, its name field and its tree parent field. */
+const MASTER_DOCTYPES: Record<MasterKind, { doctype: string; nameField: string; parentField?: string }> = {
+  uom: { doctype: 'UOM', nameField: 'uom_name' },
+  item_group: { doctype: 'Item Group', nameField: 'item_group_name', parentField: 'parent_item_group' },
+  customer_group: { doctype: 'Customer Group', nameField: 'customer_group_name', parentField: 'parent_customer_group' },
+  territory: { doctype: 'Territory', nameField: 'territory_name', parentField: 'parent_territory' },
+  price_list: { doctype: 'Price List', nameField: 'price_list_name' },
+  mode_of_payment: { doctype: 'Mode of Payment', nameField: 'mode_of_payment' },
+};
+
+const SETTINGS_DOCTYPES: Record<SettingsKind, string> = { selling: 'Selling Settings', stock: 'Stock Settings' };
+
+const COMPANY_DEFAULT_FIELDS = ['default_cash_account', 'write_off_account', 'round_off_account', 'cost_center', 'round_off_cost_center'] as const;
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** "YYYY-MM-DD HH:MM:SS" in UTC, the Datetime format Frappe accepts. */
+const frappeDatetime = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
+
+function toCompany(doc: Doc): Company {
+  const defaults: CompanyDefaults = {};
+  for (const f of COMPANY_DEFAULT_FIELDS) defaults[f] = str(doc[f]);
+  return { name: String(doc.name), abbr: String(doc.abbr), country: str(doc.country) ?? undefined, currency: str(doc.default_currency) ?? undefined, defaults };
+}
+
+function toAccount(doc: Doc): Account {
+  return {
+    name: String(doc.name),
+    accountName: String(doc.account_name),
+    company: String(doc.company),
+    isGroup: Number(doc.is_group) === 1,
+    accountType: str(doc.account_type),
+    parentAccount: str(doc.parent_account),
+  };
+}
+
+function toModeOfPayment(doc: Doc): ModeOfPayment {
+  const rows = Array.isArray(doc.accounts) ? (doc.accounts as Doc[]) : [];
+  return { name: String(doc.name), type: str(doc.type), accounts: rows.map((r) => ({ company: String(r.company), defaultAccount: str(r.default_account) })) };
+}
+
+/** The engine port over an ERPNext (v15) site's REST API. */
+export class ErpnextEngine implements EnginePort {
+  readonly kind = 'erpnext' as const;
+  readonly client: FrappeClient;
+
+  constructor(opts: FrappeClientOptions) {
+    this.client = new FrappeClient(opts);
+  }
+
+  /**
+   * ping (no auth) → get_logged_user (our credentials) → get_versions (ERPNext installed),
+   * as erpnext.md §12 recommends. Each failure keeps its own typed cause.
+   */
+  async checkHealth(): Promise<EngineHealth> {
+    const started = performance.now();
+    let pong: unknown;
+    try {
+      pong = await this.client.callMethod('ping', { auth: false });
+    } catch (e) {
+      if (isProvisionerError(e) && (e.code === 'ENGINE_NOT_FOUND' || e.code === 'ENGINE_ERROR')) throw new EngineNotErpnextError(`${this.client.baseUrl} has no Frappe ping method`);
+      throw e;
+    }
+    if (pong !== 'pong') throw new EngineNotErpnextError(`ping answered ${JSON.stringify(pong)}`);
+    const user = await this.client.callMethod<string>('frappe.auth.get_logged_user');
+    if (!user || user === 'Guest') throw new EngineNotErpnextError('the credentials map to the Guest user');
+    let versions: Record<string, { version?: string }>;
+    try {
+      versions = await this.client.callMethod<Record<string, { version?: string }>>('frappe.utils.change_log.get_versions');
+    } catch (e) {
+      if (isProvisionerError(e) && (e.code === 'ENGINE_NOT_FOUND' || e.code === 'ENGINE_PERMISSION')) throw new EngineNotErpnextError('get_versions is not available');
+      throw e;
+    }
+    if (!versions || typeof versions !== 'object' || !versions.erpnext) throw new EngineNotErpnextError('the ERPNext app is not installed on the site');
+    const flat = Object.fromEntries(Object.entries(versions).map(([app, v]) => [app, String(v?.version ?? 'unknown')]));
+    return { reachable: true, authenticatedAs: user, versions: flat, latencyMs: Math.round(performance.now() - started) };
+  }
+
+  async findMaster(kind: MasterKind, name: string): Promise<boolean> {
+    return (await this.client.findDoc(MASTER_DOCTYPES[kind].doctype, name)) !== null;
+  }
+
+  async createMaster(record: MasterRecord): Promise<void> {
+    const { doctype, nameField, parentField } = MASTER_DOCTYPES[record.kind];
+    const doc: Doc = { [nameField]: record.name };
+    if (parentField) {
+      doc[parentField] = record.parent ?? '';
+      doc.is_group = record.isGroup ? 1 : 0;
+    }
+    if (record.kind === 'price_list') Object.assign(doc, { currency: record.currency, selling: 1, enabled: 1 });
+    if (record.kind === 'mode_of_payment') Object.assign(doc, { type: record.type ?? 'Cash', enabled: 1 });
+    await this.client.insert(doctype, doc);
+  }
+
+  async findCompany(name: string): Promise<Company | null> {
+    const doc = await this.client.findDoc<Doc>('Company', name);
+    return doc ? toCompany(doc) : null;
+  }
+
+  async listCompanyAbbreviations(): Promise<string[]> {
+    const rows = await this.client.list<{ abbr?: string }>('Company', { fields: ['name', 'abbr'] });
+    return rows.map((r) => r.abbr).filter((a): a is string => typeof a === 'string' && a !== '');
+  }
+
+  async createCompany(input: { name: string; abbr: string; country: string; currency: string; chartOfAccounts: string }): Promise<Company> {
+    const doc = await this.client.insert<Doc>('Company', {
+      company_name: input.name,
+      abbr: input.abbr,
+      default_currency: input.currency,
+      country: input.country,
+      create_chart_of_accounts_based_on: 'Standard Template',
+      chart_of_accounts: input.chartOfAccounts,
+    });
+    return toCompany(doc);
+  }
+
+  async setCompanyDefaults(company: string, defaults: CompanyDefaults): Promise<void> {
+    await this.client.update('Company', company, { ...defaults });
+  }
+
+  async findAccount(company: string, accountName: string): Promise<Account | null> {
+    const rows = await this.client.list<Doc>('Account', {
+      fields: ['name', 'account_name', 'company', 'is_group', 'account_type', 'parent_account'],
+      filters: { company, account_name: accountName },
+    });
+    return rows[0] ? toAccount(rows[0]) : null;
+  }
+
+  async listLeafAccounts(company: string, accountType: string): Promise<Account[]> {
+    const rows = await this.client.list<Doc>('Account', {
+      fields: ['name', 'account_name', 'company', 'is_group', 'account_type', 'parent_account'],
+      filters: { company, account_type: accountType, is_group: 0 },
+    });
+    return rows.map(toAccount);
+  }
+
+  async createAccount(input: { company: string; accountName: string; parentAccount: string; accountType?: string | null; isGroup?: boolean }): Promise<Account> {
+    const doc = await this.client.insert<Doc>('Account', {
+      account_name: input.accountName,
+      parent_account: input.parentAccount,
+      company: input.company,
+      account_type: input.accountType ?? '',
+      is_group: input.isGroup ? 1 : 0,
+    });
+    return toAccount(doc);
+  }
+
+  async findCostCenter(company: string, costCenterName: string): Promise<CostCenter | null> {
+    const rows = await this.client.list<Doc>('Cost Center', { fields: ['name', 'company', 'is_group'], filters: { company, cost_center_name: costCenterName } });
+    return rows[0] ? { name: String(rows[0].name), company: String(rows[0].company), isGroup: Number(rows[0].is_group) === 1 } : null;
+  }
+
+  async createCostCenter(input: { company: string; costCenterName: string; parentCostCenter: string; isGroup?: boolean }): Promise<CostCenter> {
+    const doc = await this.client.insert<Doc>('Cost Center', {
+      cost_center_name: input.costCenterName,
+      parent_cost_center: input.parentCostCenter,
+      company: input.company,
+      is_group: input.isGroup ? 1 : 0,
+    });
+    return { name: String(doc.name), company: String(doc.company), isGroup: Number(doc.is_group) === 1 };
+  }
+
+  async findWarehouse(company: string, warehouseName: string): Promise<Warehouse | null> {
+    const rows = await this.client.list<Doc>('Warehouse', { fields: ['name', 'company', 'is_group'], filters: { company, warehouse_name: warehouseName } });
+    return rows[0] ? { name: String(rows[0].name), company: String(rows[0].company), isGroup: Number(rows[0].is_group) === 1 } : null;
+  }
+
+  async createWarehouse(input: { company: string; warehouseName: string; parentWarehouse: string | null }): Promise<Warehouse> {
+    const doc = await this.client.insert<Doc>('Warehouse', {
+      warehouse_name: input.warehouseName,
+      company: input.company,
+      ...(input.parentWarehouse ? { parent_warehouse: input.parentWarehouse } : {}),
+    });
+    return { name: String(doc.name), company: String(doc.company), isGroup: Number(doc.is_group) === 1 };
+  }
+
+  async readSettings(kind: SettingsKind): Promise<Record<string, unknown>> {
+    const doctype = SETTINGS_DOCTYPES[kind];
+    return this.client.getDoc<Doc>(doctype, doctype);
+  }
+
+  async updateSettings(kind: SettingsKind, patch: Record<string, unknown>): Promise<void> {
+    const doctype = SETTINGS_DOCTYPES[kind];
+    await this.client.update(doctype, doctype, patch);
+  }
+
+  async findItem(code: string): Promise<Item | null> {
+    const doc = await this.client.findDoc<Doc>('Item', code);
+    return doc ? { code: String(doc.name), name: String(doc.item_name ?? doc.name), itemGroup: String(doc.item_group) } : null;
+  }
+
+  async createItem(input: { code: string; itemName: string; itemGroup: string; uom: string }): Promise<Item> {
+    const doc = await this.client.insert<Doc>('Item', { item_code: input.code, item_name: input.itemName, item_group: input.itemGroup, stock_uom: input.uom, is_stock_item: 0 });
+    return { code: String(doc.name), name: String(doc.item_name ?? doc.name), itemGroup: String(doc.item_group) };
+  }
+
+  async findItemPrice(code: string, priceList: string): Promise<boolean> {
+    const rows = await this.client.list('Item Price', { fields: ['name'], filters: { item_code: code, price_list: priceList }, limit: 1 });
+    return rows.length > 0;
+  }
+
+  async createItemPrice(input: { code: string; priceList: string; rate: number }): Promise<void> {
+    await this.client.insert('Item Price', { item_code: input.code, price_list: input.priceList, price_list_rate: input.rate });
+  }
+
+  async findCustomer(customerName: string): Promise<{ name: string } | null> {
+    const rows = await this.client.list<Doc>('Customer', { fields: ['name', 'customer_name'], filters: { customer_name: customerName }, orderBy: 'creation asc' });
+    return rows[0] ? { name: String(rows[0].name) } : null;
+  }
+
+  async createCustomer(input: { customerName: string; customerGroup: string; territory: string }): Promise<{ name: string }> {
+    const doc = await this.client.insert<Doc>('Customer', {
+      customer_name: input.customerName,
+      customer_type: 'Individual',
+      customer_group: input.customerGroup,
+      territory: input.territory,
+    });
+    return { name: String(doc.name) };
+  }
+
+  async findModeOfPayment(name: string): Promise<ModeOfPayment | null> {
+    const doc = await this.client.findDoc<Doc>('Mode of Payment', name);
+    return doc ? toModeOfPayment(doc) : null;
+  }
+
+  async createModeOfPayment(input: { name: string; type: 'Cash' | 'Bank' | 'General' | 'Phone' }): Promise<ModeOfPayment> {
+    return toModeOfPayment(await this.client.insert<Doc>('Mode of Payment', { mode_of_payment: input.name, type: input.type, enabled: 1 }));
+  }
+
+  /** PUT replaces the child table, so every other company's row is sent back unchanged. */
+  async setModeOfPaymentAccount(modeOfPayment: string, company: string, account: string): Promise<void> {
+    const doc = await this.client.getDoc<Doc>('Mode of Payment', modeOfPayment);
+    const rows = (Array.isArray(doc.accounts) ? (doc.accounts as Doc[]) : []).map((r) => ({ name: r.name, company: r.company, default_account: r.default_account }));
+    const mine = rows.find((r) => r.company === company);
+    if (mine) mine.default_account = account;
+    else rows.push({ name: undefined, company, default_account: account });
+    await this.client.update('Mode of Payment', modeOfPayment, { accounts: rows.map(({ name, ...r }) => (name ? { name, ...r } : r)) });
+  }
+
+  async findPosProfile(name: string): Promise<PosProfile | null> {
+    const doc = await this.client.findDoc<Doc>('POS Profile', name);
+    if (!doc) return null;
+    const payments = Array.isArray(doc.payments) ? (doc.payments as Doc[]) : [];
+    return {
+      name: String(doc.name),
+      company: String(doc.company),
+      warehouse: str(doc.warehouse),
+      paymentMethods: payments.map((p) => String(p.mode_of_payment)),
+      writeOffAccount: str(doc.write_off_account),
+      writeOffCostCenter: str(doc.write_off_cost_center),
+    };
+  }
+
+  async createPosProfile(input: {
+    name: string;
+    company: string;
+    currency: string;
+    warehouse: string;
+    writeOffAccount: string;
+    writeOffCostCenter: string;
+    paymentMethods: string[];
+    sellingPriceList: string | null;
+    customer: string | null;
+  }): Promise<PosProfile> {
+    // POS Profile is named by the user ("Prompt", erpnext.md §5): the name goes in __newname
+    await this.client.insert('POS Profile', {
+      __newname: input.name,
+      name: input.name,
+      company: input.company,
+      currency: input.currency,
+      warehouse: input.warehouse,
+      write_off_account: input.writeOffAccount,
+      write_off_cost_center: input.writeOffCostCenter,
+      write_off_limit: 1,
+      payments: input.paymentMethods.map((m, i) => ({ mode_of_payment: m, default: i === 0 ? 1 : 0 })),
+      ...(input.sellingPriceList ? { selling_price_list: input.sellingPriceList } : {}),
+      ...(input.customer ? { customer: input.customer } : {}),
+    });
+    const created = await this.findPosProfile(input.name);
+    if (!created) throw new EngineNotErpnextError(`POS Profile ${input.name} was accepted but cannot be read back`);
+    return created;
+  }
+
+  async findPosSessions(posProfile: string): Promise<PosSession[]> {
+    const rows = await this.client.list<Doc>('POS Opening Entry', {
+      fields: ['name', 'pos_profile', 'status', 'docstatus'],
+      filters: { pos_profile: posProfile, docstatus: ['in', [0, 1]] },
+      orderBy: 'creation desc',
+    });
+    return rows
+      .map((r) => ({ name: String(r.name), posProfile: String(r.pos_profile), status: String(r.status ?? ''), docstatus: Number(r.docstatus) }))
+      .filter((s) => s.status !== 'Closed');
+  }
+
+  async submitPosSession(name: string): Promise<PosSession> {
+    const doc = await this.client.update<Doc>('POS Opening Entry', name, { docstatus: 1 });
+    return { name: String(doc.name), posProfile: String(doc.pos_profile), status: String(doc.status ?? ''), docstatus: Number(doc.docstatus) };
+  }
+
+  async createPosSession(input: { company: string; posProfile: string; user: string; modesOfPayment: string[] }): Promise<PosSession> {
+    const now = new Date();
+    // docstatus 1 submits on insert (erpnext.md §9), so no draft is left behind on success
+    const doc = await this.client.insert<Doc>('POS Opening Entry', {
+      company: input.company,
+      pos_profile: input.posProfile,
+      user: input.user,
+      period_start_date: frappeDatetime(now),
+      posting_date: now.toISOString().slice(0, 10),
+      balance_details: input.modesOfPayment.map((m) => ({ mode_of_payment: m, opening_amount: 0 })),
+      docstatus: 1,
+    });
+    return { name: String(doc.name), posProfile: String(doc.pos_profile), status: String(doc.status ?? ''), docstatus: Number(doc.docstatus) };
+  }
+}

@@ -1,0 +1,144 @@
+import { EngineTimeoutError, EngineUnavailableError, EngineInternalError } from '../../domain/errors.ts';
+import { frappeError, type FrappeErrorBody } from './frappe-errors.ts';
+
+export interface FrappeCredentials {
+  baseUrl: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export interface FrappeClientOptions extends FrappeCredentials {
+  /** Per-request timeout. (Default: 10000 ms) */
+  timeoutMs?: number;
+  /** Called after every request, for logs and metrics; never sees credentials. */
+  onCall?: (call: EngineCall) => void;
+}
+
+export interface EngineCall {
+  method: string;
+  path: string;
+  status: number | null;
+  ms: number;
+  error?: string;
+}
+
+export interface ListQuery {
+  fields: readonly string[];
+  filters?: Record<string, unknown> | unknown[];
+  orderBy?: string;
+  /** 0 = all rows. (Default: 0, unlike Frappe's 20, because ensures must see every row) */
+  limit?: number;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ETIMEDOUT']);
+
+function networkCause(e: unknown): string | undefined {
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 4; depth++) {
+    const code = (cur as { code?: unknown }).code;
+    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return e instanceof TypeError && /fetch failed/i.test(e.message) ? 'connection failed' : undefined;
+}
+
+/**
+ * A small client for Frappe's REST API v1 (erpnext.md §1.1). It authenticates with
+ * `Authorization: token KEY:SECRET` (Bearer is for OAuth tokens only, §1.2), always asks list
+ * calls for the fields it reads (Frappe returns only `name` otherwise), and turns every
+ * failure into a typed engine error.
+ */
+export class FrappeClient {
+  readonly baseUrl: string;
+  private readonly authorization: string;
+  private readonly timeoutMs: number;
+  private readonly onCall: ((call: EngineCall) => void) | undefined;
+
+  constructor(opts: FrappeClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.authorization = `token ${opts.apiKey}:${opts.apiSecret}`;
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.onCall = opts.onCall;
+  }
+
+  static resourcePath(doctype: string, name?: string): string {
+    return `/api/resource/${encodeURIComponent(doctype)}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+  }
+
+  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: { query?: Record<string, string>; body?: unknown; auth?: boolean } = {}): Promise<T> {
+    const url = new URL(this.baseUrl + path);
+    for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (opts.auth !== false) headers.Authorization = this.authorization;
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    const what = `${method} ${decodeURIComponent(path)}`;
+    const started = performance.now();
+    const report = (status: number | null, error?: string) => this.onCall?.({ method, path: decodeURIComponent(path), status, ms: Math.round(performance.now() - started), ...(error ? { error } : {}) });
+
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (e) {
+      if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
+        report(null, 'timeout');
+        throw new EngineTimeoutError(what, this.timeoutMs);
+      }
+      const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
+      report(null, cause);
+      throw new EngineUnavailableError(`unreachable (${cause}) at ${this.baseUrl}`, { cause: e });
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (e) {
+      report(res.status, 'body lost');
+      const isTimeout = e instanceof DOMException && e.name === 'TimeoutError';
+      if (isTimeout) throw new EngineTimeoutError(what, this.timeoutMs);
+      throw new EngineUnavailableError(`connection lost while reading ${what}`, { cause: e });
+    }
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      /* HTML error pages and proxies: handled by status below */
+    }
+    report(res.status);
+    if (!res.ok) throw frappeError(res.status, (json as FrappeErrorBody | null) ?? null, what, res.headers.get('retry-after'));
+    if (json === null || typeof json !== 'object') throw new EngineInternalError(`${what} answered HTTP ${res.status} without a JSON body`);
+    return json as T;
+  }
+
+  async callMethod<T>(method: string, opts: { auth?: boolean } = {}): Promise<T> {
+    const res = await this.request<{ message: T }>('GET', `/api/method/${method}`, opts);
+    return res.message;
+  }
+
+  async getDoc<T = Record<string, unknown>>(doctype: string, name: string): Promise<T> {
+    return (await this.request<{ data: T }>('GET', FrappeClient.resourcePath(doctype, name))).data;
+  }
+
+  /** The document, or null when the engine answers 404. */
+  async findDoc<T = Record<string, unknown>>(doctype: string, name: string): Promise<T | null> {
+    try {
+      return await this.getDoc<T>(doctype, name);
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENGINE_NOT_FOUND') return null;
+      throw e;
+    }
+  }
+
+  async list<T = Record<string, unknown>>(doctype: string, q: ListQuery): Promise<T[]> {
+    const query: Record<string, string> = { fields: JSON.stringify(q.fields), limit_page_length: String(q.limit ?? 0) };
+    if (q.filters) query.filters = JSON.stringify(q.filters);
+    if (q.orderBy) query.order_by = q.orderBy;
+    return (await this.request<{ data: T[] }>('GET', FrappeClient.resourcePath(doctype), { query })).data;
+  }
+
+  async insert<T = Record<string, unknown>>(doctype: string, doc: Record<string, unknown>): Promise<T> {
+    return (await this.request<{ data: T }>('POST', FrappeClient.resourcePath(doctype), { body: doc })).data;
+  }
+
+  async update<T = Record<string, unknown>>(doctype: string, name: string, patch: Record<string, unknown>): Promise<T> {
+    return (await this.request<{ data: T }>('PUT', FrappeClient.resourcePath(doctype, name), { body: patch })).data;
+  }
+}

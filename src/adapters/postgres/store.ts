@@ -1,0 +1,394 @@
+import type pg from 'pg';
+import { STEPS, type StepId } from '../../domain/steps/catalogue.ts';
+import type { RunKind } from '../../domain/plan.ts';
+import type { EngineFacts, RunConfig } from '../../domain/steps/step.ts';
+import { RunConflictError } from '../../domain/errors.ts';
+import type {
+  EngineRecord,
+  EventRecord,
+  NewEvent,
+  Role,
+  RunRecord,
+  RunStatus,
+  StepFailure,
+  StepRecord,
+  TenantRecord,
+  UserRecord,
+} from '../../ports/store.ts';
+import { inTransaction, isUniqueViolation } from './database.ts';
+
+type Row = Record<string, any>;
+
+const toUser = (r: Row): UserRecord => ({ id: r.id, email: r.email, name: r.name, role: r.role, tenantId: r.tenant_id, passwordHash: r.password_hash, createdAt: r.created_at });
+const toEngine = (r: Row): EngineRecord => ({ id: r.id, kind: r.kind, baseUrl: r.base_url, apiKey: r.api_key, apiSecret: r.api_secret, createdAt: r.created_at });
+const toTenant = (r: Row): TenantRecord => ({
+  id: r.id,
+  name: r.name,
+  countryCode: r.country_code,
+  country: r.country,
+  currency: r.currency,
+  engineId: r.engine_id,
+  adminEmail: r.admin_email,
+  config: r.config,
+  engineFacts: r.engine_facts,
+  note: r.note,
+  createdAt: r.created_at,
+});
+const toRun = (r: Row): RunRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  kind: r.kind,
+  status: r.status,
+  plan: r.plan,
+  config: r.config,
+  idempotencyKey: r.idempotency_key,
+  requestedBy: r.requested_by,
+  lockedBy: r.locked_by,
+  leaseUntil: r.lease_until,
+  createdAt: r.created_at,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+const toStep = (r: Row): StepRecord => ({
+  tenantId: r.tenant_id,
+  id: r.step_id,
+  ordinal: r.ordinal,
+  status: r.status,
+  skipReason: r.skip_reason,
+  attempts: r.attempts,
+  runId: r.run_id,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+  durationMs: r.duration_ms,
+  message: r.message,
+  errorCode: r.error_code,
+  errorMessage: r.error_message,
+  errorHint: r.error_hint,
+});
+const toEvent = (r: Row): EventRecord => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  runId: r.run_id,
+  stepId: r.step_id,
+  attempt: r.attempt,
+  type: r.type,
+  level: r.level,
+  status: r.status,
+  message: r.message,
+  code: r.code,
+  hint: r.hint,
+  error: r.error,
+  durationMs: r.duration_ms,
+  engine: r.engine,
+  createdAt: r.created_at,
+});
+
+/** Channel on which a new runnable run is announced to idle workers. */
+export const RUNS_CHANNEL = 'provisioner_runs';
+
+/**
+ * Every read and state change of Provisioner's data, one SQL statement each (or one
+ * transaction where a change must be atomic), in the style of graphile-worker's sql/ folder.
+ * Step state changes are guarded by the run's lease: a worker that lost its lease changes nothing.
+ */
+export class PostgresStore {
+  constructor(readonly pool: pg.Pool) {}
+
+  // ---- users -------------------------------------------------------------------------------
+
+  async createUser(u: { email: string; name?: string | null; passwordHash: string; role: Role; tenantId?: string | null }): Promise<UserRecord> {
+    const { rows } = await this.pool.query(
+      `insert into onboarding.users (email, name, password_hash, role, tenant_id) values (lower($1), $2, $3, $4, $5) returning *`,
+      [u.email, u.name ?? null, u.passwordHash, u.role, u.tenantId ?? null],
+    );
+    return toUser(rows[0]!);
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | null> {
+    const { rows } = await this.pool.query(`select * from onboarding.users where lower(email) = lower($1)`, [email]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const { rows } = await this.pool.query(`select * from onboarding.users where id = $1`, [id]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    const { rows } = await this.pool.query(`select * from onboarding.users order by created_at`);
+    return rows.map(toUser);
+  }
+
+  // ---- engines -----------------------------------------------------------------------------
+
+  async upsertEngine(e: { id: string; kind: 'erpnext' | 'odoo'; baseUrl: string; apiKey: string; apiSecret: string }): Promise<EngineRecord> {
+    const { rows } = await this.pool.query(
+      `insert into onboarding.engines (id, kind, base_url, api_key, api_secret) values ($1, $2, $3, $4, $5)
+       on conflict (id) do update set kind = excluded.kind, base_url = excluded.base_url, api_key = excluded.api_key,
+         api_secret = excluded.api_secret, updated_at = now()
+       returning *`,
+      [e.id, e.kind, e.baseUrl, e.apiKey, e.apiSecret],
+    );
+    return toEngine(rows[0]!);
+  }
+
+  async getEngine(id: string): Promise<EngineRecord | null> {
+    const { rows } = await this.pool.query(`select * from onboarding.engines where id = $1`, [id]);
+    return rows[0] ? toEngine(rows[0]) : null;
+  }
+
+  async listEngines(): Promise<EngineRecord[]> {
+    const { rows } = await this.pool.query(`select * from onboarding.engines order by created_at`);
+    return rows.map(toEngine);
+  }
+
+  // ---- tenants -----------------------------------------------------------------------------
+
+  /** The tenant and its 11 pending step rows, atomically. */
+  async createTenant(t: { name: string; countryCode: string; country: string; currency: string; engineId: string; adminEmail: string | null; config: RunConfig }): Promise<TenantRecord> {
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query(
+        `insert into onboarding.tenants (name, country_code, country, currency, engine_id, admin_email, config) values ($1, $2, $3, $4, $5, $6, $7) returning *`,
+        [t.name, t.countryCode, t.country, t.currency, t.engineId, t.adminEmail, JSON.stringify(t.config)],
+      );
+      const tenant = toTenant(rows[0]!);
+      await c.query(
+        `insert into onboarding.provisioning_steps (tenant_id, step_id, ordinal) select $1, s.id, s.ordinal from unnest($2::text[], $3::int[]) as s(id, ordinal)`,
+        [tenant.id, STEPS.map((s) => s.id), STEPS.map((s) => s.ordinal)],
+      );
+      return tenant;
+    });
+  }
+
+  async getTenant(id: string): Promise<TenantRecord | null> {
+    const { rows } = await this.pool.query(`select * from onboarding.tenants where id = $1`, [id]);
+    return rows[0] ? toTenant(rows[0]) : null;
+  }
+
+  async listTenants(filter: { ids?: string[] } = {}): Promise<TenantRecord[]> {
+    const { rows } = await this.pool.query(`select * from onboarding.tenants where ($1::uuid[] is null or id = any($1)) order by created_at`, [filter.ids ?? null]);
+    return rows.map(toTenant);
+  }
+
+  async setTenantNote(id: string, note: string | null): Promise<void> {
+    await this.pool.query(`update onboarding.tenants set note = $2 where id = $1`, [id, note]);
+  }
+
+  // ---- steps -------------------------------------------------------------------------------
+
+  async listSteps(tenantId: string): Promise<StepRecord[]> {
+    const { rows } = await this.pool.query(`select * from onboarding.provisioning_steps where tenant_id = $1 order by ordinal`, [tenantId]);
+    return rows.map(toStep);
+  }
+
+  /** Steps of many tenants at once, for lists. */
+  async listStepsOf(tenantIds: string[]): Promise<Map<string, StepRecord[]>> {
+    const { rows } = await this.pool.query(`select * from onboarding.provisioning_steps where tenant_id = any($1::uuid[]) order by tenant_id, ordinal`, [tenantIds]);
+    const out = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
+    for (const r of rows) out.get(r.tenant_id)!.push(toStep(r));
+    return out;
+  }
+
+  private static readonly LEASE_HELD = `exists (select 1 from onboarding.provisioning_runs r where r.id = $3 and r.locked_by = $4 and r.status = 'running')`;
+
+  /** step → running, one more attempt; false when the worker no longer holds the run. */
+  async markStepRunning(tenantId: string, stepId: StepId, runId: string, workerId: string): Promise<number | null> {
+    const { rows } = await this.pool.query(
+      `update onboarding.provisioning_steps set status = 'running', skip_reason = null, attempts = attempts + 1, run_id = $3,
+         started_at = now(), finished_at = null, duration_ms = null, error_code = null, error_message = null, error_hint = null, updated_at = now()
+       where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}
+       returning attempts`,
+      [tenantId, stepId, runId, workerId],
+    );
+    return rows[0] ? rows[0].attempts : null;
+  }
+
+  /** step → completed, with the facts it learned merged into the tenant, atomically. */
+  async markStepCompleted(tenantId: string, stepId: StepId, runId: string, workerId: string, message: string, facts: Partial<EngineFacts>): Promise<boolean> {
+    return inTransaction(this.pool, async (c) => {
+      const { rowCount } = await c.query(
+        `update onboarding.provisioning_steps set status = 'completed', message = $5, finished_at = now(),
+           duration_ms = (extract(epoch from now() - started_at) * 1000)::int, updated_at = now()
+         where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}`,
+        [tenantId, stepId, runId, workerId, message],
+      );
+      if (!rowCount) return false;
+      await c.query(`update onboarding.tenants set engine_facts = engine_facts || $2::jsonb where id = $1`, [tenantId, JSON.stringify(facts)]);
+      return true;
+    });
+  }
+
+  async markStepSkipped(tenantId: string, stepId: StepId, runId: string, workerId: string, reason: 'config' | 'failure', message: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update onboarding.provisioning_steps set status = 'skipped', skip_reason = $5, message = $6, finished_at = now(),
+         duration_ms = coalesce((extract(epoch from now() - started_at) * 1000)::int, 0), updated_at = now()
+       where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}`,
+      [tenantId, stepId, runId, workerId, reason, message],
+    );
+    return rowCount === 1;
+  }
+
+  async markStepFailed(tenantId: string, stepId: StepId, runId: string, workerId: string, failure: StepFailure): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update onboarding.provisioning_steps set status = 'failed', error_code = $5, error_message = $6, error_hint = $7, message = $6,
+         finished_at = now(), duration_ms = (extract(epoch from now() - started_at) * 1000)::int, updated_at = now()
+       where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}`,
+      [tenantId, stepId, runId, workerId, failure.code, failure.message, failure.hint],
+    );
+    return rowCount === 1;
+  }
+
+  /** An operator skips an optional step; only when no run is active. */
+  async skipStepByOperator(tenantId: string, stepId: StepId): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update onboarding.provisioning_steps set status = 'skipped', skip_reason = 'operator', message = 'Skipped by an operator',
+         error_code = null, error_message = null, error_hint = null, finished_at = now(), updated_at = now()
+       where tenant_id = $1 and step_id = $2
+         and not exists (select 1 from onboarding.provisioning_runs r where r.tenant_id = $1 and r.status in ('queued', 'running'))`,
+      [tenantId, stepId],
+    );
+    return rowCount === 1;
+  }
+
+  // ---- runs --------------------------------------------------------------------------------
+
+  /**
+   * Records a new run and resets the steps it plans to pending, atomically, then wakes the
+   * workers. The partial unique index turns a second active run into a RunConflictError; the
+   * same Idempotency-Key returns the run it created before.
+   */
+  async createRun(r: { tenantId: string; kind: RunKind; plan: StepId[]; config: RunConfig; idempotencyKey: string | null; requestedBy: string | null }): Promise<{ run: RunRecord; created: boolean }> {
+    if (r.idempotencyKey) {
+      const prior = await this.findRunByIdempotencyKey(r.tenantId, r.idempotencyKey);
+      if (prior) return { run: prior, created: false };
+    }
+    try {
+      const run = await inTransaction(this.pool, async (c) => {
+        const { rows } = await c.query(
+          `insert into onboarding.provisioning_runs (tenant_id, kind, plan, config, idempotency_key, requested_by) values ($1, $2, $3, $4, $5, $6) returning *`,
+          [r.tenantId, r.kind, r.plan, JSON.stringify(r.config), r.idempotencyKey, r.requestedBy],
+        );
+        await c.query(
+          `update onboarding.provisioning_steps set status = 'pending', skip_reason = null, attempts = 0, run_id = null, started_at = null,
+             finished_at = null, duration_ms = null, message = null, error_code = null, error_message = null, error_hint = null, updated_at = now()
+           where tenant_id = $1 and step_id = any($2::text[])`,
+          [r.tenantId, r.plan],
+        );
+        await c.query(`update onboarding.tenants set config = $2, note = null where id = $1`, [r.tenantId, JSON.stringify(r.config)]);
+        await c.query(`select pg_notify($1, $2)`, [RUNS_CHANNEL, rows[0]!.id]);
+        return toRun(rows[0]!);
+      });
+      return { run, created: true };
+    } catch (e) {
+      if (isUniqueViolation(e, 'runs_idempotency_key') && r.idempotencyKey) {
+        const prior = await this.findRunByIdempotencyKey(r.tenantId, r.idempotencyKey);
+        if (prior) return { run: prior, created: false };
+      }
+      if (isUniqueViolation(e, 'one_active_run_per_tenant')) {
+        const active = await this.findActiveRun(r.tenantId);
+        throw new RunConflictError(active?.id ?? 'unknown');
+      }
+      throw e;
+    }
+  }
+
+  async findRunByIdempotencyKey(tenantId: string, key: string): Promise<RunRecord | null> {
+    const { rows } = await this.pool.query(`select * from onboarding.provisioning_runs where tenant_id = $1 and idempotency_key = $2`, [tenantId, key]);
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async findActiveRun(tenantId: string): Promise<RunRecord | null> {
+    const { rows } = await this.pool.query(`select * from onboarding.provisioning_runs where tenant_id = $1 and status in ('queued', 'running')`, [tenantId]);
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async getRun(id: string): Promise<RunRecord | null> {
+    const { rows } = await this.pool.query(`select * from onboarding.provisioning_runs where id = $1`, [id]);
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  async listRuns(tenantId: string, limit = 20): Promise<RunRecord[]> {
+    const { rows } = await this.pool.query(`select * from onboarding.provisioning_runs where tenant_id = $1 order by created_at desc limit $2`, [tenantId, limit]);
+    return rows.map(toRun);
+  }
+
+  /** Run facts of many tenants: has any run, and the latest run. */
+  async latestRuns(tenantIds: string[]): Promise<Map<string, RunRecord>> {
+    const { rows } = await this.pool.query(
+      `select distinct on (tenant_id) * from onboarding.provisioning_runs where tenant_id = any($1::uuid[]) order by tenant_id, created_at desc`,
+      [tenantIds],
+    );
+    return new Map(rows.map((r) => [r.tenant_id as string, toRun(r)]));
+  }
+
+  /**
+   * Claims the oldest runnable run: queued, or running under an expired lease (its worker
+   * died). SKIP LOCKED lets any number of workers claim concurrently without waiting.
+   */
+  async claimRun(workerId: string, leaseMs: number): Promise<RunRecord | null> {
+    const { rows } = await this.pool.query(
+      `update onboarding.provisioning_runs set status = 'running', locked_by = $1, lease_until = now() + make_interval(secs => $2::float8 / 1000),
+         started_at = coalesce(started_at, now())
+       where id = (
+         select id from onboarding.provisioning_runs
+         where status = 'queued' or (status = 'running' and lease_until < now())
+         order by created_at
+         for update skip locked
+         limit 1)
+       returning *`,
+      [workerId, leaseMs],
+    );
+    return rows[0] ? toRun(rows[0]) : null;
+  }
+
+  /** Heartbeat: false when the lease was lost (expired and claimed by another worker). */
+  async extendLease(runId: string, workerId: string, leaseMs: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update onboarding.provisioning_runs set lease_until = now() + make_interval(secs => $3::float8 / 1000)
+       where id = $1 and locked_by = $2 and status = 'running'`,
+      [runId, workerId, leaseMs],
+    );
+    return rowCount === 1;
+  }
+
+  async finishRun(runId: string, workerId: string, status: Exclude<RunStatus, 'queued' | 'running'>): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update onboarding.provisioning_runs set status = $3, finished_at = now(), lease_until = null
+       where id = $1 and locked_by = $2 and status = 'running'`,
+      [runId, workerId, status],
+    );
+    return rowCount === 1;
+  }
+
+  /** Hands a run back (shutdown): another worker may claim it at once. */
+  async releaseRun(runId: string, workerId: string): Promise<void> {
+    await this.pool.query(
+      `update onboarding.provisioning_runs set lease_until = now() - interval '1 second' where id = $1 and locked_by = $2 and status = 'running'`,
+      [runId, workerId],
+    );
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  async appendEvent(e: NewEvent): Promise<EventRecord> {
+    const { rows } = await this.pool.query(
+      `insert into onboarding.provisioning_events (tenant_id, run_id, step_id, attempt, type, level, status, message, code, hint, error, duration_ms, engine)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning *`,
+      [e.tenantId, e.runId ?? null, e.stepId ?? null, e.attempt ?? null, e.type, e.level, e.status ?? null, e.message, e.code ?? null, e.hint ?? null, e.error ?? null, e.durationMs ?? null, e.engine ? JSON.stringify(e.engine) : null],
+    );
+    return toEvent(rows[0]!);
+  }
+
+  async listEvents(tenantId: string, q: { stepId?: string; level?: string; since?: Date; afterId?: number; limit: number; offset: number; includeEngineCalls?: boolean }): Promise<EventRecord[]> {
+    const levels = { debug: 0, info: 1, warn: 2, error: 3 } as const;
+    const minLevel = q.level ? Object.entries(levels).filter(([, v]) => v >= levels[q.level as keyof typeof levels]).map(([k]) => k) : null;
+    const { rows } = await this.pool.query(
+      `select * from onboarding.provisioning_events
+       where tenant_id = $1 and ($2::text is null or step_id = $2) and ($3::text[] is null or level = any($3))
+         and ($4::timestamptz is null or created_at >= $4) and ($5::bigint is null or id > $5) and ($6 or type <> 'engine_call')
+       order by id limit $7 offset $8`,
+      [tenantId, q.stepId ?? null, minLevel, q.since ?? null, q.afterId ?? null, q.includeEngineCalls ?? false, q.limit, q.offset],
+    );
+    return rows.map(toEvent);
+  }
+}

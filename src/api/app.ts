@@ -1,0 +1,70 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { PostgresStore } from '../adapters/postgres/store.ts';
+import type { ProvisioningService } from '../application/provisioning-service.ts';
+import type { EnginePort } from '../ports/engine.ts';
+import type { EngineRecord } from '../ports/store.ts';
+import type { Logger } from '../observability/logger.ts';
+import { problemDetails } from './plugins/problem-details.ts';
+import { authentication } from './plugins/authentication.ts';
+import { authRoutes } from './routes/auth.ts';
+import { provisioningRoutes } from './routes/provisioning.ts';
+import { tenantRoutes } from './routes/tenants.ts';
+import { engineRoutes } from './routes/engines.ts';
+import { userRoutes } from './routes/users.ts';
+import { healthRoutes } from './routes/health.ts';
+
+export interface ApiDeps {
+  store: PostgresStore;
+  service: ProvisioningService;
+  engineFor: (record: EngineRecord) => EnginePort;
+  version: string;
+}
+
+export interface ApiOptions extends ApiDeps {
+  logger: Logger;
+  jwtSecret: string;
+}
+
+/** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
+export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, any, any, FastifyBaseLogger, ZodTypeProvider>> {
+  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, disableRequestLogging: false, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  // The guide's continue/retry curls send "Content-Type: application/json" with no body: an
+  // empty JSON body means "no body" here, not a parse error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+    }
+  });
+
+  await app.register(problemDetails);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Provisioner API', version: opts.version, description: 'Provisioning of POS workspaces inside ERPNext: status, logs, start, continue, retry.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(authentication, { secret: opts.jwtSecret });
+
+  const deps: ApiDeps = { store: opts.store, service: opts.service, engineFor: opts.engineFor, version: opts.version };
+  await app.register(healthRoutes, deps);
+  await app.register(authRoutes, deps);
+  await app.register(tenantRoutes, deps);
+  await app.register(provisioningRoutes, deps);
+  await app.register(engineRoutes, deps);
+  await app.register(userRoutes, deps);
+  return app;
+}

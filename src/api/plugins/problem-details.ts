@@ -1,0 +1,63 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isProvisionerError } from '../../domain/errors.ts';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  hint?: string;
+  errors?: Array<{ path: string; message: string }>;
+  [extra: string]: unknown;
+}
+
+const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+
+/** Fastify's own client errors, by their codes, as our stable codes. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
+};
+
+export function problem(status: number, code: string, detail: string, extra: Partial<Problem> = {}): Problem {
+  return { type: `https://provisioner.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
+}
+
+/**
+ * Every error leaves as application/problem+json with a stable `code` (RFC 9457). Bad input is
+ * a 4xx that says what is wrong; only a bug is a 500, logged with its stack, and never leaks details.
+ */
+export const problemDetails = fp(async (app: FastifyInstance) => {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    let body: Problem;
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((v) => ({
+        path: `${error.validationContext ?? 'body'}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`,
+        message: v.message ?? 'invalid',
+      }));
+      body = problem(400, 'VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors, hint: 'Fix the listed fields and send the request again.' });
+    } else if (isProvisionerError(error)) {
+      const status = error.httpStatus >= 400 && error.httpStatus < 600 ? error.httpStatus : 500;
+      body = problem(status, error.code, error.message, { hint: error.hint, ...('activeRunId' in error ? { active_run_id: (error as { activeRunId: string }).activeRunId } : {}) });
+    } else if (error.code && FASTIFY_CODES[error.code]) {
+      body = problem(error.statusCode ?? 400, FASTIFY_CODES[error.code]!, error.message);
+    } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      body = problem(error.statusCode, (error.code ?? 'BAD_REQUEST').replace(/^FST_(ERR_)?/, ''), error.message);
+    } else {
+      request.log.error({ err: error }, 'unhandled error');
+      body = problem(500, 'INTERNAL', 'An unexpected error occurred; it has been logged.', { hint: 'Retry; if it persists, send the server log lines around this time to support.' });
+    }
+    if (body.status >= 500 && body.code !== 'INTERNAL') request.log.warn({ code: body.code }, body.detail);
+    return reply.status(body.status).type('application/problem+json').send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).type('application/problem+json').send(problem(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`, { hint: 'See the API document at /docs.' }));
+  });
+});

@@ -1,0 +1,53 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { EngineRecord } from '../../ports/store.ts';
+import type { EnginePort } from '../../ports/engine.ts';
+import { EngineNotFoundError } from '../../application/provisioning-service.ts';
+import { toProvisionerError } from '../../domain/errors.ts';
+import { EngineBody, EngineIdParams } from '../schemas.ts';
+import type { ApiDeps } from '../app.ts';
+
+/** An engine as the API shows it: credentials never leave the server. */
+export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKey.length > 0, created_at: e.createdAt.toISOString() });
+
+export async function liveEngineHealth(engine: EnginePort) {
+  const started = performance.now();
+  try {
+    const h = await engine.checkHealth();
+    return { reachable: true, authenticated: true, user: h.authenticatedAs, versions: h.versions, latency_ms: h.latencyMs };
+  } catch (e) {
+    const err = toProvisionerError(e);
+    return {
+      reachable: err.code !== 'ENGINE_UNAVAILABLE' && err.code !== 'ENGINE_TIMEOUT',
+      authenticated: false,
+      error: err.message,
+      code: err.code,
+      hint: err.hint,
+      latency_ms: Math.round(performance.now() - started),
+    };
+  }
+}
+
+export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
+  app.addHook('onRequest', app.requirePlatformAdmin);
+  const tags = ['engines'];
+
+  app.get('/api/engines', { schema: { tags, summary: 'Registered engines (no credentials)' } }, async () => ({ engines: (await store.listEngines()).map(engineView) }));
+
+  app.post('/api/engines', { schema: { tags, summary: 'Register or update an engine', body: EngineBody } }, async (req, reply) => {
+    const b = req.body;
+    const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
+    return reply.status(201).send({ engine: engineView(engine) });
+  });
+
+  app.get('/api/engines/:id', { schema: { tags, summary: 'One engine', params: EngineIdParams } }, async (req) => {
+    const engine = await store.getEngine(req.params.id);
+    if (!engine) throw new EngineNotFoundError(req.params.id);
+    return { engine: engineView(engine) };
+  });
+
+  app.post('/api/engines/:id/health', { schema: { tags, summary: 'Live engine check: reachable, authenticated, versions, latency', params: EngineIdParams } }, async (req) => {
+    const engine = await store.getEngine(req.params.id);
+    if (!engine) throw new EngineNotFoundError(req.params.id);
+    return { engine: engineView(engine), health: await liveEngineHealth(engineFor(engine)) };
+  });
+};

@@ -1,0 +1,100 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { RunRecord } from '../../ports/store.ts';
+import type { RunKind } from '../../domain/plan.ts';
+import { TenantNotFoundError } from '../../application/provisioning-service.ts';
+import { canOperate, canSee, ForbiddenError, type Principal } from '../plugins/authentication.ts';
+import { LogsQuery, RetryBody, SkipStepBody, StartBody, TenantIdParams } from '../schemas.ts';
+import type { ApiDeps } from '../app.ts';
+
+const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
+
+export function runView(run: RunRecord, created: boolean) {
+  return {
+    tenant_id: run.tenantId,
+    status: 'IN_PROGRESS',
+    message: created ? `Provisioning ${run.kind} queued` : 'Same Idempotency-Key: the run created before',
+    run: { id: run.id, kind: run.kind, status: run.status, plan: run.plan, created_at: run.createdAt.toISOString() },
+  };
+}
+
+/** Tenant users of another tenant get the same 404 as an unknown tenant: existence is not leaked. */
+export function assertCanSee(user: Principal, tenantId: string): void {
+  if (!canSee(user, tenantId)) throw new TenantNotFoundError(tenantId);
+}
+
+function assertCanOperate(user: Principal, tenantId: string): void {
+  assertCanSee(user, tenantId);
+  if (!canOperate(user, tenantId)) throw new ForbiddenError('Only platform admins and the tenant admin may change provisioning');
+}
+
+export const provisioningRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service }) => {
+  app.addHook('onRequest', app.authenticate);
+  const tags = ['provisioning'];
+
+  app.get('/api/provisioning/tenants/:id/status', { schema: { tags, summary: 'Derived provisioning status with every step', params: TenantIdParams } }, async (request) => {
+    assertCanSee(request.user, request.params.id);
+    return service.status(request.params.id);
+  });
+
+  app.get('/api/provisioning/tenants/:id/logs', { schema: { tags, summary: 'Step logs, oldest first (filters: step, level, since, after_id; paging)', params: TenantIdParams, querystring: LogsQuery } }, async (request) => {
+    assertCanSee(request.user, request.params.id);
+    await service.tenant(request.params.id);
+    const q = request.query;
+    const events = await store.listEvents(request.params.id, {
+      stepId: q.step,
+      level: q.level,
+      since: q.since ? new Date(q.since) : undefined,
+      afterId: q.after_id,
+      limit: q.limit,
+      offset: q.offset,
+      includeEngineCalls: q.include_engine_calls,
+    });
+    return {
+      tenant_id: request.params.id,
+      logs: events.map((e) => ({
+        id: e.id,
+        ts: e.createdAt.toISOString(),
+        run_id: e.runId,
+        step: e.stepId,
+        type: e.type,
+        status: e.status,
+        level: e.level,
+        message: e.message,
+        error: e.error,
+        code: e.code,
+        hint: e.hint,
+        attempt: e.attempt,
+        duration_ms: e.durationMs,
+        completed_at: e.type === 'step_completed' || e.type === 'run_finished' ? e.createdAt.toISOString() : null,
+        engine: e.engine,
+      })),
+      paging: { limit: q.limit, offset: q.offset, next_offset: events.length === q.limit ? q.offset + q.limit : null },
+    };
+  });
+
+  const request = async (kind: RunKind, tenantId: string, user: Principal, key: string | undefined, opts: Parameters<typeof service.requestRun>[2] = {}) => {
+    assertCanOperate(user, tenantId);
+    const { run, created } = await service.requestRun(tenantId, kind, { ...opts, idempotencyKey: key ?? null, requestedBy: user.email });
+    return runView(run, created);
+  };
+
+  app.post('/api/provisioning/tenants/:id/start', { schema: { tags, summary: 'Start provisioning (from NOT_STARTED)', params: TenantIdParams, headers: IdempotencyHeaders, body: StartBody } }, async (req, reply) => {
+    const b = req.body ?? {};
+    const config = { includeDemoData: b.include_demo_data ?? false, posStoreEnabled: b.pos_store_enabled ?? true, countryTemplate: b.country_template ?? null, paymentMethods: b.payment_methods };
+    return reply.status(202).send(await request('start', req.params.id, req.user, req.headers['idempotency-key'], { config }));
+  });
+
+  app.post('/api/provisioning/tenants/:id/continue', { schema: { tags, summary: 'Resume from the first failed or pending step (from PARTIAL or FAILED)', params: TenantIdParams, headers: IdempotencyHeaders } }, async (req, reply) => {
+    return reply.status(202).send(await request('continue', req.params.id, req.user, req.headers['idempotency-key']));
+  });
+
+  app.post('/api/provisioning/tenants/:id/retry', { schema: { tags, summary: 'Re-run every step, or a step and those after it', params: TenantIdParams, headers: IdempotencyHeaders, body: RetryBody } }, async (req, reply) => {
+    return reply.status(202).send(await request('retry', req.params.id, req.user, req.headers['idempotency-key'], { fromStep: req.body?.step ?? null }));
+  });
+
+  app.post('/api/provisioning/tenants/:id/skip-step', { schema: { tags, summary: 'Skip an optional step (step_6_items, step_9_pos_session)', params: TenantIdParams, body: SkipStepBody } }, async (req) => {
+    assertCanOperate(req.user, req.params.id);
+    return service.skipStep(req.params.id, req.body.step, req.user.email);
+  });
+};

@@ -1,0 +1,82 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { CreateTenantInput } from '../../application/provisioning-service.ts';
+import { assertStrongPassword, hashPassword } from '../../application/passwords.ts';
+import type { StatusView } from '../../application/status-view.ts';
+import type { TenantRecord } from '../../ports/store.ts';
+import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
+import { assertCanSee } from './provisioning.ts';
+import { CreateTenantBody, LegacyCreateTenantBody, TenantIdParams, TenantListQuery } from '../schemas.ts';
+import type { ApiDeps } from '../app.ts';
+
+function tenantView(t: TenantRecord, s: StatusView) {
+  return {
+    id: t.id,
+    name: t.name,
+    country_code: t.countryCode,
+    country: t.country,
+    currency: t.currency,
+    engine_id: t.engineId,
+    admin_email: t.adminEmail,
+    created_at: t.createdAt.toISOString(),
+    status: s.status,
+    message: t.note,
+    provisioning_config: { include_demo_data: t.config.includeDemoData, pos_store_enabled: t.config.posStoreEnabled, country_template: t.config.countryTemplate, payment_methods: t.config.paymentMethods },
+    engine_facts: t.engineFacts,
+  };
+}
+
+const provisioningSummary = (s: StatusView) => ({ status: s.status, progress: s.progress, current_step: s.current_step, steps_completed: s.steps_completed, total_steps: s.total_steps, message: s.message });
+
+export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service }) => {
+  const tags = ['tenants'];
+
+  /** Creation shared by both bodies: the tenant, its admin user when given, then auto-start. */
+  async function create(input: CreateTenantInput, admin: { email?: string; name?: string; password?: string }, requestedBy: string) {
+    if (admin.password !== undefined) {
+      if (!admin.email) throw new InvalidInputError('ADMIN_EMAIL_REQUIRED', 'admin_password needs admin_email', 'Send admin_email with admin_password, or neither.');
+      assertStrongPassword(admin.password, admin.email);
+    }
+    const passwordHash = admin.password ? await hashPassword(admin.password) : null;
+    if (admin.email && passwordHash && (await store.findUserByEmail(admin.email))) {
+      throw new AlreadyExistsError('USER_EXISTS', `A user with email ${admin.email} already exists`, 'Use another admin_email, or leave admin_password out to skip creating the admin user.');
+    }
+    const result = await service.createTenant(input, requestedBy);
+    if (admin.email && passwordHash) await store.createUser({ email: admin.email, name: admin.name ?? null, passwordHash, role: 'tenant_admin', tenantId: result.tenant.id });
+    return { tenant: tenantView(result.tenant, result.status), provisioning: { ...provisioningSummary(result.status), run_id: result.run?.id ?? null } };
+  }
+
+  app.post('/api/tenants', { schema: { tags, summary: 'Create a tenant; provisioning starts unless provisioning.auto_start is false', body: CreateTenantBody }, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
+    const b = req.body;
+    const p = b.provisioning;
+    const input: CreateTenantInput = {
+      name: b.name,
+      countryCode: b.country_code,
+      currency: b.currency,
+      engineId: b.engine_id,
+      adminEmail: b.admin_email ?? null,
+      autoStart: p?.auto_start ?? true,
+      config: { includeDemoData: p?.include_demo_data, posStoreEnabled: p?.pos_store_enabled, countryTemplate: p?.country_template, paymentMethods: p?.payment_methods },
+    };
+    return reply.status(201).send(await create(input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }, req.user.email));
+  });
+
+  app.post('/api/iam/tenants', { schema: { tags, summary: 'Alias of tenant creation with the replaced system\'s body', body: LegacyCreateTenantBody }, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
+    const b = req.body;
+    const input: CreateTenantInput = { name: b.name, countryCode: b.country_code, engineId: b.engine, adminEmail: b.admin_email ?? null, autoStart: true, config: {} };
+    return reply.status(201).send(await create(input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }, req.user.email));
+  });
+
+  app.get('/api/tenants', { schema: { tags, summary: 'Tenants the caller may see, with their status (filter: status)', querystring: TenantListQuery }, onRequest: [app.authenticate] }, async (req) => {
+    const tenants = await store.listTenants(req.user.role === 'platform_admin' ? {} : { ids: req.user.tenant_id ? [req.user.tenant_id] : [] });
+    const statuses = await service.statuses(tenants);
+    const rows = tenants.map((t, i) => ({ ...tenantView(t, statuses[i]!), provisioning: provisioningSummary(statuses[i]!) }));
+    return { tenants: req.query.status ? rows.filter((r) => r.status === req.query.status) : rows };
+  });
+
+  app.get('/api/tenants/:id', { schema: { tags, summary: 'One tenant with its provisioning summary', params: TenantIdParams }, onRequest: [app.authenticate] }, async (req) => {
+    assertCanSee(req.user, req.params.id);
+    const tenant = await service.tenant(req.params.id);
+    const status = await service.status(tenant.id);
+    return { tenant: tenantView(tenant, status), provisioning: provisioningSummary(status) };
+  });
+};

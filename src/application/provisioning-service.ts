@@ -1,0 +1,164 @@
+import { assertRunAllowed, planRun, type RunKind } from '../domain/plan.ts';
+import { stepDefinition, type StepId } from '../domain/steps/catalogue.ts';
+import { DEFAULT_RUN_CONFIG, type RunConfig } from '../domain/steps/step.ts';
+import { countryFor } from '../domain/countries.ts';
+import { ProvisionerError, StepNotSkippableError, RunConflictError, toProvisionerError } from '../domain/errors.ts';
+import type { EnginePort } from '../ports/engine.ts';
+import type { EngineRecord, RunRecord, TenantRecord } from '../ports/store.ts';
+import type { PostgresStore } from '../adapters/postgres/store.ts';
+import { isUniqueViolation } from '../adapters/postgres/database.ts';
+import type { Journal } from '../observability/journal.ts';
+import { buildStatusView, type StatusView } from './status-view.ts';
+
+export class TenantNotFoundError extends ProvisionerError {
+  constructor(id: string) {
+    super('TENANT_NOT_FOUND', `Tenant ${id} not found`, 'Check the tenant id (GET /api/tenants lists them).', { httpStatus: 404 });
+  }
+}
+
+export class EngineNotFoundError extends ProvisionerError {
+  constructor(id: string) {
+    super('ENGINE_NOT_REGISTERED', `Engine "${id}" is not registered`, 'GET /api/engines lists the registered engines.', { httpStatus: 400 });
+  }
+}
+
+export class UnknownCountryError extends ProvisionerError {
+  constructor(code: string) {
+    super('UNKNOWN_COUNTRY', `Unknown country code "${code}"`, 'Use an ISO 3166 alpha-2 code the product knows (KE, UG, TZ, RW, ET, NG, GH, ZA, IN, US, GB).', { httpStatus: 400 });
+  }
+}
+
+export class TenantNameTakenError extends ProvisionerError {
+  constructor(name: string) {
+    super('TENANT_NAME_TAKEN', `A tenant named "${name}" already exists on this engine`, 'Each tenant becomes a company named after it: choose another name.', { httpStatus: 409 });
+  }
+}
+
+export interface CreateTenantInput {
+  name: string;
+  countryCode: string;
+  currency?: string;
+  engineId?: string;
+  adminEmail?: string | null;
+  config?: Partial<RunConfig>;
+  autoStart: boolean;
+}
+
+/**
+ * The operations of product.md §4, shared by the HTTP API and the CLI: it validates the
+ * transition against the derived status, plans the run and records it; workers do the rest.
+ */
+export class ProvisioningService {
+  constructor(
+    private readonly store: PostgresStore,
+    private readonly journal: Journal,
+    private readonly engineFor: (record: EngineRecord) => EnginePort,
+    private readonly defaultEngineId: string,
+  ) {}
+
+  async tenant(id: string): Promise<TenantRecord> {
+    const tenant = await this.store.getTenant(id);
+    if (!tenant) throw new TenantNotFoundError(id);
+    return tenant;
+  }
+
+  async status(tenantId: string): Promise<StatusView> {
+    const tenant = await this.tenant(tenantId);
+    const [steps, runs] = await Promise.all([this.store.listSteps(tenantId), this.store.listRuns(tenantId, 1)]);
+    return buildStatusView(tenant, steps, runs[0] ?? null);
+  }
+
+  async statuses(tenants: TenantRecord[]): Promise<StatusView[]> {
+    const ids = tenants.map((t) => t.id);
+    const [steps, runs] = await Promise.all([this.store.listStepsOf(ids), this.store.latestRuns(ids)]);
+    return tenants.map((t) => buildStatusView(t, steps.get(t.id) ?? [], runs.get(t.id) ?? null));
+  }
+
+  async requestRun(
+    tenantId: string,
+    kind: RunKind,
+    opts: { config?: Partial<RunConfig>; fromStep?: StepId | null; idempotencyKey?: string | null; requestedBy?: string | null } = {},
+  ): Promise<{ run: RunRecord; created: boolean }> {
+    const tenant = await this.tenant(tenantId);
+    if (opts.idempotencyKey) {
+      const prior = await this.store.findRunByIdempotencyKey(tenantId, opts.idempotencyKey);
+      if (prior) return { run: prior, created: false };
+    }
+    const active = await this.store.findActiveRun(tenantId);
+    if (active) throw new RunConflictError(active.id);
+    const view = await this.status(tenantId);
+    assertRunAllowed(kind, view.status);
+    const steps = await this.store.listSteps(tenantId);
+    const plan = planRun(kind, steps, opts.fromStep ?? null);
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, ...tenant.config, ...stripUndefined(opts.config ?? {}) };
+    const result = await this.store.createRun({ tenantId, kind, plan, config, idempotencyKey: opts.idempotencyKey ?? null, requestedBy: opts.requestedBy ?? null });
+    if (result.created) {
+      await this.journal.record({
+        tenantId,
+        runId: result.run.id,
+        type: 'run_queued',
+        level: 'info',
+        status: 'IN_PROGRESS',
+        message: `${kind} requested${opts.requestedBy ? ` by ${opts.requestedBy}` : ''}: ${plan.length} step(s) from ${plan[0]}`,
+      });
+    }
+    return result;
+  }
+
+  async skipStep(tenantId: string, stepId: StepId, requestedBy: string | null): Promise<StatusView> {
+    await this.tenant(tenantId);
+    if (!stepDefinition(stepId).skippable) throw new StepNotSkippableError(stepId);
+    const active = await this.store.findActiveRun(tenantId);
+    if (active) throw new RunConflictError(active.id);
+    if (await this.store.skipStepByOperator(tenantId, stepId)) {
+      await this.journal.record({ tenantId, stepId, type: 'step_skipped', level: 'info', status: 'skipped', message: `${stepId} skipped by ${requestedBy ?? 'an operator'}` });
+    }
+    return this.status(tenantId);
+  }
+
+  /**
+   * Creates the tenant with its 11 pending steps, then starts provisioning unless told not to.
+   * When the engine is down the tenant stays NOT_STARTED with a message saying why.
+   */
+  async createTenant(input: CreateTenantInput, requestedBy: string | null): Promise<{ tenant: TenantRecord; status: StatusView; run: RunRecord | null }> {
+    const country = countryFor(input.countryCode);
+    if (!country) throw new UnknownCountryError(input.countryCode);
+    const engineId = input.engineId ?? this.defaultEngineId;
+    const engine = await this.store.getEngine(engineId);
+    if (!engine) throw new EngineNotFoundError(engineId);
+    const config: RunConfig = { ...DEFAULT_RUN_CONFIG, ...stripUndefined(input.config ?? {}) };
+    let tenant: TenantRecord;
+    try {
+      tenant = await this.store.createTenant({
+        name: input.name.trim(),
+        countryCode: input.countryCode.toUpperCase(),
+        country: country.country,
+        currency: input.currency?.toUpperCase() ?? country.currency,
+        engineId,
+        adminEmail: input.adminEmail ?? null,
+        config,
+      });
+    } catch (e) {
+      if (isUniqueViolation(e, 'tenants_name_per_engine')) throw new TenantNameTakenError(input.name);
+      throw e;
+    }
+    await this.journal.record({ tenantId: tenant.id, type: 'tenant_created', level: 'info', message: `Tenant "${tenant.name}" created${requestedBy ? ` by ${requestedBy}` : ''}` });
+    let run: RunRecord | null = null;
+    if (input.autoStart) {
+      try {
+        await this.engineFor(engine).checkHealth();
+        run = (await this.requestRun(tenant.id, 'start', { config, requestedBy })).run;
+      } catch (e) {
+        const err = toProvisionerError(e);
+        const note = `Provisioning not started: ${err.message}. ${err.hint.replace('"Continue"', '"Start"')}`;
+        await this.store.setTenantNote(tenant.id, note);
+        await this.journal.record({ tenantId: tenant.id, type: 'start_deferred', level: 'warn', message: note, code: err.code, hint: err.hint, error: err.message });
+      }
+    }
+    return { tenant: (await this.store.getTenant(tenant.id))!, status: await this.status(tenant.id), run };
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

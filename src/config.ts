@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { ProvisionerError } from './domain/errors.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
+
+export class ConfigError extends ProvisionerError {
+  constructor(message: string, hint: string) {
+    super('CONFIG_INVALID', message, hint, { httpStatus: 500 });
+  }
+}
+
+export interface Config {
+  /** HTTP port of the API. (Default: 4000; env PORT) */
+  port: number;
+  /** Listen address. (Default: 127.0.0.1 in demo mode, 0.0.0.0 otherwise; env HOST) */
+  host: string;
+  /** A PostgreSQL server; null = embedded PostgreSQL in dataDir. (env DATABASE_URL) */
+  databaseUrl: string | null;
+  /** Where the embedded PostgreSQL and demo secrets live. (Default: ./.data; env PROVISIONER_DATA_DIR) */
+  dataDir: string;
+  /** Port of the embedded PostgreSQL; never 5432, which real servers own. (Default: 54329; env PROVISIONER_PG_PORT) */
+  embeddedPgPort: number;
+  /** Local demo: the guide's account exists and the server listens on localhost only. (Default: on when DATABASE_URL is unset; env PROVISIONER_DEMO) */
+  demo: boolean;
+  /** Signs access tokens; at least 32 characters outside demo mode. (env PROVISIONER_JWT_SECRET) */
+  jwtSecret: string;
+  /** The default ERPNext engine; null = the built-in simulator (demo mode only). (env ERPNEXT_URL, ERPNEXT_API_KEY, ERPNEXT_API_SECRET) */
+  erpnext: { url: string; apiKey: string; apiSecret: string } | null;
+  /** Port of the built-in simulator in demo mode. (Default: 0 = any free port; env SIMULATOR_PORT) */
+  simulatorPort: number;
+  /** Run a worker inside the API process. (Default: true; env PROVISIONER_WORKER=false to disable) */
+  workerInProcess: boolean;
+  /** Lease of a claimed run. (Default: 30000 ms; env PROVISIONER_LEASE_MS) */
+  leaseMs: number;
+  /** Engine request timeout. (Default: 10000 ms; env ENGINE_TIMEOUT_MS) */
+  engineTimeoutMs: number;
+  retryPolicy: RetryPolicy;
+  logLevel: string;
+  /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
+  logPretty: boolean;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}=${raw} is not a non-negative integer`, `Set ${name} to a whole number.`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name}=${env[name]} is not a boolean`, `Set ${name} to true or false.`);
+}
+
+/** The demo signing secret: random once, then kept in the data folder so tokens survive restarts. */
+function demoSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'demo-jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = env.DATABASE_URL || null;
+  const demo = bool(env, 'PROVISIONER_DEMO', databaseUrl === null);
+  const dataDir = path.resolve(env.PROVISIONER_DATA_DIR || '.data');
+  const host = env.HOST || (demo ? '127.0.0.1' : '0.0.0.0');
+  if (demo && !LOOPBACK.test(host)) {
+    throw new ConfigError(`Demo mode listens on localhost only, not ${host}`, 'Unset HOST, or leave demo mode (PROVISIONER_DEMO=false with PROVISIONER_JWT_SECRET and DATABASE_URL).');
+  }
+  let jwtSecret = env.PROVISIONER_JWT_SECRET ?? '';
+  if (!jwtSecret) {
+    if (!demo) throw new ConfigError('PROVISIONER_JWT_SECRET is not set', 'Set PROVISIONER_JWT_SECRET to a random string of at least 32 characters (openssl rand -hex 32).');
+    jwtSecret = demoSecret(dataDir);
+  } else if (jwtSecret.length < 32 || new Set(jwtSecret).size < 8) {
+    throw new ConfigError('PROVISIONER_JWT_SECRET is too weak', 'Use a random string of at least 32 characters (openssl rand -hex 32).');
+  }
+  const erpnext = env.ERPNEXT_URL ? { url: env.ERPNEXT_URL, apiKey: env.ERPNEXT_API_KEY ?? '', apiSecret: env.ERPNEXT_API_SECRET ?? '' } : null;
+  if (erpnext && (!erpnext.apiKey || !erpnext.apiSecret)) {
+    throw new ConfigError('ERPNEXT_URL is set without ERPNEXT_API_KEY and ERPNEXT_API_SECRET', 'Set both to the API key and secret of an ERPNext user (User > API Access).');
+  }
+  return {
+    port: int(env, 'PORT', 4000),
+    host,
+    databaseUrl,
+    dataDir,
+    embeddedPgPort: int(env, 'PROVISIONER_PG_PORT', 54329),
+    demo,
+    jwtSecret,
+    erpnext,
+    simulatorPort: int(env, 'SIMULATOR_PORT', 0),
+    workerInProcess: bool(env, 'PROVISIONER_WORKER', true),
+    leaseMs: int(env, 'PROVISIONER_LEASE_MS', 30_000),
+    engineTimeoutMs: int(env, 'ENGINE_TIMEOUT_MS', 10_000),
+    retryPolicy: {
+      maxAttempts: int(env, 'STEP_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
+      baseDelayMs: int(env, 'STEP_RETRY_BASE_MS', DEFAULT_RETRY_POLICY.baseDelayMs),
+      maxDelayMs: int(env, 'STEP_RETRY_MAX_MS', DEFAULT_RETRY_POLICY.maxDelayMs),
+    },
+    logLevel: env.LOG_LEVEL || 'info',
+    logPretty: bool(env, 'LOG_PRETTY', demo && Boolean(process.stdout.isTTY)),
+  };
+}

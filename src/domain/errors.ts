@@ -1,0 +1,172 @@
+/**
+ * The error family. Every error an operator can see carries a stable `code` and a `hint`
+ * (what happened and which action resolves it). Engine errors also say whether they are
+ * transient, i.e. worth retrying inside the step.
+ */
+export class ProvisionerError extends Error {
+  readonly code: string;
+  readonly hint: string;
+  /** Retrying the same call later may succeed (network, timeouts, 429, 502-504). */
+  readonly transient: boolean;
+  /** HTTP status when the error reaches the API edge. */
+  readonly httpStatus: number;
+
+  constructor(code: string, message: string, hint: string, opts: { transient?: boolean; httpStatus?: number; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = hint;
+    this.transient = opts.transient ?? false;
+    this.httpStatus = opts.httpStatus ?? 500;
+  }
+}
+
+export function isProvisionerError(e: unknown): e is ProvisionerError {
+  return e instanceof ProvisionerError;
+}
+
+// ---- engine errors -------------------------------------------------------------------------
+
+const FIX_ENGINE_THEN_CONTINUE = 'Fix the engine, then use "Continue" (POST /api/provisioning/tenants/{id}/continue).';
+
+/** The engine could not be reached (refused, reset, DNS) or answered 502/503/504. */
+export class EngineUnavailableError extends ProvisionerError {
+  constructor(cause: string, opts: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super('ENGINE_UNAVAILABLE', `Engine health check failed: ${cause}`, `The engine is unreachable or restarting. Verify it is running and reachable, then use "Continue".`, { transient: true, httpStatus: 503, cause: opts.cause });
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+  readonly retryAfterMs: number | undefined;
+}
+
+export class EngineTimeoutError extends ProvisionerError {
+  constructor(what: string, ms: number) {
+    super('ENGINE_TIMEOUT', `Engine did not answer ${what} within ${ms} ms`, `The engine is slow or overloaded; the step is retried automatically. If it persists, check the engine's load, then use "Continue".`, { transient: true, httpStatus: 504 });
+  }
+}
+
+export class EngineRateLimitedError extends ProvisionerError {
+  constructor(readonly retryAfterMs: number | undefined) {
+    super('ENGINE_RATE_LIMITED', 'Engine rejected the request: too many requests (429)', 'The engine limits request rates; the step is retried automatically after the delay it asks for.', { transient: true, httpStatus: 503 });
+  }
+}
+
+export class EngineAuthError extends ProvisionerError {
+  constructor(detail: string) {
+    super('ENGINE_AUTH_FAILED', `Engine health check failed: bad credentials (${detail})`, 'Verify the engine API key and secret in the engine settings (token KEY:SECRET of an enabled user), then use "Continue".', { httpStatus: 502 });
+  }
+}
+
+export class EngineNotErpnextError extends ProvisionerError {
+  constructor(detail: string) {
+    super('ENGINE_NOT_ERPNEXT', `Engine health check failed: not an ERPNext site (${detail})`, 'The engine URL does not point at a Frappe site with the ERPNext app installed. Fix the engine URL, then use "Continue".', { httpStatus: 502 });
+  }
+}
+
+/** The engine refused a document: a validation rule, a missing link, a mandatory field. Not transient. */
+export class EngineValidationError extends ProvisionerError {
+  constructor(
+    readonly excType: string,
+    message: string,
+    readonly engineStatus: number,
+    hint = `The engine rejected the change. ${FIX_ENGINE_THEN_CONTINUE}`,
+    code = 'ENGINE_VALIDATION',
+  ) {
+    super(code, message, hint, { httpStatus: 502 });
+  }
+}
+
+/** A document with this name already exists (HTTP 409 DuplicateEntryError). */
+export class EngineDuplicateError extends EngineValidationError {
+  constructor(message: string) {
+    super('DuplicateEntryError', message, 409, 'The record already exists in the engine; "Continue" adopts it.', 'ENGINE_DUPLICATE');
+  }
+}
+
+export class EngineNotFoundError extends EngineValidationError {
+  constructor(message: string) {
+    super('DoesNotExistError', message, 404, `A record the step needs is missing in the engine. ${FIX_ENGINE_THEN_CONTINUE}`, 'ENGINE_NOT_FOUND');
+  }
+}
+
+export class EnginePermissionError extends EngineValidationError {
+  constructor(message: string) {
+    super('PermissionError', message, 403, 'The engine user lacks a permission the step needs. Grant it (System Manager), then use "Continue".', 'ENGINE_PERMISSION');
+  }
+}
+
+/** Anything else the engine answered with (500s from a bug, unparsable answers). */
+export class EngineInternalError extends ProvisionerError {
+  constructor(message: string) {
+    super('ENGINE_ERROR', message, `The engine failed unexpectedly. Check the engine's error log, then use "Continue".`, { httpStatus: 502 });
+  }
+}
+
+// ---- step outcomes -------------------------------------------------------------------------
+
+export class AbbreviationExhaustedError extends ProvisionerError {
+  constructor(companyName: string, tried: readonly string[]) {
+    super('ABBREVIATION_EXHAUSTED', `Abbreviation already used for another company: every candidate for "${companyName}" is taken (${tried.join(', ')})`, 'Rename the tenant or free an abbreviation in the engine, then use "Continue".', { httpStatus: 409 });
+  }
+}
+
+export class StepPreconditionError extends ProvisionerError {
+  constructor(message: string, hint: string) {
+    super('STEP_PRECONDITION', message, hint, { httpStatus: 409 });
+  }
+}
+
+export class VerificationError extends ProvisionerError {
+  constructor(message: string) {
+    super('VERIFICATION_FAILED', message, 'A record the earlier steps made is missing or wrong in the engine. Use "Retry" to recreate it.', { httpStatus: 409 });
+  }
+}
+
+// ---- operations ----------------------------------------------------------------------------
+
+export class InvalidTransitionError extends ProvisionerError {
+  constructor(operation: string, status: string, allowed: readonly string[]) {
+    super('INVALID_TRANSITION', `Cannot ${operation} a tenant whose status is ${status}`, `${operation} is allowed when the status is ${allowed.join(' or ')}. Check the status first.`, { httpStatus: 409 });
+  }
+}
+
+export class RunConflictError extends ProvisionerError {
+  constructor(readonly activeRunId: string) {
+    super('RUN_ACTIVE', `A provisioning run is already active for this tenant (run ${activeRunId})`, 'Wait for the active run to finish (monitor it), then act again.', { httpStatus: 409 });
+  }
+}
+
+export class StepNotSkippableError extends ProvisionerError {
+  constructor(step: string) {
+    super('STEP_NOT_SKIPPABLE', `Step ${step} cannot be skipped`, 'Only optional steps (step_6_items, step_9_pos_session) can be skipped.', { httpStatus: 400 });
+  }
+}
+
+/** The run was interrupted (shutdown); the step is handed back and resumes on the next claim. */
+export class RunInterruptedError extends ProvisionerError {
+  constructor() {
+    super('RUN_INTERRUPTED', 'The worker stopped while the step was running', 'The run resumes automatically at this step.', { transient: true, httpStatus: 503 });
+  }
+}
+
+/** Convert anything thrown into a ProvisionerError so it can be stored with a code and a hint. */
+export function toProvisionerError(e: unknown): ProvisionerError {
+  if (e instanceof ProvisionerError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new ProvisionerError('INTERNAL', message, 'An unexpected error. Check the server logs; "Continue" resumes at this step.', { httpStatus: 500, cause: e });
+}
+
+// ---- requests ------------------------------------------------------------------------------
+
+/** Input that passed the schema but breaks a rule (400). */
+export class InvalidInputError extends ProvisionerError {
+  constructor(code: string, message: string, hint: string) {
+    super(code, message, hint, { httpStatus: 400 });
+  }
+}
+
+/** Something with the same identity exists already (409). */
+export class AlreadyExistsError extends ProvisionerError {
+  constructor(code: string, message: string, hint: string) {
+    super(code, message, hint, { httpStatus: 409 });
+  }
+}

@@ -1,0 +1,53 @@
+import type { Account, CostCenter, Warehouse } from '../../ports/engine.ts';
+import type { StepContext } from './step.ts';
+import { withAbbr } from './step.ts';
+
+/**
+ * Ensures shared by several steps: read first, create only what is missing. Each returns the
+ * record's full engine name.
+ */
+
+export async function ensureAccount(
+  ctx: StepContext,
+  company: string,
+  abbr: string,
+  spec: { accountName: string; parent: string; accountType?: string | null; isGroup?: boolean },
+): Promise<Account> {
+  const existing = await ctx.engine.findAccount(company, spec.accountName);
+  if (existing) return existing;
+  ctx.note(`Creating account "${withAbbr(spec.accountName, abbr)}"`);
+  return ctx.engine.createAccount({
+    company,
+    accountName: spec.accountName,
+    parentAccount: withAbbr(spec.parent, abbr),
+    accountType: spec.accountType ?? null,
+    isGroup: spec.isGroup ?? false,
+  });
+}
+
+export async function ensureCostCenter(ctx: StepContext, company: string, abbr: string, name: string): Promise<CostCenter> {
+  const existing = await ctx.engine.findCostCenter(company, name);
+  if (existing) return existing;
+  ctx.note(`Creating cost center "${withAbbr(name, abbr)}"`);
+  // ERPNext's root cost centre is named after the company (erpnext.md §2, create_default_cost_center)
+  return ctx.engine.createCostCenter({ company, costCenterName: name, parentCostCenter: withAbbr(company, abbr) });
+}
+
+export async function ensureWarehouse(ctx: StepContext, company: string, abbr: string, name: string): Promise<Warehouse> {
+  const existing = await ctx.engine.findWarehouse(company, name);
+  if (existing) return existing;
+  const root = await ctx.engine.findWarehouse(company, 'All Warehouses');
+  ctx.note(`Creating warehouse "${withAbbr(name, abbr)}"`);
+  return ctx.engine.createWarehouse({ company, warehouseName: name, parentWarehouse: root?.isGroup ? root.name : null });
+}
+
+/** The accounts and cost centre a POS needs (product.md §2, step_3), as in ERPNext's Standard chart. */
+export const POS_ACCOUNTS = [
+  { key: 'cashAccount', accountName: 'Cash', parent: 'Cash In Hand', accountType: 'Cash' },
+  { key: 'writeOffAccount', accountName: 'Write Off', parent: 'Indirect Expenses', accountType: null },
+  { key: 'roundOffAccount', accountName: 'Round Off', parent: 'Indirect Expenses', accountType: 'Round Off' },
+] as const;
+
+export const MAIN_COST_CENTER = 'Main';
+export const MAIN_WAREHOUSE = 'Main Store';
+export const POS_WAREHOUSE = 'POS Store';

@@ -1,0 +1,19 @@
+import type { Step } from './step.ts';
+
+/**
+ * step_0_engine_check: the engine is reachable, our credentials work, and ERPNext is installed.
+ * The adapter tells the causes apart (unreachable, timeout, bad credentials, not ERPNext,
+ * updating); transient ones are retried by the runner before the step fails.
+ */
+export const engineCheck: Step = {
+  id: 'step_0_engine_check',
+  async run(ctx) {
+    const health = await ctx.engine.checkHealth();
+    const versions = Object.entries(health.versions).map(([app, v]) => `${app} ${v}`).join(', ');
+    return {
+      outcome: 'completed',
+      message: `Engine reachable as ${health.authenticatedAs} in ${health.latencyMs} ms (${versions})`,
+      facts: { engineUser: health.authenticatedAs, engineVersions: health.versions },
+    };
+  },
+};

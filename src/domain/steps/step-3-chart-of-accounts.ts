@@ -1,0 +1,25 @@
+import { ensureAccount, ensureCostCenter, MAIN_COST_CENTER, POS_ACCOUNTS } from './ensures.ts';
+import { requireCompany, type EngineFacts, type Step } from './step.ts';
+
+/**
+ * step_3_chart_of_accounts: ERPNext imports the chart when the Company is created (erpnext.md
+ * §2 on_update); this step makes sure the accounts a POS needs are there (Cash, Write Off,
+ * Round Off, cost centre "Main - ABBR"), recreating any that were deleted.
+ */
+export const chartOfAccounts: Step = {
+  id: 'step_3_chart_of_accounts',
+  async run(ctx) {
+    const { company, abbr } = requireCompany(ctx);
+    const facts: Partial<EngineFacts> = {};
+    for (const spec of POS_ACCOUNTS) {
+      const account = await ensureAccount(ctx, company, abbr, spec);
+      facts[spec.key] = account.name;
+    }
+    facts.costCenter = (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
+    return {
+      outcome: 'completed',
+      message: `Accounts ready: ${[facts.cashAccount, facts.writeOffAccount, facts.roundOffAccount, facts.costCenter].join(', ')}`,
+      facts,
+    };
+  },
+};

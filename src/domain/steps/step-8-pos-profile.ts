@@ -1,0 +1,76 @@
+import { ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE } from './ensures.ts';
+import { requireCompany, tenantNames, type StepContext, type Step } from './step.ts';
+
+/** Mode of Payment type for a payment method name: Cash is cash, a mobile money method a phone one. */
+export function paymentMethodType(method: string): 'Cash' | 'Phone' | 'Bank' {
+  if (/^cash$/i.test(method)) return 'Cash';
+  if (/pesa|mobile|momo|airtel|mtn|phone/i.test(method)) return 'Phone';
+  return 'Bank';
+}
+
+/**
+ * Common issue 2 ("Please set default Cash or Bank account in Mode of Payments"): ERPNext only
+ * gives the "Cash" mode an account row for a new company (erpnext.md §2 set_mode_of_payment_account);
+ * every other mode needs one, pointing at a leaf account of this company. Rows of other
+ * companies are kept; an existing row for this company is trusted only if its account exists.
+ */
+async function ensurePaymentMethodAccount(ctx: StepContext, company: string, abbr: string, method: string): Promise<string> {
+  const type = paymentMethodType(method);
+  const mode = (await ctx.engine.findModeOfPayment(method)) ?? (await ctx.engine.createModeOfPayment({ name: method, type }));
+  const row = mode.accounts.find((r) => r.company === company);
+  if (row?.defaultAccount) {
+    const accountName = row.defaultAccount.replace(new RegExp(` - ${abbr}$`), '');
+    if (await ctx.engine.findAccount(company, accountName)) return row.defaultAccount;
+  }
+  const account =
+    type === 'Cash'
+      ? await ensureAccount(ctx, company, abbr, { accountName: 'Cash', parent: 'Cash In Hand', accountType: 'Cash' })
+      : await ensureAccount(ctx, company, abbr, { accountName: method, parent: 'Bank Accounts', accountType: 'Bank' });
+  ctx.note(`Setting the account of Mode of Payment "${method}" for ${company} to "${account.name}"`);
+  await ctx.engine.setModeOfPaymentAccount(method, company, account.name);
+  return account.name;
+}
+
+/**
+ * step_8_pos_profile: the tenant's POS Profile. Before creating it, everything it links to is
+ * made to exist, which heals common issues 2, 3 ("Could not find Warehouse: Main Store": link
+ * the full "Main Store - ABBR", create it when missing) and 4 (write-off account and cost
+ * centre mandatory: the company's defaults, else "Write Off - ABBR" and "Main - ABBR").
+ */
+export const posProfile: Step = {
+  id: 'step_8_pos_profile',
+  async run(ctx) {
+    const { company, abbr } = requireCompany(ctx);
+    const name = tenantNames.posProfile(company);
+    const methods = ctx.config.paymentMethods;
+
+    for (const method of methods) await ensurePaymentMethodAccount(ctx, company, abbr, method);
+    const warehouse = await ensureWarehouse(ctx, company, abbr, MAIN_WAREHOUSE);
+
+    const existing = await ctx.engine.findPosProfile(name);
+    if (existing) return { outcome: 'completed', message: `POS Profile "${name}" exists`, facts: { posProfile: name, mainWarehouse: warehouse.name } };
+
+    const current = await ctx.engine.findCompany(company);
+    const writeOffAccount =
+      current?.defaults.write_off_account ?? (await ensureAccount(ctx, company, abbr, { accountName: 'Write Off', parent: 'Indirect Expenses' })).name;
+    const writeOffCostCenter = current?.defaults.cost_center ?? (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
+    const sellingPriceList = (await ctx.engine.findMaster('price_list', 'Standard Selling')) ? 'Standard Selling' : null;
+
+    await ctx.engine.createPosProfile({
+      name,
+      company,
+      currency: ctx.tenant.currency,
+      warehouse: warehouse.name,
+      writeOffAccount,
+      writeOffCostCenter,
+      paymentMethods: methods,
+      sellingPriceList,
+      customer: ctx.facts.customer ?? null,
+    });
+    return {
+      outcome: 'completed',
+      message: `POS Profile "${name}" created (${methods.join(', ')}; warehouse ${warehouse.name})`,
+      facts: { posProfile: name, mainWarehouse: warehouse.name },
+    };
+  },
+};

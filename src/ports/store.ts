@@ -1,0 +1,99 @@
+import type { StepId } from '../domain/steps/catalogue.ts';
+import type { RunKind } from '../domain/plan.ts';
+import type { SkipReason, StepStatus } from '../domain/status.ts';
+import type { EngineFacts, RunConfig, TenantProfile } from '../domain/steps/step.ts';
+
+export type Role = 'platform_admin' | 'tenant_admin' | 'tenant_user';
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  tenantId: string | null;
+  passwordHash: string;
+  createdAt: Date;
+}
+
+export interface EngineRecord {
+  id: string;
+  kind: 'erpnext' | 'odoo';
+  baseUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  createdAt: Date;
+}
+
+export interface TenantRecord extends TenantProfile {
+  engineId: string;
+  adminEmail: string | null;
+  config: RunConfig;
+  engineFacts: EngineFacts;
+  note: string | null;
+  createdAt: Date;
+}
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed';
+
+export interface RunRecord {
+  id: string;
+  tenantId: string;
+  kind: RunKind;
+  status: RunStatus;
+  plan: StepId[];
+  config: RunConfig;
+  idempotencyKey: string | null;
+  requestedBy: string | null;
+  lockedBy: string | null;
+  leaseUntil: Date | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+export interface StepRecord {
+  tenantId: string;
+  id: StepId;
+  ordinal: number;
+  status: StepStatus;
+  skipReason: SkipReason | null;
+  attempts: number;
+  runId: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  durationMs: number | null;
+  message: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  errorHint: string | null;
+}
+
+export type EventLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface NewEvent {
+  tenantId: string;
+  runId?: string | null;
+  stepId?: StepId | null;
+  attempt?: number | null;
+  type: string;
+  level: EventLevel;
+  status?: string | null;
+  message: string;
+  code?: string | null;
+  hint?: string | null;
+  error?: string | null;
+  durationMs?: number | null;
+  engine?: { method: string; path: string; status: number | null; ms: number } | null;
+}
+
+export interface EventRecord extends Required<Omit<NewEvent, 'engine'>> {
+  id: number;
+  engine: NewEvent['engine'];
+  createdAt: Date;
+}
+
+export interface StepFailure {
+  code: string;
+  message: string;
+  hint: string;
+}

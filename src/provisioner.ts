@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import type pg from 'pg';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { Journal } from './observability/journal.ts';
+import { createPool } from './adapters/postgres/database.ts';
+import { startEmbeddedPostgres } from './adapters/postgres/embedded.ts';
+import { migrate } from './adapters/postgres/migrate.ts';
+import { PostgresStore } from './adapters/postgres/store.ts';
+import { createEngine, type EngineCall } from './adapters/engine-factory.ts';
+import type { EngineRecord } from './ports/store.ts';
+import { ProvisioningService } from './application/provisioning-service.ts';
+import { hashPassword } from './application/passwords.ts';
+import { buildApi } from './api/app.ts';
+import { Worker } from './runner/worker.ts';
+import { startErpnextSimulator, type RunningSimulator } from './simulator/erpnext/index.ts';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** The engine tenants get when they name none. */
+export const DEFAULT_ENGINE_ID = 'default';
+
+/** The guide's account, created only in local demo mode (product.md §8). */
+export const DEMO_ADMIN = { email: 'admin@moran.com', password: 'admin123' } as const;
+
+export interface Database {
+  url: string;
+  pool: pg.Pool;
+  store: PostgresStore;
+  close(): Promise<void>;
+}
+
+/** Connects to DATABASE_URL or starts the embedded PostgreSQL, then applies the migrations. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>, logger: Logger): Promise<Database> {
+  let url = config.databaseUrl;
+  let stopEmbedded = async () => {};
+  if (!url) {
+    const embedded = await startEmbeddedPostgres({ dataDir: `${config.dataDir}/pg`, port: config.embeddedPgPort });
+    url = embedded.url;
+    stopEmbedded = embedded.stop;
+    logger.info({ data_dir: `${config.dataDir}/pg`, port: config.embeddedPgPort }, 'embedded PostgreSQL ready');
+  }
+  const pool = createPool(url);
+  const applied = await migrate(pool);
+  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  return {
+    url,
+    pool,
+    store: new PostgresStore(pool),
+    close: async () => {
+      await pool.end();
+      await stopEmbedded();
+    },
+  };
+}
+
+export interface RunningProvisioner {
+  url: string;
+  app: FastifyInstance<any, any, any, any, any>;
+  db: Database;
+  simulator: RunningSimulator | null;
+  worker: Worker | null;
+  close(): Promise<void>;
+}
+
+/** Composition root: database, engine registration, demo account, API, in-process worker. */
+export async function startProvisioner(config: Config, logger: Logger = createLogger({ level: config.logLevel, pretty: config.logPretty })): Promise<RunningProvisioner> {
+  const db = await openDatabase(config, logger);
+  const { store } = db;
+  let simulator: RunningSimulator | null = null;
+  try {
+    if (config.erpnext) {
+      await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: config.erpnext.url, apiKey: config.erpnext.apiKey, apiSecret: config.erpnext.apiSecret });
+    } else if (config.demo) {
+      simulator = await startErpnextSimulator({ port: config.simulatorPort, host: '127.0.0.1' });
+      await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret });
+      logger.info({ url: simulator.url }, 'built-in ERPNext simulator started (demo mode)');
+    } else if (!(await store.getEngine(DEFAULT_ENGINE_ID))) {
+      logger.warn('no default engine: set ERPNEXT_URL, ERPNEXT_API_KEY and ERPNEXT_API_SECRET, or register one with POST /api/engines');
+    }
+    if (config.demo && !(await store.findUserByEmail(DEMO_ADMIN.email))) {
+      await store.createUser({ email: DEMO_ADMIN.email, name: 'Demo admin', passwordHash: await hashPassword(DEMO_ADMIN.password), role: 'platform_admin' });
+      logger.warn({ email: DEMO_ADMIN.email }, 'demo mode: created the guide\'s platform admin account (localhost only)');
+    }
+
+    const journal = new Journal(store, logger);
+    const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall });
+    const service = new ProvisioningService(store, journal, (r) => engineFor(r), DEFAULT_ENGINE_ID);
+    const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret });
+
+    const worker = config.workerInProcess
+      ? new Worker({ store, journal, engineFor, retryPolicy: config.retryPolicy, databaseUrl: db.url, logger, leaseMs: config.leaseMs })
+      : null;
+    worker?.start();
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info({ url, demo: config.demo, worker: worker?.workerId ?? null }, `Provisioner API listening on ${url}`);
+    return {
+      url,
+      app,
+      db,
+      simulator,
+      worker,
+      close: async () => {
+        await worker?.stop();
+        await app.close();
+        await simulator?.close();
+        await db.close();
+      },
+    };
+  } catch (e) {
+    await simulator?.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw e;
+  }
+}

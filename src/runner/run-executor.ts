@@ -1,0 +1,169 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stepDefinition, type StepId } from '../domain/steps/catalogue.ts';
+import { STEP_LOGIC } from '../domain/steps/index.ts';
+import type { EngineFacts, StepContext, TenantProfile } from '../domain/steps/step.ts';
+import { toProvisionerError, EngineUnavailableError, EngineRateLimitedError } from '../domain/errors.ts';
+import { retryDelayMs, type RetryPolicy } from '../domain/retry-policy.ts';
+import type { EnginePort } from '../ports/engine.ts';
+import type { EngineRecord, RunRecord } from '../ports/store.ts';
+import type { PostgresStore } from '../adapters/postgres/store.ts';
+import type { Journal } from '../observability/journal.ts';
+import type { EngineCall } from '../adapters/engine-factory.ts';
+
+export interface RunExecutorDeps {
+  store: PostgresStore;
+  journal: Journal;
+  engineFor: (record: EngineRecord, onCall: (call: EngineCall) => void) => EnginePort;
+  workerId: string;
+  retryPolicy: RetryPolicy;
+  random?: () => number;
+}
+
+type StepOutcome = 'completed' | 'skipped' | 'failed' | 'lease_lost' | 'interrupted';
+
+/**
+ * Executes one claimed run step by step. Each step's state is written before the next one
+ * starts, and every write is guarded by the run's lease. A run resumed after a crash skips the
+ * steps this run already finished and runs the interrupted one again (steps are ensures).
+ * `signal` asks to stop between steps (shutdown, lost lease).
+ */
+export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: AbortSignal): Promise<'finished' | 'handed_back'> {
+  const { store, journal, workerId } = deps;
+  const tenant = await store.getTenant(run.tenantId);
+  if (!tenant) return 'handed_back';
+  const engineRecord = await store.getEngine(tenant.engineId);
+  const resumed = run.startedAt !== null && (await store.listSteps(tenant.id)).some((s) => s.runId === run.id);
+  await journal.record({
+    tenantId: tenant.id,
+    runId: run.id,
+    type: resumed ? 'run_resumed' : 'run_started',
+    level: 'info',
+    status: 'IN_PROGRESS',
+    message: `${resumed ? 'Resuming' : 'Starting'} ${run.kind} run of ${run.plan.length} step(s) for tenant "${tenant.name}"`,
+  });
+
+  let facts: EngineFacts = { ...tenant.engineFacts };
+  const profile: TenantProfile = { id: tenant.id, name: tenant.name, countryCode: tenant.countryCode, country: tenant.country, currency: tenant.currency };
+  let stepContext: { stepId: StepId; attempt: number } = { stepId: run.plan[0]!, attempt: 0 };
+  const onCall = (call: EngineCall) => {
+    void journal
+      .record({
+        tenantId: tenant.id,
+        runId: run.id,
+        stepId: stepContext.stepId,
+        attempt: stepContext.attempt,
+        type: 'engine_call',
+        level: 'debug',
+        status: call.status === null ? 'error' : String(call.status),
+        message: `${call.method} ${call.path} → ${call.status ?? call.error}`,
+        durationMs: call.ms,
+        engine: { method: call.method, path: call.path, status: call.status, ms: call.ms },
+      })
+      .catch(() => {});
+  };
+  const engine = engineRecord ? deps.engineFor(engineRecord, onCall) : null;
+
+  const done = new Map((await store.listSteps(tenant.id)).map((s) => [s.id, s]));
+  for (const stepId of run.plan) {
+    const row = done.get(stepId);
+    if (row && row.runId === run.id && (row.status === 'completed' || row.status === 'skipped' || row.status === 'failed')) continue;
+    if (signal.aborted) return handBack(run, deps);
+
+    const outcome = await executeStep(stepId);
+    if (outcome === 'lease_lost') return 'handed_back';
+    if (outcome === 'interrupted') return handBack(run, deps);
+    if (outcome === 'failed' && stepDefinition(stepId).critical) return finish('failed', `Run stopped: critical step ${stepId} failed`);
+  }
+  const anyFailed = (await store.listSteps(tenant.id)).some((s) => s.status === 'failed' || (s.status === 'skipped' && s.skipReason === 'failure'));
+  return anyFailed ? finish('partial', 'Run finished with non-critical failures (PARTIAL)') : finish('completed', 'Provisioning completed');
+
+  async function finish(status: 'completed' | 'partial' | 'failed', message: string): Promise<'finished' | 'handed_back'> {
+    if (!(await store.finishRun(run.id, workerId, status))) return 'handed_back';
+    await journal.record({
+      tenantId: tenant!.id,
+      runId: run.id,
+      type: 'run_finished',
+      level: status === 'completed' ? 'info' : status === 'partial' ? 'warn' : 'error',
+      status: status.toUpperCase(),
+      message,
+    });
+    return 'finished';
+  }
+
+  async function executeStep(stepId: StepId): Promise<StepOutcome> {
+    for (;;) {
+      const attempt = await store.markStepRunning(tenant!.id, stepId, run.id, workerId);
+      if (attempt === null) return 'lease_lost';
+      stepContext = { stepId, attempt };
+      const started = performance.now();
+      const base = { tenantId: tenant!.id, runId: run.id, stepId, attempt };
+      await journal.record({ ...base, type: 'step_started', level: 'info', status: 'running', message: `${stepId} started (attempt ${attempt})` });
+      try {
+        if (!engine) throw new EngineUnavailableError(`engine "${tenant!.engineId}" is not registered`);
+        const notes: Promise<unknown>[] = [];
+        const ctx: StepContext = {
+          tenant: profile,
+          config: run.config,
+          facts,
+          engine,
+          note: (message) => void notes.push(journal.record({ ...base, type: 'note', level: 'info', status: 'running', message }).catch(() => {})),
+        };
+        const result = await STEP_LOGIC[stepId].run(ctx);
+        await Promise.all(notes);
+        const durationMs = Math.round(performance.now() - started);
+        if (result.outcome === 'skipped') {
+          if (!(await store.markStepSkipped(tenant!.id, stepId, run.id, workerId, 'config', result.message))) return 'lease_lost';
+          await journal.record({ ...base, type: 'step_skipped', level: 'info', status: 'skipped', message: `${stepId} skipped: ${result.message}`, durationMs });
+          return 'skipped';
+        }
+        if (!(await store.markStepCompleted(tenant!.id, stepId, run.id, workerId, result.message, result.facts ?? {}))) return 'lease_lost';
+        facts = { ...facts, ...result.facts };
+        await journal.record({ ...base, type: 'step_completed', level: 'info', status: 'completed', message: `${stepId} completed: ${result.message}`, durationMs });
+        return 'completed';
+      } catch (e) {
+        const err = toProvisionerError(e);
+        const durationMs = Math.round(performance.now() - started);
+        if (err.transient && attempt < deps.retryPolicy.maxAttempts && !signal.aborted) {
+          const retryAfter = err instanceof EngineUnavailableError || err instanceof EngineRateLimitedError ? err.retryAfterMs : undefined;
+          const delay = retryDelayMs(deps.retryPolicy, attempt, (deps.random ?? Math.random)(), retryAfter);
+          await journal.record({
+            ...base,
+            type: 'step_retrying',
+            level: 'warn',
+            status: 'retrying',
+            message: `${stepId} attempt ${attempt} failed (${err.message}); retrying in ${delay} ms`,
+            code: err.code,
+            hint: err.hint,
+            error: err.message,
+            durationMs,
+          });
+          try {
+            await sleep(delay, undefined, { signal });
+          } catch {
+            return 'interrupted';
+          }
+          continue;
+        }
+        if (!(await store.markStepFailed(tenant!.id, stepId, run.id, workerId, { code: err.code, message: err.message, hint: err.hint }))) return 'lease_lost';
+        await journal.record({
+          ...base,
+          type: 'step_failed',
+          level: 'error',
+          status: 'failed',
+          message: `${stepId} failed: ${err.message}`,
+          code: err.code,
+          hint: err.hint,
+          error: err.message,
+          durationMs,
+        });
+        return 'failed';
+      }
+    }
+  }
+}
+
+async function handBack(run: RunRecord, deps: RunExecutorDeps): Promise<'handed_back'> {
+  await deps.store.releaseRun(run.id, deps.workerId);
+  await deps.journal.record({ tenantId: run.tenantId, runId: run.id, type: 'run_handed_back', level: 'info', status: 'IN_PROGRESS', message: 'Worker stopping: run handed back, it resumes on another claim' });
+  return 'handed_back';
+}

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import type { Logger } from '../observability/logger.ts';
+import { RUNS_CHANNEL } from '../adapters/postgres/store.ts';
+import { executeRun, type RunExecutorDeps } from './run-executor.ts';
+import type { RunRecord } from '../ports/store.ts';
+
+export interface WorkerOptions extends Omit<RunExecutorDeps, 'workerId'> {
+  databaseUrl: string;
+  logger: Logger;
+  /** Lease of a claimed run; another worker may take the run once it expires. (Default: 30000 ms) */
+  leaseMs?: number;
+  /** Poll interval when no notification arrives. (Default: 1000 ms) */
+  pollMs?: number;
+  /** Runs executed at the same time by this worker. (Default: 4) */
+  concurrency?: number;
+  workerId?: string;
+}
+
+/**
+ * Claims runnable runs and executes them. Woken by LISTEN/NOTIFY when a run is created, and
+ * polls as a fallback (a missed notification, a lease that expired). Heartbeats keep each
+ * claimed run's lease alive; stop() stops claiming and hands current runs back after their step.
+ */
+export class Worker {
+  readonly workerId: string;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly concurrency: number;
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private stopping = false;
+  private wake: (() => void) | null = null;
+  private listener: pg.Client | null = null;
+  private loop: Promise<void> | null = null;
+
+  constructor(private readonly opts: WorkerOptions) {
+    this.workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseMs = opts.leaseMs ?? 30_000;
+    this.pollMs = opts.pollMs ?? 1_000;
+    this.concurrency = opts.concurrency ?? 4;
+  }
+
+  start(): void {
+    void this.listen();
+    this.loop = this.claimLoop();
+    this.opts.logger.info({ worker_id: this.workerId, lease_ms: this.leaseMs, concurrency: this.concurrency }, 'provisioning worker started');
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    for (const { controller } of this.active.values()) controller.abort();
+    await this.loop;
+    await Promise.all([...this.active.values()].map((a) => a.done));
+    await this.listener?.end().catch(() => {});
+    this.opts.logger.info({ worker_id: this.workerId }, 'provisioning worker stopped');
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopping) return;
+    const client = new pg.Client({ connectionString: this.opts.databaseUrl });
+    const retry = () => {
+      if (this.listener === client) this.listener = null;
+      if (!this.stopping) setTimeout(() => void this.listen(), this.pollMs * 2).unref();
+    };
+    client.on('error', retry);
+    client.on('notification', () => this.wake?.());
+    try {
+      await client.connect();
+      await client.query(`listen ${RUNS_CHANNEL}`);
+      this.listener = client;
+      if (this.stopping) await client.end();
+    } catch {
+      await client.end().catch(() => {});
+      retry();
+    }
+  }
+
+  private async claimLoop(): Promise<void> {
+    while (!this.stopping) {
+      let claimed: RunRecord | null = null;
+      if (this.active.size < this.concurrency) {
+        try {
+          claimed = await this.opts.store.claimRun(this.workerId, this.leaseMs);
+        } catch (e) {
+          this.opts.logger.warn({ err: e, worker_id: this.workerId }, 'provisioning worker: claim failed (database unavailable?); will retry');
+        }
+      }
+      if (claimed) {
+        this.execute(claimed);
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.pollMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  private execute(run: RunRecord): void {
+    const controller = new AbortController();
+    const heartbeat = setInterval(() => {
+      this.opts.store.extendLease(run.id, this.workerId, this.leaseMs).then(
+        (held) => {
+          if (!held) controller.abort();
+        },
+        () => {},
+      );
+    }, Math.max(100, Math.floor(this.leaseMs / 3)));
+    const done = executeRun(run, { ...this.opts, workerId: this.workerId }, controller.signal)
+      .catch((e) => this.opts.logger.error({ err: e, run_id: run.id, tenant_id: run.tenantId }, 'provisioning run crashed; its lease will expire and another claim resumes it'))
+      .then(() => {
+        clearInterval(heartbeat);
+        this.active.delete(run.id);
+        this.wake?.();
+      });
+    this.active.set(run.id, { controller, done });
+  }
+}

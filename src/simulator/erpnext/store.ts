@@ -1,0 +1,152 @@
+/**
+ * In-memory tables with request transactions.
+ *
+ * Why transactions: Frappe runs each request in one database transaction and rolls everything
+ * back on an exception, side effects of controllers included (erpnext.md §1.3, §7). Here a request
+ * writes into a `Transaction` overlay that is applied to the tables only by `commit()`.
+ * Names are primary keys compared case-insensitively (MariaDB's default collation, §7.2).
+ */
+import type { Doc } from './meta.ts';
+
+type Table = Map<string, Doc>; // key: lower-cased name
+
+const keyOf = (name: string): string => name.toLowerCase();
+
+export class DocumentStore {
+  private tables = new Map<string, Table>();
+  private series = new Map<string, number>();
+  private lastStamp = 0;
+
+  begin(): Transaction {
+    return new Transaction(this);
+  }
+
+  /** Monotonic "YYYY-MM-DD HH:MM:SS.ffffff" timestamps so `modified desc` is a strict order. */
+  timestamp(now = new Date()): string {
+    const micros = Math.max(now.getTime() * 1000, this.lastStamp + 1);
+    this.lastStamp = micros;
+    const d = new Date(Math.floor(micros / 1000));
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    return (
+      `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+      `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(micros % 1_000_000, 6)}`
+    );
+  }
+
+  table(doctype: string): Table {
+    let t = this.tables.get(doctype);
+    if (!t) {
+      t = new Map();
+      this.tables.set(doctype, t);
+    }
+    return t;
+  }
+
+  doctypes(): string[] {
+    return [...this.tables.keys()];
+  }
+
+  seriesValue(key: string): number {
+    return this.series.get(key) ?? 0;
+  }
+
+  setSeries(key: string, value: number): void {
+    this.series.set(key, value);
+  }
+
+  clear(): void {
+    this.tables.clear();
+    this.series.clear();
+  }
+}
+
+/** A request's view of the tables: reads see its own writes; nothing is visible to others until commit. */
+export class Transaction {
+  private writes = new Map<string, Map<string, Doc | null>>(); // null = deleted
+  private seriesWrites = new Map<string, number>();
+
+  constructor(private readonly store: DocumentStore) {}
+
+  timestamp(now?: Date): string {
+    return this.store.timestamp(now);
+  }
+
+  /** The stored document (read-only: clone before changing it, then `put`). */
+  get(doctype: string, name: unknown): Doc | undefined {
+    if (name === null || name === undefined || name === '') return undefined;
+    const k = keyOf(String(name));
+    const w = this.writes.get(doctype);
+    if (w?.has(k)) return w.get(k) ?? undefined;
+    return this.store.table(doctype).get(k);
+  }
+
+  exists(doctype: string, name: unknown): boolean {
+    return this.get(doctype, name) !== undefined;
+  }
+
+  /** All documents of a doctype in insertion order. */
+  list(doctype: string): Doc[] {
+    const base = this.store.table(doctype);
+    const w = this.writes.get(doctype);
+    if (!w) return [...base.values()];
+    const out: Doc[] = [];
+    for (const [k, doc] of base) {
+      if (w.has(k)) {
+        const nd = w.get(k);
+        if (nd) out.push(nd);
+      } else out.push(doc);
+    }
+    for (const [k, doc] of w) if (doc && !base.has(k)) out.push(doc);
+    return out;
+  }
+
+  /** First document matching every given field (frappe.db.get_value with a filter dict). */
+  find(doctype: string, where: Record<string, unknown>): Doc | undefined {
+    return this.list(doctype).find((d) => Object.entries(where).every(([f, v]) => matchesValue(d[f], v)));
+  }
+
+  put(doc: Doc): void {
+    let w = this.writes.get(doc.doctype);
+    if (!w) {
+      w = new Map();
+      this.writes.set(doc.doctype, w);
+    }
+    w.set(keyOf(doc.name), doc);
+  }
+
+  remove(doctype: string, name: string): void {
+    let w = this.writes.get(doctype);
+    if (!w) {
+      w = new Map();
+      this.writes.set(doctype, w);
+    }
+    w.set(keyOf(name), null);
+  }
+
+  /** Next value of a naming-series counter (tabSeries). */
+  nextSeries(key: string): number {
+    const next = (this.seriesWrites.get(key) ?? this.store.seriesValue(key)) + 1;
+    this.seriesWrites.set(key, next);
+    return next;
+  }
+
+  commit(): void {
+    for (const [doctype, w] of this.writes) {
+      const t = this.store.table(doctype);
+      for (const [k, doc] of w) {
+        if (doc) t.set(k, doc);
+        else t.delete(k);
+      }
+    }
+    for (const [k, v] of this.seriesWrites) this.store.setSeries(k, v);
+    this.writes.clear();
+    this.seriesWrites.clear();
+  }
+}
+
+/** Equality of a stored value with a filter value: case-insensitive text, numeric when both are numbers. */
+export function matchesValue(stored: unknown, wanted: unknown): boolean {
+  if (wanted === null || wanted === undefined) return stored === null || stored === undefined || stored === '';
+  if (typeof stored === 'number' || typeof wanted === 'number') return Number(stored ?? 0) === Number(wanted);
+  return String(stored ?? '').toLowerCase() === String(wanted).toLowerCase();
+}

@@ -1,0 +1,93 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../../src/config.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
+import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
+import { createScratchDatabase } from './database.ts';
+
+export interface Harness {
+  api: string;
+  token: string;
+  provisioner: RunningProvisioner;
+  simulator: RunningSimulator;
+  /** fetch against the API with the admin token; JSON in and out. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  createTenant(body: Record<string, unknown>): Promise<any>;
+  waitForStatus(tenantId: string, statuses: string[], timeoutMs?: number): Promise<any>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Provisioner (real PostgreSQL scratch database, real HTTP on a random port, in-process
+ * worker) against a real simulator, with fast retries so failure tests stay short.
+ */
+export async function startHarness(opts: { simulator?: SimulatorOptions; config?: Partial<Config> } = {}): Promise<Harness> {
+  const db = await createScratchDatabase();
+  const simulator = await startErpnextSimulator({ port: 0, ...opts.simulator });
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: db.url,
+    dataDir: '.data/test',
+    embeddedPgPort: 0,
+    demo: true,
+    jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    erpnext: { url: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret },
+    simulatorPort: 0,
+    workerInProcess: true,
+    leaseMs: 5_000,
+    engineTimeoutMs: 2_000,
+    retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    logPretty: false,
+    ...opts.config,
+  };
+  const provisioner = await startProvisioner(config, createLogger({ level: config.logLevel }));
+  const api = provisioner.url;
+  const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_ADMIN) });
+  const token = ((await login.json()) as { access_token: string }).access_token;
+
+  const call: Harness['call'] = async (method, path, body, headers = {}) => {
+    const res = await fetch(`${api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+
+  return {
+    api,
+    token,
+    provisioner,
+    simulator,
+    call,
+    async createTenant(body) {
+      const res = await call('POST', '/api/tenants', body);
+      if (res.status !== 201) throw new Error(`tenant creation answered ${res.status}: ${JSON.stringify(res.body)}`);
+      return res.body;
+    },
+    async waitForStatus(tenantId, statuses, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: any;
+      while (Date.now() < deadline) {
+        last = (await call('GET', `/api/provisioning/tenants/${tenantId}/status`)).body;
+        if (statuses.includes(last.status)) return last;
+        await sleep(50);
+      }
+      throw new Error(`tenant ${tenantId} did not reach ${statuses.join('|')}; last status: ${JSON.stringify(last, null, 1)}`);
+    },
+    async close() {
+      await provisioner.close();
+      await simulator.close();
+      await db.drop();
+    },
+  };
+}
