@@ -93,7 +93,7 @@ function copyKnownFields(def: DocTypeDef, target: Doc, payload: Record<string, u
         return row;
       });
     } else {
-      target[f.fieldname] = typeof value === 'string' && f.fieldtype !== 'Password' ? value : value;
+      target[f.fieldname] = value;
     }
   }
 }

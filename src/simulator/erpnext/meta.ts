@@ -88,6 +88,8 @@ export interface DocTypeDef {
   /** Controller `on_submit` / `on_cancel`. */
   onSubmit?(doc: Doc, ctx: DocContext): void;
   onCancel?(doc: Doc, ctx: DocContext): void;
+  /** Controller `on_trash` (before the delete's link check). */
+  onTrash?(doc: Doc, ctx: DocContext): void;
   /** The business key used by the simulator's duplicate detector (not a Frappe concept). */
   businessKey?(doc: Doc): string | null;
 }
