@@ -30,6 +30,8 @@ export const HTTP_STATUS_OF: Record<string, number> = {
   TimestampMismatchError: 417,
   LinkExistsError: 417,
   DataError: 417,
+  CancelledLinkError: 417,
+  ItemPriceDuplicateItem: 417,
   DoesNotExistError: 404,
   DuplicateEntryError: 409,
   NameError: 409, // [M] frappe.NameError http_status_code 409
@@ -91,9 +93,22 @@ export function bold(value: unknown): string {
   return `<strong>${value === null || value === undefined ? '' : String(value)}</strong>`;
 }
 
+/**
+ * Python's json.dumps with default settings: separators ", " and ": ", non-ASCII escaped as
+ * \uXXXX (ensure_ascii). Enough for the flat values Frappe encodes here.
+ */
+export function pyJsonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).map(([k, v]) => `${pyJsonDumps(k)}: ${pyJsonDumps(v)}`).join(', ')}}`;
+  }
+  if (typeof value === 'string') return JSON.stringify(value).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value ?? null);
+}
+
 /** Frappe's `json.dumps([json.dumps(m) for m in message_log])`. */
 export function encodeServerMessages(messages: ServerMessage[]): string {
-  return JSON.stringify(messages.map((m) => JSON.stringify(m)));
+  return pyJsonDumps(messages.map((m) => pyJsonDumps(m)));
 }
 
 /** Error body of the v1 API for an exception (frappe utils/response.py report_error). */
@@ -104,7 +119,7 @@ export function errorBody(err: FrappeError, extraMessages: ServerMessage[] = [])
     '  File "apps/frappe/frappe/app.py", line 114, in application\n    response = frappe.api.handle(request)\n' +
     '  File "apps/frappe/frappe/api/__init__.py", line 49, in handle\n    data = endpoint(**arguments)\n' +
     `${lastLine}\n`;
-  const body: Record<string, unknown> = { exception: lastLine, exc_type: err.excType, exc: JSON.stringify([traceback]) };
+  const body: Record<string, unknown> = { exception: lastLine, exc_type: err.excType, exc: pyJsonDumps([traceback]) };
   const messages = [...extraMessages, ...err.serverMessages];
   if (messages.length) body._server_messages = encodeServerMessages(messages);
   return body;

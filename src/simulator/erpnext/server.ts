@@ -1,0 +1,271 @@
+/**
+ * The HTTP server: Frappe's v1 REST API (erpnext.md §1.1) plus the control API (control.ts).
+ * Each request's validation and commit run synchronously, so concurrent requests serialise like
+ * database unique checks do (two companies racing for one abbreviation: the second gets 417).
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { authenticate } from './auth.ts';
+import { handleControl } from './control.ts';
+import { asDict, deleteDocument, insertDocument, metaOf, updateDocument } from './documents.ts';
+import { asFrappeError, encodeServerMessages, errorBody, excTypeForStatus, FrappeError, frappeThrow, bold } from './errors.ts';
+import type { RequestKey } from './faults.ts';
+import { readBody, safeDecode, sendJson, sendText, sleep } from './http.ts';
+import { type DocContext } from './meta.ts';
+import { LIST_METHODS, resolveMethod } from './methods.ts';
+import { listDocuments } from './queries.ts';
+import { ErpnextSimulator } from './simulator.ts';
+
+export interface SimulatorOptions {
+  /** Port to listen on (Default: 0 = a random free port). */
+  port?: number;
+  /** Interface to bind (Default: '127.0.0.1'). */
+  host?: string;
+  /** API key of the Administrator (Default: 'sim-key'). */
+  apiKey?: string;
+  /** API secret of the Administrator (Default: 'sim-secret'). */
+  apiSecret?: string;
+  /** false = a site whose setup wizard never ran (Default: true). See fixtures.ts. */
+  setupComplete?: boolean;
+  /** Receives one line per Frappe request (Default: none). */
+  logger?: { info(obj: object, msg?: string): void };
+}
+
+export interface RunningSimulator {
+  /** e.g. http://127.0.0.1:34567 */
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+  close(): Promise<void>;
+  /** In-process access to state, same as the control API. */
+  sim: ErpnextSimulator;
+}
+
+type Route =
+  | { kind: 'method'; cmd: string }
+  | { kind: 'resource'; doctype: string; name?: string }
+  | { kind: 'unknown-api' }
+  | { kind: 'not-api' };
+
+/** /api/method/<cmd>, /api/resource/<doctype>[/<name...>] (also under /api/v1/). */
+function parseRoute(pathname: string): Route {
+  const parts = pathname.split('/').slice(1);
+  if (parts[0] !== 'api') return { kind: 'not-api' };
+  const rest = parts[1] === 'v1' ? parts.slice(2) : parts.slice(1);
+  if (rest[0] === 'method' && rest[1]) return { kind: 'method', cmd: safeDecode(rest.slice(1).join('/')) };
+  if (rest[0] === 'resource' && rest[1]) {
+    const name = rest.slice(2).map(safeDecode).join('/');
+    return { kind: 'resource', doctype: safeDecode(rest[1]), name: name || undefined };
+  }
+  return { kind: 'unknown-api' };
+}
+
+/** Request arguments: query string merged with a JSON or form body (frappe.form_dict). */
+function parseArgs(url: URL, raw: string, contentType: string | undefined): Record<string, unknown> {
+  const args: Record<string, unknown> = Object.fromEntries(url.searchParams);
+  if (!raw.trim()) return args;
+  if ((contentType ?? '').includes('application/x-www-form-urlencoded')) {
+    for (const [k, v] of new URLSearchParams(raw)) args[k] = v;
+    return args;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (e) {
+    throw new FrappeError('JSONDecodeError', e instanceof Error ? e.message : 'Invalid JSON', [], 500); // [M]
+  }
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) Object.assign(args, parsed);
+  return args;
+}
+
+/** create_doc/update_doc payload: the JSON body, or a `data` form field holding JSON. */
+function docPayload(url: URL, raw: string, contentType: string | undefined): Record<string, unknown> {
+  const args = parseArgs(new URL(url.origin), raw, contentType);
+  const data = typeof args.data === 'string' ? (JSON.parse(args.data) as Record<string, unknown>) : args;
+  const { doctype: _ignored, ...rest } = data;
+  return rest;
+}
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+function withMessages(body: Record<string, unknown>, ctx: DocContext): Record<string, unknown> {
+  return ctx.messages.length ? { ...body, _server_messages: encodeServerMessages(ctx.messages) } : body;
+}
+
+function answerMethod(sim: ErpnextSimulator, siteUrl: string, user: string, cmd: string, args: Record<string, unknown>): Answer {
+  const def = resolveMethod(cmd, user);
+  const { result, ctx } = sim.transact(
+    siteUrl,
+    (c) => {
+      if (def) return def.run(args, c);
+      // frappe.client list helpers, answered with the list query
+      const meta = metaOf(String(args.doctype ?? ''));
+      const params = new URLSearchParams();
+      for (const k of ['filters', 'or_filters', 'order_by', 'limit_start', 'limit_page_length', 'limit']) {
+        const v = args[k];
+        if (v !== undefined) params.set(k, typeof v === 'string' ? v : JSON.stringify(v));
+      }
+      if (cmd === 'frappe.client.get_count') {
+        params.set('limit_page_length', '0');
+        return listDocuments(c.tx, meta, params).length;
+      }
+      if (cmd === 'frappe.client.get_value') {
+        const f = args.fieldname ?? 'name';
+        const fields = typeof f === 'string' && f.trim().startsWith('[') ? (JSON.parse(f) as string[]) : Array.isArray(f) ? (f as string[]) : [String(f)];
+        params.set('fields', JSON.stringify(fields));
+        params.set('limit_page_length', '1');
+        return listDocuments(c.tx, meta, params)[0] ?? null;
+      }
+      const fields = args.fields;
+      if (fields !== undefined) params.set('fields', typeof fields === 'string' ? fields : JSON.stringify(fields));
+      return listDocuments(c.tx, meta, params);
+    },
+    user,
+  );
+  const body: Record<string, unknown> = result === undefined ? {} : { message: result };
+  return { status: 200, body: withMessages(body, ctx) };
+}
+
+function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, method: string, route: { doctype: string; name?: string }, url: URL, raw: string, contentType: string | undefined): Answer {
+  const def = metaOf(route.doctype);
+  if (user === 'Guest') frappeThrow(`Insufficient Permission for ${bold(def.name)}`, 'PermissionError'); // [M] message
+  if (def.table) frappeThrow(`Please specify a valid parent DocType for ${bold(def.name)}`, 'PermissionError'); // [M]
+  const name = route.name;
+  const run = <T>(work: (ctx: DocContext) => T) => sim.transact(siteUrl, work, user);
+
+  if (method === 'GET' && !name) {
+    const { result } = run((c) => (def.single ? [{ name: def.name }] : listDocuments(c.tx, def, url.searchParams)));
+    return { status: 200, body: { data: result } };
+  }
+  if (method === 'GET' && name) {
+    const { result } = run((c) => {
+      const doc = c.tx.get(def.name, def.single ? def.name : name);
+      if (!doc) frappeThrow(`${def.name} ${name} not found`, 'DoesNotExistError');
+      return asDict(def, doc);
+    });
+    return { status: 200, body: { data: result } };
+  }
+  if (method === 'POST' && !name) {
+    const payload = docPayload(url, raw, contentType);
+    const { result, ctx } = run((c) => asDict(def, insertDocument(c, def.name, payload)));
+    return { status: 200, body: withMessages({ data: result }, ctx) };
+  }
+  if (method === 'PUT' && name) {
+    const payload = docPayload(url, raw, contentType);
+    const { result, ctx } = run((c) => asDict(def, updateDocument(c, def.name, def.single ? def.name : name, payload)));
+    return { status: 200, body: withMessages({ data: result }, ctx) };
+  }
+  if (method === 'DELETE' && name) {
+    run((c) => deleteDocument(c, def.name, name));
+    return { status: 202, body: { message: 'ok' } };
+  }
+  if (method === 'POST' && name) frappeThrow('run_method is required to call a document method'); // [M] execute_doc_method
+  throw new FrappeError('MethodNotAllowed', `The method is not allowed for the requested URL.`, [], 405);
+}
+
+function faultAnswer(status: number, body: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (body) return body;
+  const excType = excTypeForStatus(status);
+  const message =
+    status === 503 ? 'The system is being updated. Please refresh again after a few moments.' :
+    status === 429 ? 'You hit the rate limit because of too many requests. Please try after sometime.' :
+    status >= 500 ? 'Internal Server Error (injected by the simulator)' : `Injected ${excType}`;
+  return errorBody(new FrappeError(excType, message, [{ message, title: excType, indicator: 'red', raise_exception: 1 }], status));
+}
+
+/** JSON unless a non-/api path or an Accept header starting with "text" (app.py handle_exception [V]). */
+function wantsJson(req: IncomingMessage, pathname: string): boolean {
+  const accept = req.headers.accept ?? '';
+  if (accept.includes('application/json') || req.headers['x-requested-with'] === 'XMLHttpRequest') return true;
+  return pathname.startsWith('/api/') && !accept.startsWith('text');
+}
+
+const HTML_TITLES: Record<number, string> = { 401: 'Session Expired', 403: 'Not Permitted', 404: 'Not Found' };
+
+async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<SimulatorOptions, 'apiKey' | 'apiSecret'>> & SimulatorOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const started = Date.now();
+  const route = parseRoute(url.pathname);
+  const method = (req.method ?? 'GET').toUpperCase();
+  const key: RequestKey = { method, path: safeDecode(url.pathname), doctype: route.kind === 'resource' ? route.doctype : undefined };
+
+  if (sim.faults.down) {
+    sim.recordCall({ ...key, status: 0, outcome: 'refused' });
+    req.socket.destroy();
+    return;
+  }
+  if (sim.faults.latencyMs > 0) await sleep(sim.faults.latencyMs);
+  const raw = await readBody(req);
+
+  const fault = sim.faults.takeFault(key);
+  if (fault) {
+    sim.recordCall({ ...key, status: fault.status });
+    sendJson(res, fault.status, faultAnswer(fault.status, fault.body), fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {});
+    return;
+  }
+  const lost = sim.faults.takeLostResponse(key);
+
+  const siteUrl = `http://${req.headers.host ?? 'localhost'}`;
+  let answer: Answer;
+  try {
+    const user = authenticate(req.headers.authorization, opts);
+    if (route.kind === 'method') answer = answerMethod(sim, siteUrl, user, route.cmd, parseArgs(url, raw, req.headers['content-type']));
+    else if (route.kind === 'resource') answer = answerResource(sim, siteUrl, user, method, route, url, raw, req.headers['content-type']);
+    else if (route.kind === 'unknown-api') throw new FrappeError('DoesNotExistError', '', [], 404);
+    else answer = { status: 404, body: {} };
+  } catch (e) {
+    const err = asFrappeError(e);
+    answer = { status: err.httpStatus, body: errorBody(err) };
+  }
+
+  opts.logger?.info({ method, path: key.path, status: answer.status, ms: Date.now() - started, lost }, 'erpnext simulator request');
+  if (lost) {
+    // applied (or rejected) as usual, but the client never hears back
+    sim.recordCall({ ...key, status: answer.status, outcome: 'lost' });
+    req.socket.destroy();
+    return;
+  }
+  sim.recordCall({ ...key, status: answer.status });
+  if (route.kind === 'not-api' || !wantsJson(req, url.pathname)) {
+    const title = answer.status === 200 ? 'OK' : HTML_TITLES[answer.status] ?? 'Server Error';
+    if (answer.status < 400) return sendJson(res, answer.status, answer.body);
+    return sendText(res, answer.status, 'text/html; charset=utf-8', `<!DOCTYPE html><html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>`);
+  }
+  sendJson(res, answer.status, answer.body);
+}
+
+export async function startErpnextSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const opts = { ...options, apiKey: options.apiKey ?? 'sim-key', apiSecret: options.apiSecret ?? 'sim-secret' };
+  const sim = new ErpnextSimulator({ setupComplete: options.setupComplete ?? true });
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const work = url.pathname === '/__simulator' || url.pathname.startsWith('/__simulator/') ? handleControl(sim, req, res, url) : handleFrappe(sim, opts, req, res, url);
+    work.catch((e: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, errorBody(asFrappeError(e)));
+      else res.destroy();
+    });
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    apiKey: opts.apiKey,
+    apiSecret: opts.apiSecret,
+    sim,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
