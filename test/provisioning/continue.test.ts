@@ -22,7 +22,8 @@ test('a critical step that fails stops the run: FAILED, with the error, code and
   assert.equal(status.errors[0].code, 'ENGINE_ERROR');
   assert.match(status.errors[0].hint, /Continue/);
   assert.equal(step(status, 'step_9_pos_session').status, 'pending');
-  assert.equal(status.steps_completed, 8);
+  assert.equal(status.steps_completed, 7); // step_0..step_7 less step_6, skipped by choice
+  assert.equal(status.progress, Math.round((100 * 8) / 11));
 });
 
 test('continue keeps completed steps and resumes at the first failed one', async () => {
