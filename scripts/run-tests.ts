@@ -36,7 +36,8 @@ let adminUrl = process.env.TEST_DATABASE_URL;
 let stop = async () => {};
 if (!adminUrl) {
   const local = 'postgres://postgres@127.0.0.1:5432/test';
-  if (await answers(local)) adminUrl = local;
+  // TEST_EMBEDDED_PG=1 forces the fallback, to check it where a server does run
+  if (process.env.TEST_EMBEDDED_PG !== '1' && (await answers(local))) adminUrl = local;
   else {
     const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data/test-pg'), port: 54339, database: 'postgres' });
     adminUrl = embedded.url;

@@ -30,7 +30,7 @@ export interface ApiOptions extends ApiDeps {
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, any, any, FastifyBaseLogger, ZodTypeProvider>> {
-  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, disableRequestLogging: false, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
