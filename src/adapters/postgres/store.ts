@@ -85,6 +85,8 @@ const toEvent = (r: Row): EventRecord => ({
 
 /** Channel on which a new runnable run is announced to idle workers. */
 export const RUNS_CHANNEL = 'provisioner_runs';
+/** Channel on which every new event is announced as "<tenant_id>:<event id>". */
+export const EVENTS_CHANNEL = 'provisioner_events';
 
 /**
  * Every read and state change of Provisioner's data, one SQL statement each (or one
@@ -371,9 +373,12 @@ export class PostgresStore {
   // ---- events ------------------------------------------------------------------------------
 
   async appendEvent(e: NewEvent): Promise<EventRecord> {
+    // the notification lets live views in any process (SSE) read the new event at once
     const { rows } = await this.pool.query(
-      `insert into onboarding.provisioning_events (tenant_id, run_id, step_id, attempt, type, level, status, message, code, hint, error, duration_ms, engine)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning *`,
+      `with e as (
+         insert into onboarding.provisioning_events (tenant_id, run_id, step_id, attempt, type, level, status, message, code, hint, error, duration_ms, engine)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning *)
+       select e.*, pg_notify('${EVENTS_CHANNEL}', e.tenant_id::text || ':' || e.id) from e`,
       [e.tenantId, e.runId ?? null, e.stepId ?? null, e.attempt ?? null, e.type, e.level, e.status ?? null, e.message, e.code ?? null, e.hint ?? null, e.error ?? null, e.durationMs ?? null, e.engine ? JSON.stringify(e.engine) : null],
     );
     return toEvent(rows[0]!);
