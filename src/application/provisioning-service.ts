@@ -2,7 +2,7 @@ import { assertRunAllowed, planRun, type RunKind } from '../domain/plan.ts';
 import { stepDefinition, type StepId } from '../domain/steps/catalogue.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../domain/steps/step.ts';
 import { countryFor } from '../domain/countries.ts';
-import { ProvisionerError, StepNotSkippableError, RunConflictError, toProvisionerError } from '../domain/errors.ts';
+import { EngineHealthCheckError, ProvisionerError, StepNotSkippableError, RunConflictError, toProvisionerError } from '../domain/errors.ts';
 import type { EnginePort } from '../ports/engine.ts';
 import type { EngineRecord, RunRecord, TenantRecord } from '../ports/store.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
@@ -88,6 +88,7 @@ export class ProvisioningService {
     if (active) throw new RunConflictError(active.id);
     const view = await this.status(tenantId);
     assertRunAllowed(kind, view.status);
+    await this.assertEngineHealthy(tenant, kind);
     const steps = await this.store.listSteps(tenantId);
     const plan = planRun(kind, steps, opts.fromStep ?? null);
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, ...tenant.config, ...stripUndefined(opts.config ?? {}) };
@@ -103,6 +104,30 @@ export class ProvisioningService {
       });
     }
     return result;
+  }
+
+  /**
+   * A run against an engine that is down would only fail at step_0 after its retries: refuse
+   * it at once, with the cause, and record nothing but the refusal (common issue 5).
+   */
+  private async assertEngineHealthy(tenant: TenantRecord, kind: RunKind): Promise<void> {
+    const record = await this.store.getEngine(tenant.engineId);
+    if (!record) throw new EngineNotFoundError(tenant.engineId);
+    try {
+      await this.engineFor(record).checkHealth();
+    } catch (e) {
+      const err = new EngineHealthCheckError(toProvisionerError(e));
+      await this.journal.record({
+        tenantId: tenant.id,
+        type: 'run_refused',
+        level: 'warn',
+        message: `${kind} refused: ${err.message}; no run was started`,
+        code: err.code,
+        hint: err.hint,
+        error: err.message,
+      });
+      throw err;
+    }
   }
 
   async skipStep(tenantId: string, stepId: StepId, requestedBy: string | null): Promise<StatusView> {
@@ -146,13 +171,11 @@ export class ProvisioningService {
     let run: RunRecord | null = null;
     if (input.autoStart) {
       try {
-        await this.engineFor(engine).checkHealth();
         run = (await this.requestRun(tenant.id, 'start', { config, requestedBy })).run;
       } catch (e) {
         const err = toProvisionerError(e);
         const note = `Provisioning not started: ${err.message}. ${err.hint.replace('"Continue"', '"Start"')}`;
         await this.store.setTenantNote(tenant.id, note);
-        await this.journal.record({ tenantId: tenant.id, type: 'start_deferred', level: 'warn', message: note, code: err.code, hint: err.hint, error: err.message });
       }
     }
     return { tenant: (await this.store.getTenant(tenant.id))!, status: await this.status(tenant.id), run };

@@ -1,5 +1,6 @@
 import { STEPS, TOTAL_STEPS, type StepId } from '../domain/steps/catalogue.ts';
 import { deriveStatus, type ProvisioningStatus } from '../domain/status.ts';
+import { checkConsistency, type ConsistencyProblem } from '../domain/consistency.ts';
 import type { RunRecord, StepRecord, TenantRecord } from '../ports/store.ts';
 
 export interface StepView {
@@ -33,6 +34,8 @@ export interface StatusView {
   estimated_completion: string | null;
   run: { id: string; kind: string; status: string; created_at: string } | null;
   engine: { id: string; company: string | null; abbr: string | null; pos_profile: string | null };
+  /** Stored state that contradicts the derived status; empty when the records agree. */
+  consistency: { ok: boolean; problems: ConsistencyProblem[] };
   steps: StepView[];
 }
 
@@ -44,7 +47,9 @@ const DEFAULT_STEP_MS = 1_500;
 /** The status answer of product.md §5, from the stored records and the one status function. */
 export function buildStatusView(tenant: TenantRecord, steps: StepRecord[], latestRun: RunRecord | null, now = new Date()): StatusView {
   const activeRun = latestRun !== null && (latestRun.status === 'queued' || latestRun.status === 'running');
-  const derived = deriveStatus({ everStarted: latestRun !== null, activeRun, steps: steps.map((s) => ({ id: s.id, status: s.status, skipReason: s.skipReason })) });
+  const states = steps.map((s) => ({ id: s.id, status: s.status, skipReason: s.skipReason }));
+  const derived = deriveStatus({ everStarted: latestRun !== null, activeRun, steps: states });
+  const problems = checkConsistency({ derived: derived.status, steps: states, latestRun, now });
   const byId = new Map(steps.map((s) => [s.id, s]));
   const views: StepView[] = STEPS.map((d) => {
     const s = byId.get(d.id);
@@ -89,6 +94,7 @@ export function buildStatusView(tenant: TenantRecord, steps: StepRecord[], lates
     estimated_completion: estimated,
     run: latestRun ? { id: latestRun.id, kind: latestRun.kind, status: latestRun.status, created_at: latestRun.createdAt.toISOString() } : null,
     engine: { id: tenant.engineId, company: tenant.engineFacts.company ?? null, abbr: tenant.engineFacts.abbr ?? null, pos_profile: tenant.engineFacts.posProfile ?? null },
+    consistency: { ok: problems.length === 0, problems },
     steps: views,
   };
 }

@@ -10,14 +10,17 @@ export class ProvisionerError extends Error {
   readonly transient: boolean;
   /** HTTP status when the error reaches the API edge. */
   readonly httpStatus: number;
+  /** How long the engine asked us to wait before trying again (Retry-After), when it did. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: string, message: string, hint: string, opts: { transient?: boolean; httpStatus?: number; cause?: unknown } = {}) {
+  constructor(code: string, message: string, hint: string, opts: { transient?: boolean; httpStatus?: number; retryAfterMs?: number; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.code = code;
     this.hint = hint;
     this.transient = opts.transient ?? false;
     this.httpStatus = opts.httpStatus ?? 500;
+    this.retryAfterMs = opts.retryAfterMs;
   }
 }
 
@@ -32,10 +35,15 @@ const FIX_ENGINE_THEN_CONTINUE = 'Fix the engine, then use "Continue" (POST /api
 /** The engine could not be reached (refused, reset, DNS) or answered 502/503/504. */
 export class EngineUnavailableError extends ProvisionerError {
   constructor(cause: string, opts: { retryAfterMs?: number; cause?: unknown } = {}) {
-    super('ENGINE_UNAVAILABLE', `Engine health check failed: ${cause}`, `The engine is unreachable or restarting. Verify it is running and reachable, then use "Continue".`, { transient: true, httpStatus: 503, cause: opts.cause });
-    this.retryAfterMs = opts.retryAfterMs;
+    super('ENGINE_UNAVAILABLE', `Engine unavailable: ${cause}`, `The engine is unreachable or failing; it is retried automatically. If it persists, verify it is running and reachable from Provisioner, then use "Continue".`, { transient: true, httpStatus: 503, retryAfterMs: opts.retryAfterMs, cause: opts.cause });
   }
-  readonly retryAfterMs: number | undefined;
+}
+
+/** The site answers 503 SessionStopped while `bench migrate` runs (erpnext.md §12). */
+export class EngineUpdatingError extends ProvisionerError {
+  constructor(detail: string, retryAfterMs?: number) {
+    super('ENGINE_UPDATING', `Engine unavailable: the site is being updated (${detail})`, 'The ERPNext site is migrating; it is retried automatically. Wait for the update to finish, then use "Continue".', { transient: true, httpStatus: 503, retryAfterMs });
+  }
 }
 
 export class EngineTimeoutError extends ProvisionerError {
@@ -45,20 +53,20 @@ export class EngineTimeoutError extends ProvisionerError {
 }
 
 export class EngineRateLimitedError extends ProvisionerError {
-  constructor(readonly retryAfterMs: number | undefined) {
-    super('ENGINE_RATE_LIMITED', 'Engine rejected the request: too many requests (429)', 'The engine limits request rates; the step is retried automatically after the delay it asks for.', { transient: true, httpStatus: 503 });
+  constructor(retryAfterMs: number | undefined) {
+    super('ENGINE_RATE_LIMITED', 'Engine rejected the request: too many requests (429)', 'The engine limits request rates; the step is retried automatically after the delay it asks for.', { transient: true, httpStatus: 503, retryAfterMs });
   }
 }
 
 export class EngineAuthError extends ProvisionerError {
   constructor(detail: string) {
-    super('ENGINE_AUTH_FAILED', `Engine health check failed: bad credentials (${detail})`, 'Verify the engine API key and secret in the engine settings (token KEY:SECRET of an enabled user), then use "Continue".', { httpStatus: 502 });
+    super('ENGINE_AUTH_FAILED', `Engine rejected the credentials (${detail})`, 'Verify the engine API key and secret in the engine settings (token KEY:SECRET of an enabled user), then use "Continue".', { httpStatus: 502 });
   }
 }
 
 export class EngineNotErpnextError extends ProvisionerError {
   constructor(detail: string) {
-    super('ENGINE_NOT_ERPNEXT', `Engine health check failed: not an ERPNext site (${detail})`, 'The engine URL does not point at a Frappe site with the ERPNext app installed. Fix the engine URL, then use "Continue".', { httpStatus: 502 });
+    super('ENGINE_NOT_ERPNEXT', `Not an ERPNext site (${detail})`, 'The engine URL does not point at a Frappe site with the ERPNext app installed. Fix the engine URL, then use "Continue".', { httpStatus: 502 });
   }
 }
 
@@ -145,6 +153,21 @@ export class StepNotSkippableError extends ProvisionerError {
 export class RunInterruptedError extends ProvisionerError {
   constructor() {
     super('RUN_INTERRUPTED', 'The worker stopped while the step was running', 'The run resumes automatically at this step.', { transient: true, httpStatus: 503 });
+  }
+}
+
+/**
+ * step_0's failure: "Engine health check failed: <cause>" (product.md §2), keeping the cause's
+ * code, hint and transience so the runner retries what is worth retrying.
+ */
+export class EngineHealthCheckError extends ProvisionerError {
+  constructor(readonly causeError: ProvisionerError) {
+    super(causeError.code, `Engine health check failed: ${causeError.message.replace(/^Engine unavailable: /, '')}`, causeError.hint, {
+      transient: causeError.transient,
+      httpStatus: 503,
+      retryAfterMs: causeError.retryAfterMs,
+      cause: causeError,
+    });
   }
 }
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { stepDefinition, type StepId } from '../domain/steps/catalogue.ts';
 import { STEP_LOGIC } from '../domain/steps/index.ts';
 import type { EngineFacts, StepContext, TenantProfile } from '../domain/steps/step.ts';
-import { toProvisionerError, EngineUnavailableError, EngineRateLimitedError } from '../domain/errors.ts';
+import { toProvisionerError, EngineUnavailableError } from '../domain/errors.ts';
 import { retryDelayMs, type RetryPolicy } from '../domain/retry-policy.ts';
 import type { EnginePort } from '../ports/engine.ts';
 import type { EngineRecord, RunRecord } from '../ports/store.ts';
@@ -124,8 +124,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
         const err = toProvisionerError(e);
         const durationMs = Math.round(performance.now() - started);
         if (err.transient && attempt < deps.retryPolicy.maxAttempts && !signal.aborted) {
-          const retryAfter = err instanceof EngineUnavailableError || err instanceof EngineRateLimitedError ? err.retryAfterMs : undefined;
-          const delay = retryDelayMs(deps.retryPolicy, attempt, (deps.random ?? Math.random)(), retryAfter);
+          const delay = retryDelayMs(deps.retryPolicy, attempt, (deps.random ?? Math.random)(), err.retryAfterMs);
           await journal.record({
             ...base,
             type: 'step_retrying',

@@ -31,7 +31,9 @@ test('429, 502, 503 and 504 are transient and keep Retry-After', () => {
   assert.equal(limited.transient, true);
   assert.equal((limited as unknown as { retryAfterMs: number }).retryAfterMs, 3000);
   for (const status of [502, 503, 504]) assert.equal(frappeError(status, null, 'GET x', null).transient, true);
-  assert.match(frappeError(503, { exc_type: 'SessionStopped', _server_messages: serverMessages('The system is being updated. Please refresh again after a few moments.') }, 'GET x', null).message, /engine updating/);
+  const updating = frappeError(503, { exc_type: 'SessionStopped', _server_messages: serverMessages('The system is being updated. Please refresh again after a few moments.') }, 'GET x', null);
+  assert.equal(updating.code, 'ENGINE_UPDATING');
+  assert.equal(updating.transient, true);
 });
 
 test('Retry-After takes seconds or an HTTP date', () => {

@@ -12,6 +12,8 @@ export interface Harness {
   simulator: RunningSimulator;
   /** fetch against the API with the admin token; JSON in and out. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  /** The simulator's Frappe REST API as its Administrator, to change the engine behind Provisioner's back. */
+  erp(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   createTenant(body: Record<string, unknown>): Promise<any>;
   waitForStatus(tenantId: string, statuses: string[], timeoutMs?: number): Promise<any>;
   close(): Promise<void>;
@@ -69,6 +71,15 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
     provisioner,
     simulator,
     call,
+    async erp(method, path, body) {
+      const res = await fetch(`${simulator.url}${path}`, {
+        method,
+        headers: { authorization: `token ${simulator.apiKey}:${simulator.apiSecret}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : null };
+    },
     async createTenant(body) {
       const res = await call('POST', '/api/tenants', body);
       if (res.status !== 201) throw new Error(`tenant creation answered ${res.status}: ${JSON.stringify(res.body)}`);

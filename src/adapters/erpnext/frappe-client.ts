@@ -85,7 +85,7 @@ export class FrappeClient {
       }
       const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
       report(null, cause);
-      throw new EngineUnavailableError(`unreachable (${cause}) at ${this.baseUrl}`, { cause: e });
+      throw new EngineUnavailableError(`unreachable (${cause})`, { cause: e });
     }
     let text: string;
     try {

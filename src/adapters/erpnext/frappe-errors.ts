@@ -6,6 +6,7 @@ import {
   EnginePermissionError,
   EngineRateLimitedError,
   EngineUnavailableError,
+  EngineUpdatingError,
   EngineValidationError,
   type ProvisionerError,
 } from '../../domain/errors.ts';
@@ -70,9 +71,7 @@ export function frappeError(status: number, body: FrappeErrorBody | null, what: 
   if (status === 404) return new EngineNotFoundError(message);
   if (status === 409) return new EngineDuplicateError(message);
   if (status === 429) return new EngineRateLimitedError(parseRetryAfter(retryAfter));
-  if (status === 503 && (excType === 'SessionStopped' || /being updated/i.test(message))) {
-    return new EngineUnavailableError(`engine updating (${message})`, { retryAfterMs: parseRetryAfter(retryAfter) });
-  }
+  if (status === 503 && (excType === 'SessionStopped' || /being updated/i.test(message))) return new EngineUpdatingError(message, parseRetryAfter(retryAfter));
   if (status === 502 || status === 503 || status === 504) return new EngineUnavailableError(`HTTP ${status} from ${what}`, { retryAfterMs: parseRetryAfter(retryAfter) });
   if (status >= 400 && status < 500) return new EngineValidationError(excType || 'ValidationError', message, status);
   return new EngineInternalError(`${what} failed with HTTP ${status}${excType ? ` ${excType}` : ''}: ${message}`);

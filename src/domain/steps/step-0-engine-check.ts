@@ -1,3 +1,5 @@
+import { EngineHealthCheckError, isProvisionerError } from '../errors.ts';
+import type { EngineHealth } from '../../ports/engine.ts';
 import type { Step } from './step.ts';
 
 /**
@@ -8,7 +10,12 @@ import type { Step } from './step.ts';
 export const engineCheck: Step = {
   id: 'step_0_engine_check',
   async run(ctx) {
-    const health = await ctx.engine.checkHealth();
+    let health: EngineHealth;
+    try {
+      health = await ctx.engine.checkHealth();
+    } catch (e) {
+      throw isProvisionerError(e) ? new EngineHealthCheckError(e) : e;
+    }
     const versions = Object.entries(health.versions).map(([app, v]) => `${app} ${v}`).join(', ');
     return {
       outcome: 'completed',

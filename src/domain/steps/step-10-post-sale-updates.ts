@@ -1,5 +1,5 @@
 import { VerificationError } from '../errors.ts';
-import { requireCompany, type Step } from './step.ts';
+import { requireCompany, stripAbbr, type Step } from './step.ts';
 
 /**
  * step_10_post_sale_updates (final validation): re-reads every record the steps made and
@@ -20,7 +20,7 @@ export const postSaleUpdates: Step = {
       if (!profile) problems.push(`POS profile "${posProfile}" is missing`);
       else {
         if (profile.company !== company) problems.push(`POS profile "${posProfile}" belongs to ${profile.company}`);
-        const warehouseName = profile.warehouse?.replace(new RegExp(` - ${abbr}$`), '');
+        const warehouseName = profile.warehouse ? stripAbbr(profile.warehouse, abbr) : null;
         if (!warehouseName || !(await ctx.engine.findWarehouse(company, warehouseName))) problems.push(`warehouse "${profile.warehouse}" of the POS profile is missing`);
         for (const method of profile.paymentMethods) {
           const mode = await ctx.engine.findModeOfPayment(method);

@@ -1,5 +1,5 @@
 import { ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE } from './ensures.ts';
-import { requireCompany, tenantNames, type StepContext, type Step } from './step.ts';
+import { requireCompany, stripAbbr, tenantNames, type StepContext, type Step } from './step.ts';
 
 /** Mode of Payment type for a payment method name: Cash is cash, a mobile money method a phone one. */
 export function paymentMethodType(method: string): 'Cash' | 'Phone' | 'Bank' {
@@ -19,8 +19,7 @@ async function ensurePaymentMethodAccount(ctx: StepContext, company: string, abb
   const mode = (await ctx.engine.findModeOfPayment(method)) ?? (await ctx.engine.createModeOfPayment({ name: method, type }));
   const row = mode.accounts.find((r) => r.company === company);
   if (row?.defaultAccount) {
-    const accountName = row.defaultAccount.replace(new RegExp(` - ${abbr}$`), '');
-    if (await ctx.engine.findAccount(company, accountName)) return row.defaultAccount;
+    if (await ctx.engine.findAccount(company, stripAbbr(row.defaultAccount, abbr))) return row.defaultAccount;
   }
   const account =
     type === 'Cash'
@@ -50,10 +49,12 @@ export const posProfile: Step = {
     const existing = await ctx.engine.findPosProfile(name);
     if (existing) return { outcome: 'completed', message: `POS Profile "${name}" exists`, facts: { posProfile: name, mainWarehouse: warehouse.name } };
 
-    const current = await ctx.engine.findCompany(company);
-    const writeOffAccount =
-      current?.defaults.write_off_account ?? (await ensureAccount(ctx, company, abbr, { accountName: 'Write Off', parent: 'Indirect Expenses' })).name;
-    const writeOffCostCenter = current?.defaults.cost_center ?? (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
+    // common issue 4: the company's defaults when they point at records that exist, else our own
+    const defaults = (await ctx.engine.findCompany(company))?.defaults ?? {};
+    const defaultAccount = defaults.write_off_account ? await ctx.engine.findAccount(company, stripAbbr(defaults.write_off_account, abbr)) : null;
+    const writeOffAccount = defaultAccount?.name ?? (await ensureAccount(ctx, company, abbr, { accountName: 'Write Off', parent: 'Indirect Expenses' })).name;
+    const defaultCostCenter = defaults.cost_center ? await ctx.engine.findCostCenter(company, stripAbbr(defaults.cost_center, abbr)) : null;
+    const writeOffCostCenter = defaultCostCenter && !defaultCostCenter.isGroup ? defaultCostCenter.name : (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
     const sellingPriceList = (await ctx.engine.findMaster('price_list', 'Standard Selling')) ? 'Standard Selling' : null;
 
     await ctx.engine.createPosProfile({

@@ -81,6 +81,12 @@ export function withAbbr(name: string, abbr: string): string {
   return name.toUpperCase().endsWith(` - ${abbr.toUpperCase()}`) ? name : `${name} - ${abbr}`;
 }
 
+/** The inverse of withAbbr: "Main Store - ABC" → "Main Store". */
+export function stripAbbr(name: string, abbr: string): string {
+  const suffix = ` - ${abbr}`;
+  return name.toUpperCase().endsWith(suffix.toUpperCase()) ? name.slice(0, -suffix.length) : name;
+}
+
 /** The names a tenant's records get in a shared engine (site-wide names made unique per tenant). */
 export const tenantNames = {
   posProfile: (company: string) => `${company} POS`,
