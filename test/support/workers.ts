@@ -1,0 +1,59 @@
+import { createPool } from '../../src/adapters/postgres/database.ts';
+import { PostgresStore } from '../../src/adapters/postgres/store.ts';
+import { createEngine } from '../../src/adapters/engine-factory.ts';
+import { Journal } from '../../src/observability/journal.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { Worker } from '../../src/runner/worker.ts';
+import type { Harness } from './harness.ts';
+
+export interface TestWorker {
+  worker: Worker;
+  /** Stops claiming and hands current runs back, as on SIGTERM. */
+  stop(): Promise<void>;
+  /**
+   * The worker loses its database for good at this instant, as a SIGKILLed process does:
+   * nothing it does afterwards is recorded, its leases expire, and another worker resumes.
+   */
+  crash(): Promise<void>;
+}
+
+/** A worker of its own (own pool, own id) on the harness's database and engines. */
+export function startWorker(h: Harness, opts: { leaseMs?: number; pollMs?: number; workerId?: string } = {}): TestWorker {
+  const pool = createPool(h.provisioner.db.url, { max: 4 });
+  const store = new PostgresStore(pool);
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const journal = new Journal(store, logger);
+  const worker = new Worker({
+    store,
+    journal,
+    engineFor: (record, onCall) => createEngine(record, { timeoutMs: 2_000, onCall }),
+    retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    databaseUrl: h.provisioner.db.url,
+    logger,
+    leaseMs: opts.leaseMs ?? 1_000,
+    pollMs: opts.pollMs ?? 50,
+    workerId: opts.workerId,
+  });
+  worker.start();
+  let ended = false;
+  const endPool = async () => {
+    if (ended) return;
+    ended = true;
+    await pool.end().catch(() => {});
+  };
+  return {
+    worker,
+    async stop() {
+      await worker.stop();
+      await endPool();
+    },
+    async crash() {
+      // every query from now on fails; in-flight engine calls still land, like a real crash
+      const fail = () => Promise.reject(new Error('worker crashed (test)'));
+      (pool as unknown as { query: unknown }).query = fail;
+      (pool as unknown as { connect: unknown }).connect = fail;
+      void worker.stop().catch(() => {});
+      await endPool();
+    },
+  };
+}
