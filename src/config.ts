@@ -35,6 +35,8 @@ export interface Config {
   leaseMs: number;
   /** Engine request timeout. (Default: 10000 ms; env ENGINE_TIMEOUT_MS) */
   engineTimeoutMs: number;
+  /** Concurrent requests to one engine from this process. (Default: 8; env ENGINE_MAX_CONCURRENCY) */
+  engineMaxConcurrency: number;
   retryPolicy: RetryPolicy;
   logLevel: string;
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
@@ -101,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workerInProcess: bool(env, 'PROVISIONER_WORKER', true),
     leaseMs: int(env, 'PROVISIONER_LEASE_MS', 30_000),
     engineTimeoutMs: int(env, 'ENGINE_TIMEOUT_MS', 10_000),
+    engineMaxConcurrency: Math.max(1, int(env, 'ENGINE_MAX_CONCURRENCY', 8)),
     retryPolicy: {
       maxAttempts: int(env, 'STEP_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
       baseDelayMs: int(env, 'STEP_RETRY_BASE_MS', DEFAULT_RETRY_POLICY.baseDelayMs),

@@ -3,18 +3,29 @@ import type { EngineRecord } from '../ports/store.ts';
 import { ErpnextEngine } from './erpnext/erpnext-engine.ts';
 import type { EngineCall } from './erpnext/frappe-client.ts';
 import { ProvisionerError } from '../domain/errors.ts';
+import type { EngineGates } from './engine-gate.ts';
 
 export type { EngineCall };
 
 export interface EngineFactoryOptions {
   timeoutMs?: number;
   onCall?: (call: EngineCall) => void;
+  /** Limits concurrent requests per engine in this process. (Default: no limit) */
+  gates?: EngineGates;
 }
 
 /** The adapter for a registered engine. */
 export function createEngine(record: EngineRecord, opts: EngineFactoryOptions = {}): EnginePort {
   if (record.kind === 'erpnext') {
-    return new ErpnextEngine({ baseUrl: record.baseUrl, apiKey: record.apiKey, apiSecret: record.apiSecret, timeoutMs: opts.timeoutMs, onCall: opts.onCall });
+    const gates = opts.gates;
+    return new ErpnextEngine({
+      baseUrl: record.baseUrl,
+      apiKey: record.apiKey,
+      apiSecret: record.apiSecret,
+      timeoutMs: opts.timeoutMs,
+      onCall: opts.onCall,
+      gate: gates ? (fn) => gates.run(record.id, fn) : undefined,
+    });
   }
   throw new ProvisionerError('ENGINE_KIND_UNSUPPORTED', `Engine kind "${record.kind}" is not supported yet`, 'Register an ERPNext engine; Odoo support is planned.', { httpStatus: 400 });
 }

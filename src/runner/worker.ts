@@ -102,6 +102,29 @@ export class Worker {
     }
   }
 
+  /**
+   * Holds the tenant's advisory lock on a connection of its own while the run executes. A
+   * worker whose lease expired but which still runs (a long engine call) keeps the lock, so the
+   * next claimant hands the run back instead of running the same tenant twice at once. A
+   * killed worker's connection closes and PostgreSQL releases the lock at once.
+   */
+  private async withTenantLock(run: RunRecord, fn: () => Promise<unknown>): Promise<void> {
+    const client = await this.opts.store.pool.connect();
+    let locked = false;
+    try {
+      locked = (await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(hashtext('provisioner:tenant:' || $1)) as ok`, [run.tenantId])).rows[0]!.ok;
+      if (!locked) {
+        this.opts.logger.warn({ run_id: run.id, tenant_id: run.tenantId, worker_id: this.workerId }, 'provisioning run still held by a previous worker; handing it back');
+        await this.opts.store.releaseRun(run.id, this.workerId, this.pollMs);
+        return;
+      }
+      await fn();
+    } finally {
+      if (locked) await client.query(`select pg_advisory_unlock(hashtext('provisioner:tenant:' || $1))`, [run.tenantId]).catch(() => {});
+      client.release();
+    }
+  }
+
   private execute(run: RunRecord): void {
     const controller = new AbortController();
     const heartbeat = setInterval(() => {
@@ -112,7 +135,7 @@ export class Worker {
         () => {},
       );
     }, Math.max(100, Math.floor(this.leaseMs / 3)));
-    const done = executeRun(run, { ...this.opts, workerId: this.workerId }, controller.signal)
+    const done = this.withTenantLock(run, () => executeRun(run, { ...this.opts, workerId: this.workerId }, controller.signal))
       .catch((e) => this.opts.logger.error({ err: e, run_id: run.id, tenant_id: run.tenantId }, 'provisioning run crashed; its lease will expire and another claim resumes it'))
       .then(() => {
         clearInterval(heartbeat);

@@ -39,6 +39,7 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
     workerInProcess: true,
     leaseMs: 5_000,
     engineTimeoutMs: 2_000,
+    engineMaxConcurrency: 8,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     logPretty: false,

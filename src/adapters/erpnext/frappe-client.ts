@@ -12,6 +12,8 @@ export interface FrappeClientOptions extends FrappeCredentials {
   timeoutMs?: number;
   /** Called after every request, for logs and metrics; never sees credentials. */
   onCall?: (call: EngineCall) => void;
+  /** Wraps every request, e.g. to limit concurrency per engine. (Default: none) */
+  gate?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 export interface EngineCall {
@@ -53,8 +55,10 @@ export class FrappeClient {
   private readonly authorization: string;
   private readonly timeoutMs: number;
   private readonly onCall: ((call: EngineCall) => void) | undefined;
+  private readonly gate: <T>(fn: () => Promise<T>) => Promise<T>;
 
   constructor(opts: FrappeClientOptions) {
+    this.gate = opts.gate ?? ((fn) => fn());
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.authorization = `token ${opts.apiKey}:${opts.apiSecret}`;
     this.timeoutMs = opts.timeoutMs ?? 10_000;
@@ -65,7 +69,11 @@ export class FrappeClient {
     return `/api/resource/${encodeURIComponent(doctype)}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: { query?: Record<string, string>; body?: unknown; auth?: boolean } = {}): Promise<T> {
+  request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: { query?: Record<string, string>; body?: unknown; auth?: boolean } = {}): Promise<T> {
+    return this.gate(() => this.send<T>(method, path, opts));
+  }
+
+  private async send<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: { query?: Record<string, string>; body?: unknown; auth?: boolean }): Promise<T> {
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { Accept: 'application/json' };

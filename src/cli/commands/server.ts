@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { openDatabase, startProvisioner } from '../../provisioner.ts';
@@ -6,7 +6,9 @@ import { assertStrongPassword, hashPassword } from '../../application/passwords.
 import { Journal } from '../../observability/journal.ts';
 import { Worker } from '../../runner/worker.ts';
 import { createEngine } from '../../adapters/engine-factory.ts';
-import { onShutdown } from '../shared.ts';
+import { EngineGates } from '../../adapters/engine-gate.ts';
+import { onShutdown, port } from '../shared.ts';
+import { ProvisionerMetrics, serveMetrics } from '../../observability/metrics.ts';
 
 /** Commands that run Provisioner itself: serve, worker, migrate, users. */
 export function registerServerCommands(program: Command): void {
@@ -21,23 +23,31 @@ export function registerServerCommands(program: Command): void {
   program
     .command('worker')
     .description('Run a provisioning worker only (any number of them may share one PostgreSQL).')
-    .action(async () => {
+    .addOption(new Option('--metrics-port <port>', 'serve this worker\'s Prometheus metrics on :<port>/metrics').env('METRICS_PORT').argParser(port))
+    .action(async (opts: { metricsPort?: number }) => {
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
       const db = await openDatabase(config, logger);
       const journal = new Journal(db.store, logger);
+      const gates = new EngineGates(config.engineMaxConcurrency);
       const worker = new Worker({
         store: db.store,
         journal,
-        engineFor: (record, onCall) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall }),
+        engineFor: (record, onCall) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall, gates }),
         retryPolicy: config.retryPolicy,
         databaseUrl: db.url,
         logger,
         leaseMs: config.leaseMs,
       });
       worker.start();
+      // step and engine-call metrics of this worker; the database gauges are on the API's /metrics
+      const metrics = new ProvisionerMetrics({ store: db.store, logger, databaseGauges: false });
+      metrics.observe(journal.bus);
+      const metricsServer = opts.metricsPort === undefined ? null : await serveMetrics(metrics, { port: opts.metricsPort, host: config.host });
+      if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
       onShutdown(async () => {
         await worker.stop();
+        await metricsServer?.close();
         await db.close();
       });
     });

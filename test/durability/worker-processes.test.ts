@@ -1,0 +1,99 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startHarness, type Harness } from '../support/harness.ts';
+import { spawnProvisioner, type ProvisionerProcess } from '../support/processes.ts';
+
+// Workers as separate processes, killed the way deploys and crashes kill them.
+let h: Harness;
+const LEASE_MS = 1500;
+before(async () => {
+  h = await startHarness({ config: { workerInProcess: false } });
+});
+after(() => h.close());
+
+const workerEnv = () => ({
+  DATABASE_URL: h.provisioner.db.url,
+  PROVISIONER_JWT_SECRET: 'unused-by-workers-0123456789abcdefghijkl',
+  PROVISIONER_LEASE_MS: String(LEASE_MS),
+  STEP_RETRY_BASE_MS: '20',
+});
+
+async function runningStep(tenantId: string): Promise<{ step: string; runId: string; lockedBy: string } | null> {
+  const { rows } = await h.provisioner.db.pool.query(
+    `select s.step_id, r.id as run_id, r.locked_by from onboarding.provisioning_steps s join onboarding.provisioning_runs r on r.id = s.run_id
+     where s.tenant_id = $1 and s.status = 'running' and r.status = 'running'`,
+    [tenantId],
+  );
+  return rows[0] ? { step: rows[0].step_id, runId: rows[0].run_id, lockedBy: rows[0].locked_by } : null;
+}
+
+async function waitForRunningStep(tenantId: string, after: string[] = []): Promise<{ step: string; runId: string; lockedBy: string }> {
+  for (let i = 0; i < 400; i++) {
+    const r = await runningStep(tenantId);
+    if (r && !after.includes(r.step)) return r;
+    await sleep(10);
+  }
+  throw new Error('no step started');
+}
+
+test('a worker SIGKILLed in the middle of a step: another worker resumes the run at that step after the lease', async () => {
+  h.simulator.sim.injectLatency(60);
+  let a: ProvisionerProcess | null = null;
+  let b: ProvisionerProcess | null = null;
+  try {
+    a = spawnProvisioner(['worker'], workerEnv());
+    await a.waitForLine(/provisioning worker started/);
+    const { tenant } = await h.createTenant({ name: 'Killed Worker Shop', country_code: 'KE' });
+    const held = await waitForRunningStep(tenant.id, ['step_0_engine_check', 'step_1_platform_setup']);
+    a.kill('SIGKILL');
+    const killedAt = Date.now();
+    assert.equal((await a.exited).signal, 'SIGKILL');
+    b = spawnProvisioner(['worker'], workerEnv());
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL'], 30_000);
+    assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+    const interrupted = status.steps.find((s: any) => s.id === held.step);
+    assert.equal(interrupted.attempts, 2, `${held.step} ran again, once`);
+    const logs = (await h.call('GET', `/api/provisioning/tenants/${tenant.id}/logs`)).body.logs;
+    const resumed = logs.find((l: any) => l.type === 'run_resumed');
+    assert.ok(resumed, 'the run was resumed, not restarted');
+    assert.equal(resumed.run_id, held.runId);
+    const waited = Date.parse(resumed.ts) - killedAt;
+    process.stdout.write(`# resumed ${waited} ms after SIGKILL (lease ${LEASE_MS} ms)\n`);
+    assert.deepEqual(h.simulator.sim.duplicates(), []);
+  } finally {
+    h.simulator.sim.injectLatency(0);
+    a?.kill('SIGKILL');
+    b?.kill('SIGKILL');
+    await Promise.all([a?.exited, b?.exited]);
+  }
+});
+
+test('SIGTERM: the worker finishes its step, hands the run back and exits 0; the next worker resumes at once', async () => {
+  h.simulator.sim.injectLatency(60);
+  let a: ProvisionerProcess | null = null;
+  let b: ProvisionerProcess | null = null;
+  try {
+    a = spawnProvisioner(['worker'], { ...workerEnv(), PROVISIONER_LEASE_MS: '60000' });
+    await a.waitForLine(/provisioning worker started/);
+    const { tenant } = await h.createTenant({ name: 'Deployed Worker Shop', country_code: 'KE' });
+    const held = await waitForRunningStep(tenant.id, ['step_0_engine_check', 'step_1_platform_setup']);
+    a.kill('SIGTERM');
+    const exit = await a.exited;
+    assert.equal(exit.code, 0);
+    const { rows } = await h.provisioner.db.pool.query(`select status, lease_until < now() as released from onboarding.provisioning_runs where id = $1`, [held.runId]);
+    assert.equal(rows[0].status, 'running');
+    assert.equal(rows[0].released, true, 'the lease was handed back, not left to expire');
+    const stepAfter = (await h.call('GET', `/api/provisioning/tenants/${tenant.id}/status`)).body.steps.find((s: any) => s.id === held.step);
+    assert.equal(stepAfter.status, 'completed', 'the step in progress was finished before exiting');
+    b = spawnProvisioner(['worker'], workerEnv());
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL'], 30_000);
+    assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+    assert.deepEqual(h.simulator.sim.duplicates(), []);
+  } finally {
+    h.simulator.sim.injectLatency(0);
+    a?.kill('SIGKILL');
+    b?.kill('SIGKILL');
+    await Promise.all([a?.exited, b?.exited]);
+  }
+});
