@@ -68,3 +68,10 @@ test('a GET of one document includes child tables with their standard fields (§
   assert.equal(row.parenttype, 'Mode of Payment');
   for (const f of ['name', 'owner', 'creation', 'modified', 'modified_by', 'docstatus', 'idx']) assert.ok(f in r.body.data, f);
 });
+
+test('or_filters in dict form: any of the conditions (§1.1, frappe.client.get_list)', async () => {
+  const r = await client().list('Company', { or_filters: { abbr: 'BS', company_name: ['like', 'Acme%'] }, fields: ['name'], order_by: 'name asc' });
+  assert.deepEqual(r.body.data.map((d: any) => d.name), ['Acme Traders', 'Beta Shop']);
+  const none = await client().list('Company', { or_filters: { abbr: 'ZZ', company_name: 'Nobody' } });
+  assert.deepEqual(none.body.data, []);
+});

@@ -111,3 +111,15 @@ test('DELETE answers 202 {"message":"ok"}; a linked document cannot be deleted (
   assert.equal(linked.status, 417);
   assert.equal(linked.body.exc_type, 'LinkExistsError');
 });
+
+test('mandatory errors come before the duplicate-name 409, which is the last check of insert (§7, §7.3 db_insert)', async () => {
+  const c = client();
+  assert.equal((await c.post(resourcePath('POS Profile'), posProfilePayload({ name: 'Order POS' }))).status, 200);
+  // the same name again without a mandatory field: the MandatoryError wins over the clash
+  const incomplete = await c.post(resourcePath('POS Profile'), posProfilePayload({ name: 'Order POS', write_off_account: null }));
+  assert.equal(incomplete.status, 417);
+  assert.equal(incomplete.body.exc_type, 'MandatoryError');
+  const again = await c.post(resourcePath('POS Profile'), posProfilePayload({ name: 'Order POS' }));
+  assert.equal(again.status, 409);
+  assert.equal(again.body.exc_type, 'DuplicateEntryError');
+});

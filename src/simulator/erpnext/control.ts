@@ -6,25 +6,43 @@
  *   GET    /__simulator/documents/:doctype/:name    {data: Doc} | 404
  *   DELETE /__simulator/documents/:doctype/:name    {deleted: true} | 404   (operator delete, no checks)
  *   GET    /__simulator/duplicates                  {data: Duplicate[]}
- *   GET    /__simulator/calls?method=&doctype=&path=   {data: CallRecord[], count}
+ *   GET    /__simulator/calls?method=&doctype=&path=&status=   {data: CallRecord[], count}
+ *   GET    /__simulator/calls/stats?(same filters)  {data: {"POST Company": 3, ...}}
  *   DELETE /__simulator/calls                       clears the call log
  *   GET    /__simulator/snapshot                    {data: {doctype: Doc[]}}
- *   GET    /__simulator/state                       {down, latencyMs, faults, lostResponses}
- *   POST   /__simulator/reset
- *   POST   /__simulator/faults                      body = injectFault argument
- *   DELETE /__simulator/faults                      clears faults, lost responses, latency, down
+ *   GET    /__simulator/state                       {seed, down, updating, latency, faults, armedScenarios}
+ *   POST   /__simulator/reset                       fixtures, start-up faults, seed restarted
+ *   POST   /__simulator/faults                      body = injectFault argument (error/timeout/reset/lost, count or rate)
+ *   DELETE /__simulator/faults                      clears faults, latency, armed scenarios, down, updating
  *   POST   /__simulator/lost-responses              body = injectLostResponse argument
- *   POST   /__simulator/latency                     {ms}
+ *   POST   /__simulator/latency                     {ms} or {min, max}, optional doctype/method/path
+ *   POST   /__simulator/seed                        {seed}: restart the fault sequence
  *   POST   /__simulator/down                        {down: boolean}
+ *   POST   /__simulator/updating                    {updating: boolean}
+ *   GET    /__simulator/scenarios                   {data: scenario names}
+ *   POST   /__simulator/scenarios                   {name, company?, warehouse?, mode_of_payment?, active?, count?}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { faultSpecSchema, lostResponseSpecSchema } from './faults.ts';
+import { faultSpecSchema, latencySpecSchema, lostResponseSpecSchema, seedSchema } from './faults.ts';
 import { readBody, safeDecode, sendJson } from './http.ts';
-import type { ErpnextSimulator } from './simulator.ts';
+import { ScenarioError, SCENARIOS, scenarioSpecSchema } from './scenarios.ts';
+import type { CallFilter, ErpnextSimulator } from './simulator.ts';
 
-const downSchema = z.object({ down: z.boolean() });
-const latencySchema = z.object({ ms: z.number().min(0) });
+const downSchema = z.object({ down: z.boolean() }).strict();
+const updatingSchema = z.object({ updating: z.boolean() }).strict();
+const seedBodySchema = z.object({ seed: seedSchema }).strict();
+
+function callFilter(q: URLSearchParams): CallFilter {
+  const status = q.get('status');
+  if (status !== null && !/^\d+$/.test(status)) throw new ScenarioError('status must be a number');
+  return {
+    method: q.get('method') ?? undefined,
+    doctype: q.get('doctype') ?? undefined,
+    path: q.get('path') ?? undefined,
+    status: status === null ? undefined : Number(status),
+  };
+}
 
 async function jsonBody(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
@@ -45,15 +63,9 @@ export async function handleControl(sim: ErpnextSimulator, req: IncomingMessage,
       return sim.deleteDocument(a, b) ? sendJson(res, 200, { deleted: true }) : sendJson(res, 404, { error: `${a} ${b} not found` });
     }
     if (head === 'duplicates' && method === 'GET') return sendJson(res, 200, { data: sim.duplicates() });
-    if (head === 'calls' && method === 'GET') {
-      const q = url.searchParams;
-      const status = q.get('status');
-      const calls = sim.calls({
-        method: q.get('method') ?? undefined,
-        doctype: q.get('doctype') ?? undefined,
-        path: q.get('path') ?? undefined,
-        status: status === null ? undefined : Number(status),
-      });
+    if (head === 'calls' && a === 'stats' && method === 'GET') return sendJson(res, 200, { data: sim.callStats(callFilter(url.searchParams)) });
+    if (head === 'calls' && !a && method === 'GET') {
+      const calls = sim.calls(callFilter(url.searchParams));
       return sendJson(res, 200, { data: calls, count: calls.length });
     }
     if (head === 'calls' && method === 'DELETE') {
@@ -61,7 +73,7 @@ export async function handleControl(sim: ErpnextSimulator, req: IncomingMessage,
       return sendJson(res, 200, { ok: true });
     }
     if (head === 'snapshot' && method === 'GET') return sendJson(res, 200, { data: sim.snapshot() });
-    if (head === 'state' && method === 'GET') return sendJson(res, 200, sim.faults.describe());
+    if (head === 'state' && method === 'GET') return sendJson(res, 200, sim.faultState());
     if (head === 'reset' && method === 'POST') {
       sim.reset();
       return sendJson(res, 200, { ok: true });
@@ -79,12 +91,24 @@ export async function handleControl(sim: ErpnextSimulator, req: IncomingMessage,
       return sendJson(res, 200, { ok: true });
     }
     if (head === 'latency' && method === 'POST') {
-      sim.injectLatency(latencySchema.parse(await jsonBody(req)).ms);
+      sim.injectLatency(latencySpecSchema.parse(await jsonBody(req)));
+      return sendJson(res, 200, { ok: true });
+    }
+    if (head === 'seed' && method === 'POST') {
+      sim.reseed(seedBodySchema.parse(await jsonBody(req)).seed);
       return sendJson(res, 200, { ok: true });
     }
     if (head === 'down' && method === 'POST') {
       sim.setDown(downSchema.parse(await jsonBody(req)).down);
       return sendJson(res, 200, { ok: true });
+    }
+    if (head === 'updating' && method === 'POST') {
+      sim.setUpdating(updatingSchema.parse(await jsonBody(req)).updating);
+      return sendJson(res, 200, { ok: true });
+    }
+    if (head === 'scenarios' && method === 'GET') return sendJson(res, 200, { data: SCENARIOS });
+    if (head === 'scenarios' && method === 'POST') {
+      return sendJson(res, 200, { ok: true, done: sim.scenario(scenarioSpecSchema.parse(await jsonBody(req))) });
     }
     return sendJson(res, 404, { error: `No control route ${method} ${url.pathname}` });
   } catch (e) {

@@ -9,11 +9,12 @@ import { authenticate } from './auth.ts';
 import { handleControl } from './control.ts';
 import { asDict, deleteDocument, insertDocument, metaOf, updateDocument } from './documents.ts';
 import { asFrappeError, encodeServerMessages, errorBody, excTypeForStatus, FrappeError, frappeThrow, bold } from './errors.ts';
-import type { RequestKey } from './faults.ts';
+import type { FaultSpec, LatencySpec, RequestKey } from './faults.ts';
 import { readBody, safeDecode, sendJson, sendText, sleep } from './http.ts';
 import { type DocContext } from './meta.ts';
 import { LIST_METHODS, resolveMethod } from './methods.ts';
 import { listDocuments } from './queries.ts';
+import { sessionStoppedError, UPDATING_MESSAGE, type ScenarioSpec } from './scenarios.ts';
 import { ErpnextSimulator } from './simulator.ts';
 
 export interface SimulatorOptions {
@@ -29,6 +30,18 @@ export interface SimulatorOptions {
   setupComplete?: boolean;
   /** Receives one line per Frappe request (Default: none). */
   logger?: { info(obj: object, msg?: string): void };
+  /** Seed of the fault plan's PRNG: same seed, same requests → same faults (Default: random). */
+  seed?: number;
+  /** Keep the documents in this JSON file across restarts (Default: in memory only). */
+  dataFile?: string;
+  /** Latency from the start: ms for every request, or rules (fixed or min..max, per doctype/method). */
+  latency?: number | LatencySpec | LatencySpec[];
+  /** Faults from the start (errors, rates, timeouts, resets, lost responses; faults.ts). */
+  faults?: FaultSpec[];
+  /** The guide's errors from the start (scenarios.ts). */
+  scenarios?: ScenarioSpec[];
+  /** Start as an engine that is down (Default: false). */
+  down?: boolean;
 }
 
 export interface RunningSimulator {
@@ -150,6 +163,8 @@ function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, me
   }
   if (method === 'POST' && !name) {
     const payload = docPayload(url, raw, contentType);
+    const raced = sim.beforeInsert(def.name, payload); // armed scenarios (scenarios.ts)
+    if (raced) throw raced;
     const { result, ctx } = run((c) => asDict(def, insertDocument(c, def.name, payload)));
     return { status: 200, body: withMessages({ data: result }, ctx) };
   }
@@ -166,14 +181,27 @@ function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, me
   throw new FrappeError('MethodNotAllowed', `The method is not allowed for the requested URL.`, [], 405);
 }
 
-function faultAnswer(status: number, body: Record<string, unknown> | undefined): Record<string, unknown> {
-  if (body) return body;
+const PROXY_REASONS: Record<number, string> = { 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+
+/**
+ * The answer of an injected error. 502/503/504 come from the reverse proxy in front of Frappe
+ * (nginx's HTML page: Frappe itself only answers 503 in maintenance mode, see engine_updating);
+ * other statuses are Frappe-shaped, their message saying they were injected.
+ */
+function faultAnswer(res: ServerResponse, status: number, body: Record<string, unknown> | undefined, headers: Record<string, string>): void {
+  if (body) return sendJson(res, status, body, headers);
+  const reason = PROXY_REASONS[status];
+  if (reason) {
+    const html = `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+    res.writeHead(status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(html), ...headers });
+    res.end(html);
+    return;
+  }
   const excType = excTypeForStatus(status);
   const message =
-    status === 503 ? 'The system is being updated. Please refresh again after a few moments.' :
-    status === 429 ? 'You hit the rate limit because of too many requests. Please try after sometime.' :
+    status === 429 ? 'You hit the rate limit because of too many requests. Please try after sometime. (injected by the simulator)' :
     status >= 500 ? 'Internal Server Error (injected by the simulator)' : `Injected ${excType}`;
-  return errorBody(new FrappeError(excType, message, [{ message, title: excType, indicator: 'red', raise_exception: 1 }], status));
+  sendJson(res, status, errorBody(new FrappeError(excType, message, [{ message, title: excType, indicator: 'red', raise_exception: 1 }], status)), headers);
 }
 
 /** JSON unless a non-/api path or an Accept header starting with "text" (app.py handle_exception [V]). */
@@ -196,16 +224,34 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
     req.socket.destroy();
     return;
   }
-  if (sim.faults.latencyMs > 0) await sleep(sim.faults.latencyMs);
+  const delay = sim.faults.latencyFor(key);
+  if (delay > 0) await sleep(delay);
   const raw = await readBody(req);
 
-  const fault = sim.faults.takeFault(key);
-  if (fault) {
-    sim.recordCall({ ...key, status: fault.status });
-    sendJson(res, fault.status, faultAnswer(fault.status, fault.body), fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {});
+  if (sim.faults.updating) {
+    // maintenance mode: init_request raises before auth; browsers get the "Updating" page [V app.py, response.py]
+    sim.recordCall({ ...key, status: 503, outcome: 'updating' });
+    if (wantsJson(req, url.pathname)) return sendJson(res, 503, errorBody(sessionStoppedError()));
+    return sendText(res, 503, 'text/html; charset=utf-8', `<!DOCTYPE html><html><head><title>Updating</title></head><body><h1>Updating</h1><p>${UPDATING_MESSAGE}</p></body></html>`);
+  }
+
+  const fault = sim.faults.decide(key);
+  if (fault?.kind === 'error') {
+    sim.recordCall({ ...key, status: fault.status, outcome: 'injected' });
+    faultAnswer(res, fault.status, fault.body, fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {});
     return;
   }
-  const lost = sim.faults.takeLostResponse(key);
+  if (fault?.kind === 'timeout') {
+    // held: never answered nor applied; the socket closes when the client gives up (or on close())
+    sim.recordCall({ ...key, status: 0, outcome: 'timeout' });
+    return;
+  }
+  if (fault?.kind === 'reset') {
+    sim.recordCall({ ...key, status: 0, outcome: 'reset' });
+    req.socket.resetAndDestroy();
+    return;
+  }
+  const lost = fault?.kind === 'lost';
 
   const siteUrl = `http://${req.headers.host ?? 'localhost'}`;
   let answer: Answer;
@@ -238,7 +284,16 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
 
 export async function startErpnextSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const opts = { ...options, apiKey: options.apiKey ?? 'sim-key', apiSecret: options.apiSecret ?? 'sim-secret' };
-  const sim = new ErpnextSimulator({ setupComplete: options.setupComplete ?? true });
+  const latency = options.latency === undefined ? [] : typeof options.latency === 'number' ? [{ ms: options.latency }] : Array.isArray(options.latency) ? options.latency : [options.latency];
+  const sim = new ErpnextSimulator({
+    setupComplete: options.setupComplete ?? true,
+    seed: options.seed,
+    dataFile: options.dataFile,
+    faults: options.faults,
+    latency,
+    scenarios: options.scenarios,
+  });
+  if (options.down) sim.setDown(true);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const work = url.pathname === '/__simulator' || url.pathname.startsWith('/__simulator/') ? handleControl(sim, req, res, url) : handleFrappe(sim, opts, req, res, url);
@@ -264,6 +319,7 @@ export async function startErpnextSimulator(options: SimulatorOptions = {}): Pro
     sim,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        sim.flush();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

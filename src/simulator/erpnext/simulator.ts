@@ -4,9 +4,22 @@
  */
 import { deleteDocument as deleteViaPipeline, requestContext } from './documents.ts';
 import { DOCTYPES } from './doctypes/index.ts';
-import { FaultPlan, faultSpecSchema, lostResponseSpecSchema, type FaultSpec, type LostResponseSpec } from './faults.ts';
+import type { FrappeError } from './errors.ts';
+import { FaultPlan, type FaultSpec, type LatencySpec, type LostResponseSpec } from './faults.ts';
 import { installFixtures } from './fixtures.ts';
 import { cint, cstr, rows, type Doc, type DocContext } from './meta.ts';
+import { DataFile } from './persistence.ts';
+import {
+  abbreviationTakenError,
+  clearWriteOffDefault,
+  deleteIfUnused,
+  isDataScenario,
+  removeModeOfPaymentAccount,
+  removeWarehouse,
+  ScenarioError,
+  scenarioSpecSchema,
+  type ScenarioSpec,
+} from './scenarios.ts';
 import { DocumentStore } from './store.ts';
 
 export interface CallRecord {
@@ -18,8 +31,12 @@ export interface CallRecord {
    * would have had (it was applied), with outcome "lost".
    */
   status: number;
-  /** Set when the request was applied but its response dropped, or refused while down. */
-  outcome?: 'lost' | 'refused';
+  /**
+   * lost: applied, then the connection dropped; refused: engine down; timeout: held, never
+   * answered, not applied; reset: connection reset, not applied; injected: an injected error
+   * status (also abbreviation_taken); updating: 503 of maintenance mode.
+   */
+  outcome?: 'lost' | 'refused' | 'timeout' | 'reset' | 'injected' | 'updating';
   at: string;
 }
 
@@ -37,21 +54,61 @@ export interface Duplicate {
   names: string[];
 }
 
+/** How the site starts, and what `reset()` returns to (fixtures aside from the data file). */
 export interface SimulatorState {
   setupComplete: boolean;
+  /** PRNG seed of the fault plan (Default: random, reported by `faultState().seed`). */
+  seed?: number;
+  /** Keep the documents in this JSON file across restarts (Default: in memory only). */
+  dataFile?: string;
+  /** Faults, latencies and scenarios in force from the start (and again after `reset()`). */
+  faults?: FaultSpec[];
+  latency?: LatencySpec[];
+  scenarios?: ScenarioSpec[];
+}
+
+interface Armed {
+  spec: ScenarioSpec;
+  remaining: number;
 }
 
 export class ErpnextSimulator {
-  readonly faults = new FaultPlan();
+  readonly faults: FaultPlan;
   private readonly store = new DocumentStore();
+  private readonly dataFile: DataFile | undefined;
   private callLog: CallRecord[] = [];
+  private armed: Armed[] = [];
 
   constructor(private readonly state: SimulatorState = { setupComplete: true }) {
-    this.seed();
+    this.faults = new FaultPlan(state.seed);
+    if (state.dataFile) {
+      this.dataFile = new DataFile(state.dataFile, this.store);
+      if (!this.dataFile.load()) {
+        this.installFixtures();
+        this.dataFile.save();
+      }
+      this.store.onChange = () => this.dataFile?.scheduleSave();
+    } else this.installFixtures();
+    this.applyStartup(false);
   }
 
-  private seed(): void {
+  private installFixtures(): void {
     this.transact('http://localhost', (ctx) => installFixtures(ctx, this.state.setupComplete));
+  }
+
+  /** Start-up faults and scenarios; after a reset, company scenarios have no company to act on. */
+  private applyStartup(afterReset: boolean): void {
+    for (const f of this.state.faults ?? []) this.faults.addFault(f);
+    for (const l of this.state.latency ?? []) this.faults.setLatency(l);
+    for (const s of this.state.scenarios ?? []) {
+      if (afterReset && s.company) continue;
+      this.scenario(s);
+    }
+  }
+
+  /** Writes a pending data-file save now (on close). */
+  flush(): void {
+    this.dataFile?.flush();
   }
 
   /**
@@ -129,6 +186,20 @@ export class ErpnextSimulator {
     return this.calls(filter).length;
   }
 
+  /**
+   * Calls by method and target: `{"POST Company": 3, "GET frappe.auth.get_logged_user": 1}`;
+   * the target is the doctype of resource routes, the command of /api/method, else the path.
+   */
+  callStats(filter: CallFilter = {}): Record<string, number> {
+    const stats: Record<string, number> = {};
+    for (const c of this.calls(filter)) {
+      const command = /^\/api\/(?:v1\/)?method\/(.+)$/.exec(c.path)?.[1];
+      const key = `${c.method} ${c.doctype ?? command ?? c.path}`;
+      stats[key] = (stats[key] ?? 0) + 1;
+    }
+    return Object.fromEntries(Object.entries(stats).sort(([a], [b]) => a.localeCompare(b)));
+  }
+
   clearCalls(): void {
     this.callLog = [];
   }
@@ -148,12 +219,18 @@ export class ErpnextSimulator {
     return out;
   }
 
-  /** Back to the fixtures of a fresh site; calls and faults are cleared too. */
+  /**
+   * Back to the fixtures of a fresh site (the data file too); calls are cleared; faults go back
+   * to the start-up ones and the random sequence restarts from the seed.
+   */
   reset(): void {
     this.store.clear();
     this.callLog = [];
     this.faults.clear();
-    this.seed();
+    this.faults.reseed();
+    this.armed = [];
+    this.installFixtures();
+    this.applyStartup(true);
   }
 
   // ---- faults -----------------------------------------------------------------------------
@@ -163,20 +240,100 @@ export class ErpnextSimulator {
     this.faults.down = down;
   }
 
+  /** Maintenance mode (bench migrate): every Frappe request answers 503 SessionStopped. */
+  setUpdating(updating: boolean): void {
+    this.faults.updating = updating;
+  }
+
+  /** An error, timeout, reset or lost response: one-shot (`count`) or a `rate`. See faults.ts. */
   injectFault(spec: FaultSpec): void {
-    this.faults.addFault(faultSpecSchema.parse(spec));
+    this.faults.addFault(spec);
   }
 
   injectLostResponse(spec: LostResponseSpec = {}): void {
-    this.faults.addLostResponse(lostResponseSpecSchema.parse(spec));
+    this.faults.addLostResponse(spec);
   }
 
-  injectLatency(ms: number): void {
-    this.faults.latencyMs = Math.max(0, ms);
+  /** A fixed delay in ms for every request, or a latency rule (fixed or min..max, per selector). */
+  injectLatency(spec: number | LatencySpec): void {
+    this.faults.setLatency(typeof spec === 'number' ? { ms: Math.max(0, Math.round(spec)) } : spec);
   }
 
+  /** Restart the fault sequence with a seed. */
+  reseed(seed: number): void {
+    this.faults.reseed(seed);
+  }
+
+  /** Clears every fault, latency, armed scenario, down and updating. */
   clearFaults(): void {
     this.faults.clear();
+    this.armed = [];
+  }
+
+  faultState(): ReturnType<FaultPlan['describe']> & { armedScenarios: Array<ScenarioSpec & { remaining: number }> } {
+    return { ...this.faults.describe(), armedScenarios: this.armed.map((a) => ({ ...a.spec, remaining: a.remaining })) };
+  }
+
+  /**
+   * One of the guide's errors on demand (scenarios.ts). Returns what was done; throws
+   * ScenarioError when the company, warehouse or mode does not exist.
+   */
+  scenario(input: ScenarioSpec): string {
+    const spec = scenarioSpecSchema.parse(input);
+    if (spec.name === 'engine_down') {
+      this.setDown(spec.active ?? true);
+      return `engine ${this.faults.down ? 'down' : 'up'}`;
+    }
+    if (spec.name === 'engine_updating') {
+      this.setUpdating(spec.active ?? true);
+      return this.faults.updating ? 'maintenance mode on' : 'maintenance mode off';
+    }
+    if (spec.name === 'abbreviation_taken' || !spec.company) {
+      this.armed.push({ spec, remaining: spec.count ?? 1 });
+      return spec.name === 'abbreviation_taken' ? 'armed for the next Company insert' : 'armed for the next POS Profile insert';
+    }
+    return this.applyDataScenario(spec, spec.company);
+  }
+
+  private applyDataScenario(spec: ScenarioSpec, company: string): string {
+    if (spec.name === 'write_off_missing') {
+      const { account } = this.transact('http://localhost', (ctx) => clearWriteOffDefault(ctx, company)).result;
+      try {
+        this.transact('http://localhost', (ctx) => deleteIfUnused(ctx, 'Account', account));
+        return `cleared the write-off account of ${company} and deleted ${account}`;
+      } catch {
+        return `cleared the write-off account of ${company}; ${account} is still linked, kept`;
+      }
+    }
+    return this.transact('http://localhost', (ctx) =>
+      spec.name === 'warehouse_missing' ? removeWarehouse(ctx, company, spec.warehouse) : removeModeOfPaymentAccount(ctx, company, spec.mode_of_payment),
+    ).result;
+  }
+
+  /**
+   * Armed scenarios, before an insert is validated: a Company insert may lose the abbreviation
+   * race (the answer, nothing applied); a POS Profile insert first sees its company's record vanish.
+   */
+  beforeInsert(doctype: string, payload: Record<string, unknown>): FrappeError | undefined {
+    const take = (match: (a: Armed) => boolean): Armed | undefined => {
+      const a = this.armed.find(match);
+      if (a && --a.remaining <= 0) this.armed.splice(this.armed.indexOf(a), 1);
+      return a;
+    };
+    if (doctype.toLowerCase() === 'company') return take((a) => a.spec.name === 'abbreviation_taken') ? abbreviationTakenError() : undefined;
+    if (doctype.toLowerCase() !== 'pos profile') return undefined;
+    const company = cstr(payload.company);
+    for (const a of this.armed.filter((x) => isDataScenario(x.spec.name))) {
+      take((x) => x === a);
+      // without a warehouse name, the one this insert links to vanishes
+      const spec = a.spec.name === 'warehouse_missing' && !a.spec.warehouse && cstr(payload.warehouse) ? { ...a.spec, warehouse: cstr(payload.warehouse) } : a.spec;
+      try {
+        this.applyDataScenario(spec, company);
+      } catch (e) {
+        if (!(e instanceof ScenarioError)) throw e; // nothing to remove: the insert meets the site as it is
+      }
+    }
+    return undefined;
   }
 
   /**

@@ -12,10 +12,19 @@ type Table = Map<string, Doc>; // key: lower-cased name
 
 const keyOf = (name: string): string => name.toLowerCase();
 
+/** Everything a store holds, as plain JSON (the data file's content). */
+export interface StoreState {
+  tables: Record<string, Doc[]>;
+  series: Record<string, number>;
+  lastStamp: number;
+}
+
 export class DocumentStore {
   private tables = new Map<string, Table>();
   private series = new Map<string, number>();
   private lastStamp = 0;
+  /** Called after every commit that wrote something (persistence hooks in here). */
+  onChange: (() => void) | undefined;
 
   begin(): Transaction {
     return new Transaction(this);
@@ -57,6 +66,24 @@ export class DocumentStore {
   clear(): void {
     this.tables.clear();
     this.series.clear();
+    this.onChange?.();
+  }
+
+  exportState(): StoreState {
+    const tables: Record<string, Doc[]> = {};
+    for (const [doctype, t] of this.tables) if (t.size) tables[doctype] = [...t.values()];
+    return { tables, series: Object.fromEntries(this.series), lastStamp: this.lastStamp };
+  }
+
+  importState(state: StoreState): void {
+    this.tables.clear();
+    this.series.clear();
+    for (const [doctype, docs] of Object.entries(state.tables)) {
+      const t = this.table(doctype);
+      for (const doc of docs) t.set(keyOf(doc.name), doc);
+    }
+    for (const [k, v] of Object.entries(state.series)) this.series.set(k, v);
+    this.lastStamp = state.lastStamp;
   }
 }
 
@@ -139,8 +166,10 @@ export class Transaction {
       }
     }
     for (const [k, v] of this.seriesWrites) this.store.setSeries(k, v);
+    const wrote = this.writes.size > 0 || this.seriesWrites.size > 0;
     this.writes.clear();
     this.seriesWrites.clear();
+    if (wrote) this.store.onChange?.();
   }
 }
 

@@ -1,0 +1,66 @@
+/** The data file: in memory by default, documents kept across restarts with `dataFile` (issue 3 §5). */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { DataFileError, startErpnextSimulator } from '../../src/simulator/erpnext/index.ts';
+import { ACME, clientFor, createCompany, resourcePath } from './helpers.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'erpnext-sim-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('without a data file, a restart starts from the fixtures', async () => {
+  const first = await startErpnextSimulator();
+  await createCompany(clientFor(first));
+  await first.close();
+  const second = await startErpnextSimulator();
+  assert.equal(second.sim.count('Company'), 0);
+  await second.close();
+});
+
+test('with a data file, documents and naming series survive a restart', async () => {
+  const file = path.join(dir, 'site.json');
+  const first = await startErpnextSimulator({ dataFile: file });
+  const c = clientFor(first);
+  await createCompany(c);
+  const session = await c.post(resourcePath('Customer'), { customer_name: 'Walk-in' });
+  assert.equal(session.status, 200);
+  await first.close(); // flushes the pending write
+
+  const second = await startErpnextSimulator({ dataFile: file });
+  const c2 = clientFor(second);
+  assert.equal((await c2.get(resourcePath('Company', ACME.company_name))).body.data.abbr, 'ACM');
+  assert.equal(second.sim.list('Warehouse').length, 5);
+  assert.deepEqual(second.sim.get('Mode of Payment', 'Cash')?.accounts && (second.sim.get('Mode of Payment', 'Cash')!.accounts as any[]).map((r) => r.company), [ACME.company_name]);
+  assert.equal((await c2.post(resourcePath('Customer'), { customer_name: 'Walk-in' })).body.data.name, 'Walk-in - 1', 'the stored customer is seen');
+  await second.close();
+});
+
+test('writes are atomic (temp file renamed, none left) and land shortly after a burst', async () => {
+  const file = path.join(dir, 'burst.json');
+  const sim = await startErpnextSimulator({ dataFile: file });
+  const c = clientFor(sim);
+  await Promise.all(Array.from({ length: 10 }, (_, i) => c.post(resourcePath('Customer'), { customer_name: `Burst ${i}` })));
+  await new Promise((r) => setTimeout(r, 400));
+  const saved = JSON.parse(readFileSync(file, 'utf8'));
+  assert.equal(saved.format, 'erpnext-simulator-data');
+  assert.equal(saved.tables.Customer.length, 10);
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), []);
+  await sim.close();
+});
+
+test('reset rewrites the file with the fixtures', async () => {
+  const file = path.join(dir, 'reset.json');
+  const sim = await startErpnextSimulator({ dataFile: file });
+  await createCompany(clientFor(sim));
+  sim.sim.reset();
+  await sim.close();
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).tables.Company, undefined);
+});
+
+test('a file that is not a simulator data file is refused with a clear error', async () => {
+  const file = path.join(dir, 'other.json');
+  writeFileSync(file, '{"hello": "world"}');
+  await assert.rejects(startErpnextSimulator({ dataFile: file }), (e: Error) => e instanceof DataFileError && /not an ERPNext simulator data file/.test(e.message));
+});
