@@ -108,9 +108,16 @@ export class Worker {
    * next claimant hands the run back instead of running the same tenant twice at once. A
    * killed worker's connection closes and PostgreSQL releases the lock at once.
    */
-  private async withTenantLock(run: RunRecord, fn: () => Promise<unknown>): Promise<void> {
+  private async withTenantLock(run: RunRecord, controller: AbortController, fn: () => Promise<unknown>): Promise<void> {
     const client = await this.opts.store.pool.connect();
     let locked = false;
+    let lost: Error | undefined;
+    // the lock lives as long as this connection: if the database drops it, stop after the step
+    const onError = (e: Error) => {
+      lost = e;
+      controller.abort();
+    };
+    client.on('error', onError);
     try {
       locked = (await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(hashtext('provisioner:tenant:' || $1)) as ok`, [run.tenantId])).rows[0]!.ok;
       if (!locked) {
@@ -120,8 +127,9 @@ export class Worker {
       }
       await fn();
     } finally {
-      if (locked) await client.query(`select pg_advisory_unlock(hashtext('provisioner:tenant:' || $1))`, [run.tenantId]).catch(() => {});
-      client.release();
+      if (locked && !lost) await client.query(`select pg_advisory_unlock(hashtext('provisioner:tenant:' || $1))`, [run.tenantId]).catch(() => {});
+      client.removeListener('error', onError);
+      client.release(lost);
     }
   }
 
@@ -135,7 +143,7 @@ export class Worker {
         () => {},
       );
     }, Math.max(100, Math.floor(this.leaseMs / 3)));
-    const done = this.withTenantLock(run, () => executeRun(run, { ...this.opts, workerId: this.workerId }, controller.signal))
+    const done = this.withTenantLock(run, controller, () => executeRun(run, { ...this.opts, workerId: this.workerId }, controller.signal))
       .catch((e) => this.opts.logger.error({ err: e, run_id: run.id, tenant_id: run.tenantId }, 'provisioning run crashed; its lease will expire and another claim resumes it'))
       .then(() => {
         clearInterval(heartbeat);

@@ -14,7 +14,7 @@ import type {
   SettingsKind,
   Warehouse,
 } from '../../ports/engine.ts';
-import { EngineNotErpnextError, isProvisionerError } from '../../domain/errors.ts';
+import { EngineNotErpnextError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
 import { FrappeClient, type FrappeClientOptions } from './frappe-client.ts';
 
 type Doc = Record<string, unknown>;
@@ -32,6 +32,9 @@ const MASTER_DOCTYPES: Record<MasterKind, { doctype: string; nameField: string; 
 const SETTINGS_DOCTYPES: Record<SettingsKind, string> = { selling: 'Selling Settings', stock: 'Stock Settings' };
 
 const COMPANY_DEFAULT_FIELDS = ['default_cash_account', 'write_off_account', 'round_off_account', 'cost_center', 'round_off_cost_center'] as const;
+
+/** Read-modify-write rounds of a shared document before giving up. */
+const MAX_STALE_RETRIES = 5;
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -248,14 +251,28 @@ export class ErpnextEngine implements EnginePort {
     return toModeOfPayment(await this.client.insert<Doc>('Mode of Payment', { mode_of_payment: input.name, type: input.type, enabled: 1 }));
   }
 
-  /** PUT replaces the child table, so every other company's row is sent back unchanged. */
+  /**
+   * PUT replaces the child table, so every other company's row is sent back unchanged, with
+   * the `modified` we read: when another tenant changed the same Mode of Payment in between,
+   * Frappe refuses the stale write (TimestampMismatchError, erpnext.md §7.4) instead of losing
+   * its row, and we read again.
+   */
   async setModeOfPaymentAccount(modeOfPayment: string, company: string, account: string): Promise<void> {
-    const doc = await this.client.getDoc<Doc>('Mode of Payment', modeOfPayment);
-    const rows = (Array.isArray(doc.accounts) ? (doc.accounts as Doc[]) : []).map((r) => ({ name: r.name, company: r.company, default_account: r.default_account }));
-    const mine = rows.find((r) => r.company === company);
-    if (mine) mine.default_account = account;
-    else rows.push({ name: undefined, company, default_account: account });
-    await this.client.update('Mode of Payment', modeOfPayment, { accounts: rows.map(({ name, ...r }) => (name ? { name, ...r } : r)) });
+    for (let attempt = 1; ; attempt++) {
+      const doc = await this.client.getDoc<Doc>('Mode of Payment', modeOfPayment);
+      const rows = (Array.isArray(doc.accounts) ? (doc.accounts as Doc[]) : []).map((r) => ({ name: r.name, company: r.company, default_account: r.default_account }));
+      const mine = rows.find((r) => r.company === company);
+      if (mine?.default_account === account) return;
+      if (mine) mine.default_account = account;
+      else rows.push({ name: undefined, company, default_account: account });
+      try {
+        await this.client.update('Mode of Payment', modeOfPayment, { modified: doc.modified, accounts: rows.map(({ name, ...r }) => (name ? { name, ...r } : r)) });
+        return;
+      } catch (e) {
+        const stale = e instanceof EngineValidationError && e.excType === 'TimestampMismatchError';
+        if (!stale || attempt >= MAX_STALE_RETRIES) throw e;
+      }
+    }
   }
 
   async findPosProfile(name: string): Promise<PosProfile | null> {

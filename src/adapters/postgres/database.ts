@@ -15,16 +15,22 @@ export function createPool(url: string, opts: { max?: number; applicationName?: 
 /** Runs `fn` in a transaction on one client of the pool. */
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // a connection lost between two statements surfaces through the next query; without a
+  // listener the client's 'error' event would crash the process
+  let lost: Error | undefined;
+  const onError = (e: Error) => (lost = e);
+  client.on('error', onError);
   try {
     await client.query('begin');
     const result = await fn(client);
     await client.query('commit');
     return result;
   } catch (e) {
-    await client.query('rollback').catch(() => {});
+    if (!lost) await client.query('rollback').catch(() => {});
     throw e;
   } finally {
-    client.release();
+    client.removeListener('error', onError);
+    client.release(lost);
   }
 }
 

@@ -1,6 +1,23 @@
 import type { Account, CostCenter, Warehouse } from '../../ports/engine.ts';
 import type { StepContext } from './step.ts';
 import { withAbbr } from './step.ts';
+import { EngineDuplicateError } from '../errors.ts';
+
+/**
+ * Creates a record that a read just found missing. When someone else created it in between
+ * (another tenant's run creating the same site-wide record, 409 DuplicateEntryError), the
+ * record that now exists is adopted: the outcome of an ensure is the same either way.
+ */
+export async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T | null>): Promise<T> {
+  try {
+    return await create();
+  } catch (e) {
+    if (!(e instanceof EngineDuplicateError)) throw e;
+    const existing = await find();
+    if (existing === null) throw e;
+    return existing;
+  }
+}
 
 /**
  * Ensures shared by several steps: read first, create only what is missing. Each returns the
@@ -16,13 +33,17 @@ export async function ensureAccount(
   const existing = await ctx.engine.findAccount(company, spec.accountName);
   if (existing) return existing;
   ctx.note(`Creating account "${withAbbr(spec.accountName, abbr)}"`);
-  return ctx.engine.createAccount({
-    company,
-    accountName: spec.accountName,
-    parentAccount: withAbbr(spec.parent, abbr),
-    accountType: spec.accountType ?? null,
-    isGroup: spec.isGroup ?? false,
-  });
+  return createOrAdopt(
+    () =>
+      ctx.engine.createAccount({
+        company,
+        accountName: spec.accountName,
+        parentAccount: withAbbr(spec.parent, abbr),
+        accountType: spec.accountType ?? null,
+        isGroup: spec.isGroup ?? false,
+      }),
+    () => ctx.engine.findAccount(company, spec.accountName),
+  );
 }
 
 export async function ensureCostCenter(ctx: StepContext, company: string, abbr: string, name: string): Promise<CostCenter> {
@@ -30,7 +51,10 @@ export async function ensureCostCenter(ctx: StepContext, company: string, abbr: 
   if (existing) return existing;
   ctx.note(`Creating cost center "${withAbbr(name, abbr)}"`);
   // ERPNext's root cost centre is named after the company (erpnext.md §2, create_default_cost_center)
-  return ctx.engine.createCostCenter({ company, costCenterName: name, parentCostCenter: withAbbr(company, abbr) });
+  return createOrAdopt(
+    () => ctx.engine.createCostCenter({ company, costCenterName: name, parentCostCenter: withAbbr(company, abbr) }),
+    () => ctx.engine.findCostCenter(company, name),
+  );
 }
 
 export async function ensureWarehouse(ctx: StepContext, company: string, abbr: string, name: string): Promise<Warehouse> {
@@ -38,7 +62,10 @@ export async function ensureWarehouse(ctx: StepContext, company: string, abbr: s
   if (existing) return existing;
   const root = await ctx.engine.findWarehouse(company, 'All Warehouses');
   ctx.note(`Creating warehouse "${withAbbr(name, abbr)}"`);
-  return ctx.engine.createWarehouse({ company, warehouseName: name, parentWarehouse: root?.isGroup ? root.name : null });
+  return createOrAdopt(
+    () => ctx.engine.createWarehouse({ company, warehouseName: name, parentWarehouse: root?.isGroup ? root.name : null }),
+    () => ctx.engine.findWarehouse(company, name),
+  );
 }
 
 /** The accounts and cost centre a POS needs (product.md §2, step_3), as in ERPNext's Standard chart. */

@@ -1,5 +1,6 @@
 import type { MasterRecord } from '../../ports/engine.ts';
 import type { Step } from './step.ts';
+import { createOrAdopt } from './ensures.ts';
 
 /**
  * step_1_platform_setup: the site-wide records that ERPNext's setup wizard normally installs
@@ -28,7 +29,11 @@ export const platformSetup: Step = {
     for (const record of platformPrerequisites(ctx.tenant.country, ctx.tenant.currency)) {
       if (await ctx.engine.findMaster(record.kind, record.name)) continue;
       ctx.note(`Creating missing ${record.kind.replace('_', ' ')} "${record.name}"`);
-      await ctx.engine.createMaster(record);
+      // the site is shared: another tenant's run may create the same record at the same moment
+      await createOrAdopt(
+        async () => (await ctx.engine.createMaster(record), true),
+        async () => ((await ctx.engine.findMaster(record.kind, record.name)) ? true : null),
+      );
       created.push(record.name);
     }
     return {

@@ -1,4 +1,4 @@
-import { ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE } from './ensures.ts';
+import { createOrAdopt, ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE } from './ensures.ts';
 import { requireCompany, stripAbbr, tenantNames, type StepContext, type Step } from './step.ts';
 
 /** Mode of Payment type for a payment method name: Cash is cash, a mobile money method a phone one. */
@@ -16,7 +16,13 @@ export function paymentMethodType(method: string): 'Cash' | 'Phone' | 'Bank' {
  */
 async function ensurePaymentMethodAccount(ctx: StepContext, company: string, abbr: string, method: string): Promise<string> {
   const type = paymentMethodType(method);
-  const mode = (await ctx.engine.findModeOfPayment(method)) ?? (await ctx.engine.createModeOfPayment({ name: method, type }));
+  // Modes of Payment are site-wide: another tenant may create the same one at the same moment
+  const mode =
+    (await ctx.engine.findModeOfPayment(method)) ??
+    (await createOrAdopt(
+      () => ctx.engine.createModeOfPayment({ name: method, type }),
+      () => ctx.engine.findModeOfPayment(method),
+    ));
   const row = mode.accounts.find((r) => r.company === company);
   if (row?.defaultAccount) {
     if (await ctx.engine.findAccount(company, stripAbbr(row.defaultAccount, abbr))) return row.defaultAccount;

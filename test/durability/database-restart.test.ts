@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startEmbeddedPostgres } from '../../src/adapters/postgres/embedded.ts';
+import { startProvisioner, DEMO_ADMIN } from '../../src/provisioner.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { startErpnextSimulator } from '../../src/simulator/erpnext/index.ts';
+import type { Config } from '../../src/config.ts';
+
+// A PostgreSQL of its own, so that it can be restarted without disturbing other tests.
+test('a PostgreSQL restart in the middle of runs: the API and the worker reconnect and every run ends COMPLETED', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'provisioner-restart-'));
+  chmodSync(dir, 0o755); // postgres runs as its own user and must reach its data folder
+  const port = 54_400 + Math.floor(Math.random() * 500);
+  let pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port });
+  const sim = await startErpnextSimulator({ port: 0 });
+  sim.sim.injectLatency(40);
+  const config: Config = {
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl: pg.url,
+    dataDir: dir,
+    embeddedPgPort: port,
+    demo: true,
+    jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
+    simulatorPort: 0,
+    workerInProcess: true,
+    leaseMs: 2_000,
+    engineTimeoutMs: 2_000,
+    engineMaxConcurrency: 8,
+    retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    logLevel: 'silent',
+    logPretty: false,
+  };
+  const app = await startProvisioner(config, createLogger({ level: 'silent' }));
+  const api = async (method: string, p: string, body?: unknown, token?: string) => {
+    const res = await fetch(`${app.url}${p}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  try {
+    const token = (await api('POST', '/api/auth/login', DEMO_ADMIN)).body.access_token;
+    const ids: string[] = [];
+    for (const name of ['Restart One', 'Restart Two', 'Restart Three']) ids.push((await api('POST', '/api/tenants', { name, country_code: 'KE' }, token)).body.tenant.id);
+    await sleep(400); // runs are under way
+
+    await pg.stop();
+    const during = await api('GET', `/api/provisioning/tenants/${ids[0]}/status`, undefined, token);
+    assert.equal(during.status, 503, JSON.stringify(during.body));
+    assert.equal(during.body.code, 'DATABASE_UNAVAILABLE');
+    await sleep(1_000);
+    pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port });
+
+    const deadline = Date.now() + 45_000;
+    for (const id of ids) {
+      for (;;) {
+        const s = await api('GET', `/api/provisioning/tenants/${id}/status`, undefined, token);
+        if (s.status === 200 && s.body.status !== 'IN_PROGRESS') {
+          assert.equal(s.body.status, 'COMPLETED', JSON.stringify(s.body.errors));
+          assert.equal(s.body.consistency.ok, true, JSON.stringify(s.body.consistency));
+          break;
+        }
+        assert.ok(Date.now() < deadline, `tenant ${id} did not settle: ${JSON.stringify(s.body)}`);
+        await sleep(100);
+      }
+    }
+    assert.deepEqual(sim.sim.duplicates(), []);
+  } finally {
+    await app.close().catch(() => {});
+    await sim.close();
+    await pg.stop().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
