@@ -91,8 +91,15 @@ export class Worker {
         this.execute(claimed);
         continue;
       }
+      // sleep until a notification, the poll interval, or the moment a dead worker's lease
+      // expires, whichever comes first: a crashed run resumes as soon as it may
+      let waitMs = this.pollMs;
+      if (this.active.size < this.concurrency) {
+        const expiry = await this.opts.store.msUntilNextLeaseExpiry().catch(() => null);
+        if (expiry !== null) waitMs = Math.min(waitMs, expiry + 5);
+      }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.pollMs);
+        const timer = setTimeout(resolve, waitMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();

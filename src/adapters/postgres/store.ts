@@ -343,6 +343,14 @@ export class PostgresStore {
     return rows[0] ? toRun(rows[0]) : null;
   }
 
+  /** Milliseconds until the earliest lease of a running run expires (null when none runs). */
+  async msUntilNextLeaseExpiry(): Promise<number | null> {
+    const { rows } = await this.pool.query(
+      `select greatest(0, extract(epoch from min(lease_until) - now()) * 1000)::int as ms from onboarding.provisioning_runs where status = 'running'`,
+    );
+    return rows[0]?.ms ?? null;
+  }
+
   /** Heartbeat: false when the lease was lost (expired and claimed by another worker). */
   async extendLease(runId: string, workerId: string, leaseMs: number): Promise<boolean> {
     const { rowCount } = await this.pool.query(
@@ -362,11 +370,12 @@ export class PostgresStore {
     return rowCount === 1;
   }
 
-  /** Hands a run back (shutdown): another worker may claim it at once. */
-  async releaseRun(runId: string, workerId: string): Promise<void> {
+  /** Hands a run back: any worker may claim it again after `delayMs` (0 = at once, on shutdown). */
+  async releaseRun(runId: string, workerId: string, delayMs = 0): Promise<void> {
     await this.pool.query(
-      `update onboarding.provisioning_runs set lease_until = now() - interval '1 second' where id = $1 and locked_by = $2 and status = 'running'`,
-      [runId, workerId],
+      `update onboarding.provisioning_runs set lease_until = now() + make_interval(secs => $3::float8 / 1000) - interval '1 millisecond'
+       where id = $1 and locked_by = $2 and status = 'running'`,
+      [runId, workerId, delayMs],
     );
   }
 
@@ -395,5 +404,42 @@ export class PostgresStore {
       [tenantId, q.stepId ?? null, minLevel, q.since ?? null, q.afterId ?? null, q.includeEngineCalls ?? false, q.limit, q.offset],
     );
     return rows.map(toEvent);
+  }
+
+  /**
+   * Events of some tenants (null = every tenant) with afterId < id <= upToId, oldest first: the
+   * live event feed reads every new event with it, and SSE replays what a client missed.
+   */
+  async listEventsBetween(q: { tenantIds: string[] | null; afterId: number; upToId?: number | null; includeEngineCalls?: boolean; limit: number }): Promise<EventRecord[]> {
+    const { rows } = await this.pool.query(
+      `select * from onboarding.provisioning_events
+       where id > $1 and ($2::bigint is null or id <= $2) and ($3::uuid[] is null or tenant_id = any($3)) and ($4 or type <> 'engine_call')
+       order by id limit $5`,
+      [q.afterId, q.upToId ?? null, q.tenantIds, q.includeEngineCalls ?? false, q.limit],
+    );
+    return rows.map(toEvent);
+  }
+
+  /** The newest event id (0 when there is none): where a live feed starts. */
+  async lastEventId(): Promise<number> {
+    const { rows } = await this.pool.query(`select coalesce(max(id), 0) as id from onboarding.provisioning_events`);
+    return rows[0]!.id;
+  }
+
+  // ---- metrics -----------------------------------------------------------------------------
+
+  /** Runs by status, runnable runs (queued, or running under an expired lease) and held leases, for /metrics. */
+  async runCounts(): Promise<{ byStatus: Partial<Record<RunStatus, number>>; runnable: number; activeLeases: number }> {
+    const { rows } = await this.pool.query(
+      `select status, count(*)::int as runs,
+         count(*) filter (where status = 'queued' or (status = 'running' and lease_until < now()))::int as runnable,
+         count(*) filter (where status = 'running' and lease_until >= now())::int as leased
+       from onboarding.provisioning_runs group by status`,
+    );
+    return {
+      byStatus: Object.fromEntries(rows.map((r) => [r.status, r.runs])),
+      runnable: rows.reduce((n, r) => n + r.runnable, 0),
+      activeLeases: rows.reduce((n, r) => n + r.leased, 0),
+    };
   }
 }

@@ -1,0 +1,272 @@
+/**
+ * Chaos harness (issue 5): N tenants provisioned by K worker processes that are SIGKILLed at
+ * random and restarted, against a simulator that answers 5xx, times out and loses responses.
+ * Prints tenants COMPLETED, duplicate engine documents, lost step records and how long each
+ * recovery took; exits non-zero unless every tenant is COMPLETED with no duplicate and no loss.
+ *
+ *   npm run chaos -- --tenants 100 --workers 3 --error-rate 0.05 --lost-rate 0.02 --timeout-rate 0.01
+ *
+ * Only 127.0.0.1 is ever a target.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { startEmbeddedPostgres } from '../src/adapters/postgres/embedded.ts';
+import { startProvisioner, DEMO_ADMIN } from '../src/provisioner.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
+import { mulberry32 } from '../src/simulator/erpnext/faults.ts';
+import type { Config } from '../src/config.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const { values: opt } = parseArgs({
+  options: {
+    tenants: { type: 'string', default: '100' },
+    workers: { type: 'string', default: '3' },
+    'error-rate': { type: 'string', default: '0.05' },
+    'lost-rate': { type: 'string', default: '0.02' },
+    'timeout-rate': { type: 'string', default: '0.01' },
+    'kill-every': { type: 'string', default: '1500-5000' },
+    'lease-ms': { type: 'string', default: '3000' },
+    'engine-timeout-ms': { type: 'string', default: '1500' },
+    latency: { type: 'string', default: '5-30' },
+    seed: { type: 'string', default: '42' },
+    'max-minutes': { type: 'string', default: '20' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (opt.help) {
+  process.stdout.write(`usage: npm run chaos -- [--tenants 100] [--workers 3] [--error-rate 0.05] [--lost-rate 0.02] [--timeout-rate 0.01]
+                      [--kill-every 1500-5000 (ms)] [--lease-ms 3000] [--engine-timeout-ms 1500] [--latency 5-30 (ms)] [--seed 42] [--max-minutes 20]
+`);
+  process.exit(0);
+}
+function num(name: keyof typeof opt, min: number, max: number): number {
+  const n = Number(opt[name]);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    process.stderr.write(`--${name} must be a number between ${min} and ${max}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+function range(name: keyof typeof opt): [number, number] {
+  const [a, b = a] = String(opt[name]).split('-').map(Number);
+  if (!Number.isFinite(a) || !Number.isFinite(b) || a! < 0 || b! < a!) {
+    process.stderr.write(`--${name} must be MS or MIN-MAX\n`);
+    process.exit(2);
+  }
+  return [a!, b!];
+}
+const N = num('tenants', 1, 5000);
+const K = num('workers', 1, 32);
+const errorRate = num('error-rate', 0, 0.5);
+const lostRate = num('lost-rate', 0, 0.5);
+const timeoutRate = num('timeout-rate', 0, 0.5);
+const leaseMs = num('lease-ms', 200, 600_000);
+const engineTimeoutMs = num('engine-timeout-ms', 100, 60_000);
+const seed = num('seed', 0, 2 ** 32 - 1);
+const maxMs = num('max-minutes', 1, 120) * 60_000;
+const killEvery = range('kill-every');
+const latency = range('latency');
+const random = mulberry32(seed);
+const between = ([a, b]: [number, number]) => a + Math.floor(random() * (b - a + 1));
+const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
+
+// ---- database: a scratch database on the local server, else an embedded one -----------------
+async function answers(url: string) {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
+let adminUrl = process.env.CHAOS_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+let stopEmbedded = async () => {};
+if (!(await answers(adminUrl))) {
+  const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data/chaos-pg'), port: 54350, database: 'postgres' });
+  adminUrl = embedded.url;
+  stopEmbedded = embedded.stop;
+}
+const dbName = `provisioner_chaos_${Date.now().toString(36)}`;
+{
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`create database ${dbName}`);
+  await c.end();
+}
+const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+
+// ---- engine, API (in this process), workers (child processes) --------------------------------
+const sim = await startErpnextSimulator({
+  port: 0,
+  seed,
+  latency: { min: latency[0], max: latency[1] },
+  faults: [
+    ...(errorRate > 0 ? [{ kind: 'error' as const, status: 503, rate: errorRate / 2 }, { kind: 'error' as const, status: 502, rate: errorRate / 2 }] : []),
+    ...(lostRate > 0 ? [{ kind: 'lost' as const, rate: lostRate }] : []),
+    ...(timeoutRate > 0 ? [{ kind: 'timeout' as const, rate: timeoutRate }] : []),
+  ],
+});
+const config: Config = {
+  port: 0,
+  host: '127.0.0.1',
+  databaseUrl: dbUrl,
+  dataDir: path.join(root, '.data/chaos'),
+  embeddedPgPort: 0,
+  demo: true,
+  jwtSecret: 'chaos-secret-0123456789abcdefghijklmnopqrstuv',
+  erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
+  simulatorPort: 0,
+  workerInProcess: false,
+  leaseMs,
+  engineTimeoutMs,
+  engineMaxConcurrency: 8,
+  retryPolicy: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2000 },
+  logLevel: 'silent',
+  logPretty: false,
+};
+const app = await startProvisioner(config, createLogger({ level: 'silent' }));
+const db = app.db.pool;
+const api = async (method: string, p: string, body?: unknown, token?: string) => {
+  const res = await fetch(`${app.url}${p}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+};
+const token = (await api('POST', '/api/auth/login', DEMO_ADMIN)).body.access_token as string;
+
+const workerEnv = {
+  ...process.env,
+  DATABASE_URL: dbUrl,
+  PROVISIONER_JWT_SECRET: config.jwtSecret,
+  PROVISIONER_LEASE_MS: String(leaseMs),
+  ENGINE_TIMEOUT_MS: String(engineTimeoutMs),
+  STEP_MAX_ATTEMPTS: '8',
+  STEP_RETRY_BASE_MS: '100',
+  STEP_RETRY_MAX_MS: '2000',
+  LOG_LEVEL: 'warn',
+  LOG_PRETTY: 'false',
+};
+const workers = new Map<number, ChildProcess>();
+function spawnWorker(): void {
+  const child = spawn(process.execPath, [path.join(root, 'bin/provisioner.js'), 'worker'], { cwd: root, env: workerEnv, stdio: 'ignore' });
+  workers.set(child.pid!, child);
+  child.on('exit', () => workers.delete(child.pid!));
+}
+for (let i = 0; i < K; i++) spawnWorker();
+
+// ---- tenants ----------------------------------------------------------------------------------
+const started = Date.now();
+const ids: string[] = [];
+for (let i = 0; i < N; i++) {
+  const created = await api('POST', '/api/tenants', { name: `Chaos Tenant ${i + 1}`, country_code: 'KE', provisioning: { include_demo_data: i % 3 === 0 } }, token);
+  if (created.status !== 201) throw new Error(`tenant creation answered ${created.status}: ${JSON.stringify(created.body)}`);
+  ids.push(created.body.tenant.id);
+}
+// an engine fault can fail the preflight check: an operator would press Start again
+async function ensureStarted(id: string) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const s = await api('GET', `/api/provisioning/tenants/${id}/status`, undefined, token);
+    if (s.body.status !== 'NOT_STARTED') return;
+    await api('POST', `/api/provisioning/tenants/${id}/start`, {}, token);
+    await sleep(200);
+  }
+}
+log(`${N} tenants created; ${K} workers; faults: ${errorRate} 5xx, ${lostRate} lost responses, ${timeoutRate} timeouts; lease ${leaseMs} ms`);
+
+// ---- the killer ---------------------------------------------------------------------------------
+interface Kill {
+  at: number;
+  pid: number;
+  runs: string[];
+}
+const kills: Kill[] = [];
+let settled = false;
+const killer = (async () => {
+  while (!settled) {
+    await sleep(between(killEvery));
+    if (settled) break;
+    const pids = [...workers.keys()];
+    const pid = pids[Math.floor(random() * pids.length)];
+    if (pid === undefined) continue;
+    const { rows } = await db.query(`select id from onboarding.provisioning_runs where status = 'running' and locked_by like $1`, [`%:${pid}:%`]);
+    workers.get(pid)?.kill('SIGKILL');
+    kills.push({ at: Date.now(), pid, runs: rows.map((r) => r.id) });
+    spawnWorker();
+  }
+})();
+
+for (const id of ids) await ensureStarted(id);
+let lastReport = 0;
+for (;;) {
+  const { rows } = await db.query(`select count(*) filter (where status in ('queued', 'running'))::int as active from onboarding.provisioning_runs`);
+  const notStarted = (await db.query(`select count(*)::int as n from onboarding.tenants t where not exists (select 1 from onboarding.provisioning_runs r where r.tenant_id = t.id)`)).rows[0].n;
+  if (rows[0].active === 0 && notStarted === 0) break;
+  if (Date.now() - started > maxMs) {
+    log(`gave up after ${opt['max-minutes']} minutes`);
+    break;
+  }
+  if (Date.now() - lastReport > 5000) {
+    lastReport = Date.now();
+    log(`${rows[0].active} runs active, ${kills.length} workers killed so far`);
+  }
+  await sleep(250);
+}
+settled = true;
+await killer;
+const elapsedS = (Date.now() - started) / 1000;
+
+// ---- the verdict -----------------------------------------------------------------------------
+const statuses = await Promise.all(ids.map(async (id) => (await api('GET', `/api/provisioning/tenants/${id}/status`, undefined, token)).body));
+const byStatus: Record<string, number> = {};
+for (const s of statuses) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
+const completed = byStatus.COMPLETED ?? 0;
+const duplicates = sim.sim.duplicates();
+// a step record is lost when a tenant lacks one of its 11 rows, or a COMPLETED tenant has a
+// step that is neither completed nor skipped, or a settled step has no event telling it
+const lost = (
+  await db.query(`
+    select (select count(*) from onboarding.tenants) * 11 - (select count(*) from onboarding.provisioning_steps) as missing_rows,
+      (select count(*) from onboarding.provisioning_steps s where s.status in ('completed', 'skipped') and not exists (
+         select 1 from onboarding.provisioning_events e where e.tenant_id = s.tenant_id and e.step_id = s.step_id and e.type in ('step_completed', 'step_skipped'))) as untold`)
+).rows[0];
+const lostRecords = Number(lost.missing_rows) + Number(lost.untold) + statuses.filter((s) => s.status === 'COMPLETED' && s.steps.some((x: any) => x.status !== 'completed' && x.status !== 'skipped')).length;
+const recoveries: number[] = [];
+for (const k of kills) {
+  for (const runId of k.runs) {
+    const { rows } = await db.query(`select min(created_at) as at from onboarding.provisioning_events where run_id = $1 and type = 'run_resumed' and created_at > to_timestamp($2 / 1000.0)`, [runId, k.at]);
+    if (rows[0].at) recoveries.push(rows[0].at.getTime() - k.at);
+  }
+}
+recoveries.sort((a, b) => a - b);
+const pct = (p: number) => (recoveries.length ? recoveries[Math.min(recoveries.length - 1, Math.floor((p / 100) * recoveries.length))] : NaN);
+const calls = sim.sim.calls();
+const faulted = calls.filter((c: any) => c.outcome || c.status >= 500).length;
+
+process.stdout.write(`
+chaos: ${N} tenants, ${K} workers, seed ${seed}, ${elapsedS.toFixed(1)} s
+  tenants COMPLETED        ${completed}/${N}${completed < N ? `  (${JSON.stringify(byStatus)})` : ''}
+  duplicate documents      ${duplicates.length}${duplicates.length ? `  ${JSON.stringify(duplicates.slice(0, 5))}` : ''}
+  lost step records        ${lostRecords}
+  workers SIGKILLed        ${kills.length} (holding ${kills.reduce((a, k) => a + k.runs.length, 0)} runs)
+  recovery after a kill    n=${recoveries.length} min ${pct(0)} ms, median ${pct(50)} ms, p95 ${pct(95)} ms, max ${recoveries.at(-1) ?? NaN} ms (lease ${leaseMs} ms)
+  engine calls             ${calls.length}, faulted ${faulted} (5xx, timeouts, resets, lost responses)
+`);
+const ok = completed === N && duplicates.length === 0 && lostRecords === 0;
+process.stdout.write(ok ? 'chaos: PASS\n' : 'chaos: FAIL\n');
+
+for (const w of workers.values()) w.kill('SIGKILL');
+await app.close();
+await sim.close();
+{
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  await c.query(`drop database if exists ${dbName} with (force)`);
+  await c.end();
+}
+await stopEmbedded();
+process.exit(ok ? 0 : 1);
