@@ -256,6 +256,9 @@ chaos: ${N} tenants, ${K} workers, seed ${seed}, ${elapsedS.toFixed(1)} s
   recovery after a kill    n=${recoveries.length} min ${pct(0)} ms, median ${pct(50)} ms, p95 ${pct(95)} ms, max ${recoveries.at(-1) ?? NaN} ms (lease ${leaseMs} ms)
   engine calls             ${calls.length}, faulted ${faulted} (5xx, timeouts, resets, lost responses)
 `);
+for (const st of statuses.filter((x) => x.status !== 'COMPLETED')) {
+  process.stdout.write(`  not completed: ${st.tenant_name} ${st.status} ${JSON.stringify(st.errors)}\n`);
+}
 const ok = completed === N && duplicates.length === 0 && lostRecords === 0;
 process.stdout.write(ok ? 'chaos: PASS\n' : 'chaos: FAIL\n');
 

@@ -22,21 +22,32 @@ export class Journal {
 
   async record(e: NewEvent): Promise<EventRecord> {
     const stored = await this.sink.appendEvent(e);
-    const fields = {
-      tenant_id: e.tenantId,
-      run_id: e.runId ?? undefined,
-      step: e.stepId ?? undefined,
-      attempt: e.attempt ?? undefined,
-      event: e.type,
-      status: e.status ?? undefined,
-      code: e.code ?? undefined,
-      hint: e.hint ?? undefined,
-      duration_ms: e.durationMs ?? undefined,
-      engine: e.engine ?? undefined,
-    };
-    // "provisioning" in every run line, so the guide's grep finds them
-    this.logger[e.level](fields, `provisioning: ${e.message}`);
-    this.bus.emit('event', stored);
+    this.published(stored);
     return stored;
   }
+
+  /** An event the store already wrote together with its state change: log and publish it. */
+  published(stored: EventRecord): void {
+    logEvent(this.logger, stored);
+    this.bus.emit('event', stored);
+  }
+}
+
+/** The log line of an event: tenant_id, run_id, step and attempt on every line about a run. */
+export function logEvent(logger: Logger, e: EventRecord, extra: Record<string, unknown> = {}): void {
+  const fields = {
+    tenant_id: e.tenantId,
+    run_id: e.runId ?? undefined,
+    step: e.stepId ?? undefined,
+    attempt: e.attempt ?? undefined,
+    event: e.type,
+    status: e.status ?? undefined,
+    code: e.code ?? undefined,
+    hint: e.hint ?? undefined,
+    duration_ms: e.durationMs ?? undefined,
+    engine: e.engine ?? undefined,
+    ...extra,
+  };
+  // "provisioning" in every run line, so the guide's grep finds them
+  logger[e.level](fields, `provisioning: ${e.message}`);
 }

@@ -78,8 +78,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
   return anyFailed ? finish('partial', 'Run finished with non-critical failures (PARTIAL)') : finish('completed', 'Provisioning completed');
 
   async function finish(status: 'completed' | 'partial' | 'failed', message: string): Promise<'finished' | 'handed_back'> {
-    if (!(await store.finishRun(run.id, workerId, status))) return 'handed_back';
-    await journal.record({
+    const event = await store.finishRun(run.id, workerId, status, {
       tenantId: tenant!.id,
       runId: run.id,
       type: 'run_finished',
@@ -87,17 +86,30 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
       status: status.toUpperCase(),
       message,
     });
+    if (!event) return 'handed_back';
+    journal.published(event);
     return 'finished';
   }
 
   async function executeStep(stepId: StepId): Promise<StepOutcome> {
-    for (;;) {
-      const attempt = await store.markStepRunning(tenant!.id, stepId, run.id, workerId);
-      if (attempt === null) return 'lease_lost';
+    // the retry budget is this worker's: attempts interrupted by crashes do not consume it
+    for (let tries = 1; ; tries++) {
+      // each transition is written with its event in one statement, guarded by the lease
+      const startedEvent = await store.markStepRunning(tenant!.id, stepId, run.id, workerId, {
+        tenantId: tenant!.id,
+        runId: run.id,
+        stepId,
+        type: 'step_started',
+        level: 'info',
+        status: 'running',
+        message: `${stepId} started`,
+      });
+      if (!startedEvent) return 'lease_lost';
+      journal.published(startedEvent);
+      const attempt = startedEvent.attempt!;
       stepContext = { stepId, attempt };
       const started = performance.now();
       const base = { tenantId: tenant!.id, runId: run.id, stepId, attempt };
-      await journal.record({ ...base, type: 'step_started', level: 'info', status: 'running', message: `${stepId} started (attempt ${attempt})` });
       try {
         if (!engine) throw new EngineUnavailableError(`engine "${tenant!.engineId}" is not registered`);
         const notes: Promise<unknown>[] = [];
@@ -112,19 +124,35 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
         await Promise.all(notes);
         const durationMs = Math.round(performance.now() - started);
         if (result.outcome === 'skipped') {
-          if (!(await store.markStepSkipped(tenant!.id, stepId, run.id, workerId, 'config', result.message))) return 'lease_lost';
-          await journal.record({ ...base, type: 'step_skipped', level: 'info', status: 'skipped', message: `${stepId} skipped: ${result.message}`, durationMs });
+          const skipped = await store.markStepSkipped(tenant!.id, stepId, run.id, workerId, 'config', result.message, {
+            ...base,
+            type: 'step_skipped',
+            level: 'info',
+            status: 'skipped',
+            message: `${stepId} skipped: ${result.message}`,
+            durationMs,
+          });
+          if (!skipped) return 'lease_lost';
+          journal.published(skipped);
           return 'skipped';
         }
-        if (!(await store.markStepCompleted(tenant!.id, stepId, run.id, workerId, result.message, result.facts ?? {}))) return 'lease_lost';
+        const completed = await store.markStepCompleted(tenant!.id, stepId, run.id, workerId, result.message, result.facts ?? {}, {
+          ...base,
+          type: 'step_completed',
+          level: 'info',
+          status: 'completed',
+          message: `${stepId} completed: ${result.message}`,
+          durationMs,
+        });
+        if (!completed) return 'lease_lost';
+        journal.published(completed);
         facts = { ...facts, ...result.facts };
-        await journal.record({ ...base, type: 'step_completed', level: 'info', status: 'completed', message: `${stepId} completed: ${result.message}`, durationMs });
         return 'completed';
       } catch (e) {
         const err = toProvisionerError(e);
         const durationMs = Math.round(performance.now() - started);
-        if (err.transient && attempt < deps.retryPolicy.maxAttempts && !signal.aborted) {
-          const delay = retryDelayMs(deps.retryPolicy, attempt, (deps.random ?? Math.random)(), err.retryAfterMs);
+        if (err.transient && tries < deps.retryPolicy.maxAttempts && !signal.aborted) {
+          const delay = retryDelayMs(deps.retryPolicy, tries, (deps.random ?? Math.random)(), err.retryAfterMs);
           await journal.record({
             ...base,
             type: 'step_retrying',
@@ -143,8 +171,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
           }
           continue;
         }
-        if (!(await store.markStepFailed(tenant!.id, stepId, run.id, workerId, { code: err.code, message: err.message, hint: err.hint }))) return 'lease_lost';
-        await journal.record({
+        const failed = await store.markStepFailed(tenant!.id, stepId, run.id, workerId, { code: err.code, message: err.message, hint: err.hint }, {
           ...base,
           type: 'step_failed',
           level: 'error',
@@ -155,6 +182,8 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
           error: err.message,
           durationMs,
         });
+        if (!failed) return 'lease_lost';
+        journal.published(failed);
         return 'failed';
       }
     }

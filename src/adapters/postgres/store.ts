@@ -83,6 +83,23 @@ const toEvent = (r: Row): EventRecord => ({
   createdAt: r.created_at,
 });
 
+/** An event's 13 column values, in the order of the events table's insert. */
+const eventParams = (e: NewEvent): unknown[] => [
+  e.tenantId,
+  e.runId ?? null,
+  e.stepId ?? null,
+  e.attempt ?? null,
+  e.type,
+  e.level,
+  e.status ?? null,
+  e.message,
+  e.code ?? null,
+  e.hint ?? null,
+  e.error ?? null,
+  e.durationMs ?? null,
+  e.engine ? JSON.stringify(e.engine) : null,
+];
+
 /** Channel on which a new runnable run is announced to idle workers. */
 export const RUNS_CHANNEL = 'provisioner_runs';
 /** Channel on which every new event is announced as "<tenant_id>:<event id>". */
@@ -193,51 +210,75 @@ export class PostgresStore {
 
   private static readonly LEASE_HELD = `exists (select 1 from onboarding.provisioning_runs r where r.id = $3 and r.locked_by = $4 and r.status = 'running')`;
 
-  /** step → running, one more attempt; false when the worker no longer holds the run. */
-  async markStepRunning(tenantId: string, stepId: StepId, runId: string, workerId: string): Promise<number | null> {
+  /**
+   * A state change and the event that tells it, in one statement: the event is inserted (and
+   * announced) only when the guarded update changed a row, so a worker killed between the two
+   * cannot leave a transition without its event. `changed` is a CTE returning one row on success;
+   * `attemptSql` gives the event's attempt (e.g. the attempt counter the update returned).
+   */
+  private async changeWithEvent(changed: string, params: unknown[], e: NewEvent, attemptSql?: string, before?: string): Promise<EventRecord | null> {
+    const n = params.length;
+    const p = (i: number) => `$${n + i}`;
     const { rows } = await this.pool.query(
+      `with ${before ? `${before},` : ''} changed as (${changed}),
+       e as (
+         insert into onboarding.provisioning_events (tenant_id, run_id, step_id, attempt, type, level, status, message, code, hint, error, duration_ms, engine)
+         select ${p(1)}::uuid, ${p(2)}::uuid, ${p(3)}, ${attemptSql ? `coalesce(${attemptSql}, ${p(4)}::int)` : `${p(4)}::int`}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)}::int, ${p(13)}::jsonb from changed
+         returning *)
+       select e.*, pg_notify('${EVENTS_CHANNEL}', e.tenant_id::text || ':' || e.id) from e`,
+      [...params, ...eventParams(e)],
+    );
+    return rows[0] ? toEvent(rows[0]) : null;
+  }
+
+  /** step → running, one more attempt, with its step_started event; null when the worker no longer holds the run. */
+  async markStepRunning(tenantId: string, stepId: StepId, runId: string, workerId: string, e: NewEvent): Promise<EventRecord | null> {
+    return this.changeWithEvent(
       `update onboarding.provisioning_steps set status = 'running', skip_reason = null, attempts = attempts + 1, run_id = $3,
          started_at = now(), finished_at = null, duration_ms = null, error_code = null, error_message = null, error_hint = null, updated_at = now()
        where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}
        returning attempts`,
       [tenantId, stepId, runId, workerId],
+      e,
+      '(select attempts from changed)',
     );
-    return rows[0] ? rows[0].attempts : null;
   }
 
-  /** step → completed, with the facts it learned merged into the tenant, atomically. */
-  async markStepCompleted(tenantId: string, stepId: StepId, runId: string, workerId: string, message: string, facts: Partial<EngineFacts>): Promise<boolean> {
-    return inTransaction(this.pool, async (c) => {
-      const { rowCount } = await c.query(
-        `update onboarding.provisioning_steps set status = 'completed', message = $5, finished_at = now(),
+  /** step → completed, the facts it learned merged into the tenant, and its event, in one statement. */
+  async markStepCompleted(tenantId: string, stepId: StepId, runId: string, workerId: string, message: string, facts: Partial<EngineFacts>, e: NewEvent): Promise<EventRecord | null> {
+    return this.changeWithEvent(
+      `update onboarding.tenants set engine_facts = engine_facts || $6::jsonb where id in (select tenant_id from s) returning id`,
+      [tenantId, stepId, runId, workerId, message, JSON.stringify(facts)],
+      e,
+      undefined,
+      `s as (
+         update onboarding.provisioning_steps set status = 'completed', message = $5, finished_at = now(),
            duration_ms = (extract(epoch from now() - started_at) * 1000)::int, updated_at = now()
-         where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}`,
-        [tenantId, stepId, runId, workerId, message],
-      );
-      if (!rowCount) return false;
-      await c.query(`update onboarding.tenants set engine_facts = engine_facts || $2::jsonb where id = $1`, [tenantId, JSON.stringify(facts)]);
-      return true;
-    });
+         where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}
+         returning tenant_id)`,
+    );
   }
 
-  async markStepSkipped(tenantId: string, stepId: StepId, runId: string, workerId: string, reason: 'config' | 'failure', message: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+  async markStepSkipped(tenantId: string, stepId: StepId, runId: string, workerId: string, reason: 'config' | 'failure', message: string, e: NewEvent): Promise<EventRecord | null> {
+    return this.changeWithEvent(
       `update onboarding.provisioning_steps set status = 'skipped', skip_reason = $5, message = $6, finished_at = now(),
          duration_ms = coalesce((extract(epoch from now() - started_at) * 1000)::int, 0), updated_at = now()
-       where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}`,
+       where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}
+       returning step_id`,
       [tenantId, stepId, runId, workerId, reason, message],
+      e,
     );
-    return rowCount === 1;
   }
 
-  async markStepFailed(tenantId: string, stepId: StepId, runId: string, workerId: string, failure: StepFailure): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+  async markStepFailed(tenantId: string, stepId: StepId, runId: string, workerId: string, failure: StepFailure, e: NewEvent): Promise<EventRecord | null> {
+    return this.changeWithEvent(
       `update onboarding.provisioning_steps set status = 'failed', error_code = $5, error_message = $6, error_hint = $7, message = $6,
          finished_at = now(), duration_ms = (extract(epoch from now() - started_at) * 1000)::int, updated_at = now()
-       where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}`,
+       where tenant_id = $1 and step_id = $2 and ${PostgresStore.LEASE_HELD}
+       returning step_id`,
       [tenantId, stepId, runId, workerId, failure.code, failure.message, failure.hint],
+      e,
     );
-    return rowCount === 1;
   }
 
   /** An operator skips an optional step; only when no run is active. */
@@ -361,13 +402,15 @@ export class PostgresStore {
     return rowCount === 1;
   }
 
-  async finishRun(runId: string, workerId: string, status: Exclude<RunStatus, 'queued' | 'running'>): Promise<boolean> {
-    const { rowCount } = await this.pool.query(
+  /** The run ends, with its run_finished event; null when the worker no longer holds it. */
+  async finishRun(runId: string, workerId: string, status: Exclude<RunStatus, 'queued' | 'running'>, e: NewEvent): Promise<EventRecord | null> {
+    return this.changeWithEvent(
       `update onboarding.provisioning_runs set status = $3, finished_at = now(), lease_until = null
-       where id = $1 and locked_by = $2 and status = 'running'`,
+       where id = $1 and locked_by = $2 and status = 'running'
+       returning id`,
       [runId, workerId, status],
+      e,
     );
-    return rowCount === 1;
   }
 
   /** Hands a run back: any worker may claim it again after `delayMs` (0 = at once, on shutdown). */
@@ -388,7 +431,7 @@ export class PostgresStore {
          insert into onboarding.provisioning_events (tenant_id, run_id, step_id, attempt, type, level, status, message, code, hint, error, duration_ms, engine)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) returning *)
        select e.*, pg_notify('${EVENTS_CHANNEL}', e.tenant_id::text || ':' || e.id) from e`,
-      [e.tenantId, e.runId ?? null, e.stepId ?? null, e.attempt ?? null, e.type, e.level, e.status ?? null, e.message, e.code ?? null, e.hint ?? null, e.error ?? null, e.durationMs ?? null, e.engine ? JSON.stringify(e.engine) : null],
+      eventParams(e),
     );
     return toEvent(rows[0]!);
   }
