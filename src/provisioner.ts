@@ -4,11 +4,14 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Journal } from './observability/journal.ts';
+import { EventFeed, relayRunEvents } from './observability/event-feed.ts';
+import { ProvisionerMetrics } from './observability/metrics.ts';
 import { createPool } from './adapters/postgres/database.ts';
 import { startEmbeddedPostgres } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { PostgresStore } from './adapters/postgres/store.ts';
 import { createEngine, type EngineCall } from './adapters/engine-factory.ts';
+import { EngineGates } from './adapters/engine-gate.ts';
 import type { EngineRecord } from './ports/store.ts';
 import { ProvisioningService } from './application/provisioning-service.ts';
 import { hashPassword } from './application/passwords.ts';
@@ -61,6 +64,8 @@ export interface RunningProvisioner {
   db: Database;
   simulator: RunningSimulator | null;
   worker: Worker | null;
+  eventFeed: EventFeed;
+  metrics: ProvisionerMetrics;
   close(): Promise<void>;
 }
 
@@ -69,6 +74,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
   const db = await openDatabase(config, logger);
   const { store } = db;
   let simulator: RunningSimulator | null = null;
+  const eventFeed = new EventFeed({ store, databaseUrl: db.url, logger });
   try {
     if (config.erpnext) {
       await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: config.erpnext.url, apiKey: config.erpnext.apiKey, apiSecret: config.erpnext.apiSecret });
@@ -85,9 +91,15 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     }
 
     const journal = new Journal(store, logger);
-    const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall });
+    const gates = new EngineGates(config.engineMaxConcurrency);
+    const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall, gates });
     const service = new ProvisioningService(store, journal, (r) => engineFor(r), DEFAULT_ENGINE_ID);
-    const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret });
+    await eventFeed.start();
+    // separate workers write the run lines: the API's log shows them too, as the guide expects
+    const relay = config.workerInProcess ? null : await relayRunEvents(eventFeed, logger);
+    const metrics = new ProvisionerMetrics({ store, logger, eventStreamClients: () => eventFeed.subscriberCount - (relay ? 1 : 0) });
+    const stopMetrics = metrics.observe(journal.bus);
+    const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, eventFeed, metrics });
 
     const worker = config.workerInProcess
       ? new Worker({ store, journal, engineFor, retryPolicy: config.retryPolicy, databaseUrl: db.url, logger, leaseMs: config.leaseMs })
@@ -104,14 +116,19 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       db,
       simulator,
       worker,
+      eventFeed,
+      metrics,
       close: async () => {
         await worker?.stop();
         await app.close();
+        await eventFeed.close();
+        stopMetrics();
         await simulator?.close();
         await db.close();
       },
     };
   } catch (e) {
+    await eventFeed.close().catch(() => {});
     await simulator?.close().catch(() => {});
     await db.close().catch(() => {});
     throw e;

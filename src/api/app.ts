@@ -15,17 +15,26 @@ import { tenantRoutes } from './routes/tenants.ts';
 import { engineRoutes } from './routes/engines.ts';
 import { userRoutes } from './routes/users.ts';
 import { healthRoutes } from './routes/health.ts';
+import { eventRoutes } from './routes/events.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import type { EventFeed } from '../observability/event-feed.ts';
+import type { ProvisionerMetrics } from '../observability/metrics.ts';
 
 export interface ApiDeps {
   store: PostgresStore;
   service: ProvisioningService;
   engineFor: (record: EngineRecord) => EnginePort;
   version: string;
+  /** New events from every process, for the SSE routes. */
+  eventFeed: EventFeed;
+  metrics: ProvisionerMetrics;
 }
 
 export interface ApiOptions extends ApiDeps {
   logger: Logger;
   jwtSecret: string;
+  /** Interval of the SSE keep-alive comment. (Default: 15000 ms) */
+  eventStreamKeepAliveMs?: number;
 }
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
@@ -59,12 +68,14 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(authentication, { secret: opts.jwtSecret });
 
-  const deps: ApiDeps = { store: opts.store, service: opts.service, engineFor: opts.engineFor, version: opts.version };
+  const deps: ApiDeps = { store: opts.store, service: opts.service, engineFor: opts.engineFor, version: opts.version, eventFeed: opts.eventFeed, metrics: opts.metrics };
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(tenantRoutes, deps);
   await app.register(provisioningRoutes, deps);
   await app.register(engineRoutes, deps);
   await app.register(userRoutes, deps);
+  await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs });
+  await app.register(metricsRoutes, deps);
   return app;
 }

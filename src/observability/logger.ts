@@ -18,6 +18,22 @@ export const REDACTED_PATHS = [
   '*.access_token',
 ];
 
+/** A URL with the value of every token-bearing query parameter replaced (SSE takes ?access_token=). */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&](?:access_token|token)=)[^&#]*/gi, '$1[redacted]');
+}
+
+/** Fastify's request serializer, with the query token redacted: request lines log the URL. */
+const serializers: pino.LoggerOptions['serializers'] = {
+  req: (req: { method?: string; url?: string; host?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+    method: req.method,
+    url: req.url === undefined ? undefined : redactUrl(req.url),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  }),
+};
+
 /**
  * JSON lines by default (what `docker-compose logs api | grep` reads); pretty on a terminal
  * when asked for. Every line about a run carries tenant_id, run_id, step and attempt.
@@ -26,6 +42,7 @@ export function createLogger(opts: { level?: string; pretty?: boolean; destinati
   const base: pino.LoggerOptions = {
     level: opts.level ?? process.env.LOG_LEVEL ?? 'info',
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    serializers,
     base: { service: 'provisioner' },
     timestamp: pino.stdTimeFunctions.isoTime,
   };

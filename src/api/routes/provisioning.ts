@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { RunRecord } from '../../ports/store.ts';
+import type { EventRecord, RunRecord } from '../../ports/store.ts';
 import type { RunKind } from '../../domain/plan.ts';
 import { TenantNotFoundError } from '../../application/provisioning-service.ts';
 import { canOperate, canSee, ForbiddenError, type Principal } from '../plugins/authentication.ts';
@@ -15,6 +15,27 @@ export function runView(run: RunRecord, created: boolean) {
     status: 'IN_PROGRESS',
     message: created ? `Provisioning ${run.kind} queued` : 'Same Idempotency-Key: the run created before',
     run: { id: run.id, kind: run.kind, status: run.status, plan: run.plan, created_at: run.createdAt.toISOString() },
+  };
+}
+
+/** One log entry as the logs API and the event streams show it (product.md §5). */
+export function logEntryView(e: EventRecord) {
+  return {
+    id: e.id,
+    ts: e.createdAt.toISOString(),
+    run_id: e.runId,
+    step: e.stepId,
+    type: e.type,
+    status: e.status,
+    level: e.level,
+    message: e.message,
+    error: e.error,
+    code: e.code,
+    hint: e.hint,
+    attempt: e.attempt,
+    duration_ms: e.durationMs,
+    completed_at: e.type === 'step_completed' || e.type === 'run_finished' ? e.createdAt.toISOString() : null,
+    engine: e.engine,
   };
 }
 
@@ -52,23 +73,7 @@ export const provisioningRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { 
     });
     return {
       tenant_id: request.params.id,
-      logs: events.map((e) => ({
-        id: e.id,
-        ts: e.createdAt.toISOString(),
-        run_id: e.runId,
-        step: e.stepId,
-        type: e.type,
-        status: e.status,
-        level: e.level,
-        message: e.message,
-        error: e.error,
-        code: e.code,
-        hint: e.hint,
-        attempt: e.attempt,
-        duration_ms: e.durationMs,
-        completed_at: e.type === 'step_completed' || e.type === 'run_finished' ? e.createdAt.toISOString() : null,
-        engine: e.engine,
-      })),
+      logs: events.map(logEntryView),
       paging: { limit: q.limit, offset: q.offset, next_offset: events.length === q.limit ? q.offset + q.limit : null },
     };
   });
