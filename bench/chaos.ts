@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/adapters/postgres/embedded.ts';
+import { canConnect, startEmbeddedPostgres } from '../src/adapters/postgres/embedded.ts';
 import { startProvisioner, DEMO_ADMIN } from '../src/provisioner.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
@@ -75,20 +75,9 @@ const between = ([a, b]: [number, number]) => a + Math.floor(random() * (b - a +
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
 
 // ---- database: a scratch database on the local server, else an embedded one -----------------
-async function answers(url: string) {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await c.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c.end().catch(() => {});
-  }
-}
 let adminUrl = process.env.CHAOS_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 let stopEmbedded = async () => {};
-if (!(await answers(adminUrl))) {
+if (!(await canConnect(adminUrl))) {
   const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data/chaos-pg'), port: 54350, database: 'postgres' });
   adminUrl = embedded.url;
   stopEmbedded = embedded.stop;

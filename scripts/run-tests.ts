@@ -6,8 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { startEmbeddedPostgres } from '../src/adapters/postgres/embedded.ts';
+import { canConnect, startEmbeddedPostgres } from '../src/adapters/postgres/embedded.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -19,25 +18,13 @@ function testFiles(dir: string): string[] {
   });
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
 
 let adminUrl = process.env.TEST_DATABASE_URL;
 let stop = async () => {};
 if (!adminUrl) {
   const local = 'postgres://postgres@127.0.0.1:5432/test';
   // TEST_EMBEDDED_PG=1 forces the fallback, to check it where a server does run
-  if (process.env.TEST_EMBEDDED_PG !== '1' && (await answers(local))) adminUrl = local;
+  if (process.env.TEST_EMBEDDED_PG !== '1' && (await canConnect(local))) adminUrl = local;
   else {
     const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data/test-pg'), port: 54339, database: 'postgres' });
     adminUrl = embedded.url;

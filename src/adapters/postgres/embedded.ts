@@ -7,7 +7,8 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-async function canConnect(url: string): Promise<boolean> {
+/** Does a PostgreSQL answer at this URL? (Never throws.) */
+export async function canConnect(url: string): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1500 });
   try {
     await client.connect();
