@@ -92,7 +92,15 @@ export class ProvisioningService {
     const steps = await this.store.listSteps(tenantId);
     const plan = planRun(kind, steps, opts.fromStep ?? null);
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, ...tenant.config, ...stripUndefined(opts.config ?? {}) };
-    const result = await this.store.createRun({ tenantId, kind, plan, config, idempotencyKey: opts.idempotencyKey ?? null, requestedBy: opts.requestedBy ?? null });
+    const result = await this.store.createRun({
+      tenantId,
+      kind,
+      plan,
+      config,
+      idempotencyKey: opts.idempotencyKey ?? null,
+      requestedBy: opts.requestedBy ?? null,
+      expectedLatestRunId: view.run?.id ?? null,
+    });
     if (result.created) {
       await this.journal.record({
         tenantId,

@@ -4,6 +4,7 @@ import { VERSION } from '../provisioner.ts';
 import { EXIT } from './shared.ts';
 import { registerServerCommands } from './commands/server.ts';
 import { registerSimulatorCommand } from './commands/simulator.ts';
+import { registerClientCommands } from './client/index.ts';
 
 const program = new Command()
   .name('provisioner')
@@ -14,6 +15,7 @@ const program = new Command()
 
 registerServerCommands(program);
 registerSimulatorCommand(program);
+registerClientCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   if (e instanceof InvalidArgumentError) {

@@ -143,6 +143,13 @@ export class RunConflictError extends ProvisionerError {
   }
 }
 
+/** Another run was created (and maybe finished) while this request was deciding. */
+export class StateChangedError extends ProvisionerError {
+  constructor(latestRunId: string | null) {
+    super('STATE_CHANGED', `The tenant's provisioning changed while the request was processed${latestRunId ? ` (run ${latestRunId})` : ''}`, 'Check the status again, then choose the action.', { httpStatus: 409 });
+  }
+}
+
 export class StepNotSkippableError extends ProvisionerError {
   constructor(step: string) {
     super('STEP_NOT_SKIPPABLE', `Step ${step} cannot be skipped`, 'Only optional steps (step_6_items, step_9_pos_session) can be skipped.', { httpStatus: 400 });

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { STEPS, type StepId } from '../../domain/steps/catalogue.ts';
 import type { RunKind } from '../../domain/plan.ts';
 import type { EngineFacts, RunConfig } from '../../domain/steps/step.ts';
-import { RunConflictError } from '../../domain/errors.ts';
+import { RunConflictError, StateChangedError } from '../../domain/errors.ts';
 import type {
   EngineRecord,
   EventRecord,
@@ -300,13 +300,32 @@ export class PostgresStore {
    * workers. The partial unique index turns a second active run into a RunConflictError; the
    * same Idempotency-Key returns the run it created before.
    */
-  async createRun(r: { tenantId: string; kind: RunKind; plan: StepId[]; config: RunConfig; idempotencyKey: string | null; requestedBy: string | null }): Promise<{ run: RunRecord; created: boolean }> {
+  async createRun(r: {
+    tenantId: string;
+    kind: RunKind;
+    plan: StepId[];
+    config: RunConfig;
+    idempotencyKey: string | null;
+    requestedBy: string | null;
+    /** The latest run the caller's decision was based on (null: none); another one since is a conflict. */
+    expectedLatestRunId: string | null;
+  }): Promise<{ run: RunRecord; created: boolean }> {
     if (r.idempotencyKey) {
       const prior = await this.findRunByIdempotencyKey(r.tenantId, r.idempotencyKey);
       if (prior) return { run: prior, created: false };
     }
     try {
       const run = await inTransaction(this.pool, async (c) => {
+        // the caller checked the status against the latest run; a run created (and perhaps
+        // already finished) since then makes that check stale: the tenant row lock orders
+        // concurrent creators, the comparison refuses the stale ones
+        await c.query(`select 1 from onboarding.tenants where id = $1 for update`, [r.tenantId]);
+        const latest = await c.query(`select id, status from onboarding.provisioning_runs where tenant_id = $1 order by created_at desc limit 1`, [r.tenantId]);
+        const current = latest.rows[0] as { id: string; status: string } | undefined;
+        if ((current?.id ?? null) !== r.expectedLatestRunId) {
+          if (current && (current.status === 'queued' || current.status === 'running')) throw new RunConflictError(current.id);
+          throw new StateChangedError(current?.id ?? null);
+        }
         const { rows } = await c.query(
           `insert into onboarding.provisioning_runs (tenant_id, kind, plan, config, idempotency_key, requested_by) values ($1, $2, $3, $4, $5, $6) returning *`,
           [r.tenantId, r.kind, r.plan, JSON.stringify(r.config), r.idempotencyKey, r.requestedBy],

@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { registerSessionCommands } from './commands/session.ts';
+import { registerTenantCommands } from './commands/tenants.ts';
+import { registerProvisioningCommands } from './commands/provisioning.ts';
+import { registerMonitorCommand } from './commands/monitor.ts';
+import { registerDiagnoseCommand } from './commands/diagnose.ts';
+import { registerAdminCommands } from './commands/admin.ts';
+
+/** The commands that talk to a running Provisioner through its HTTP API (docs/cli.md). */
+export function registerClientCommands(program: Command): void {
+  registerSessionCommands(program);
+  registerTenantCommands(program);
+  registerProvisioningCommands(program);
+  registerMonitorCommand(program);
+  registerDiagnoseCommand(program);
+  registerAdminCommands(program);
+}

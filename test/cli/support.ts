@@ -1,0 +1,57 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const CLI = path.join(ROOT, 'bin/provisioner.js');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a program and answers its exit code and output. Async on purpose: the server under test
+ * runs in this process and must keep answering while the child waits for it. The child gets a
+ * process group of its own, killed whole on timeout: a script's grandchildren must not outlive it.
+ */
+export function run(file: string, args: string[], env: Record<string, string | undefined> = {}, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const merged: Record<string, string> = {};
+    for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env })) if (v !== undefined) merged[k] = v;
+    const child = spawn(file, args, { env: merged, cwd: opts.cwd ?? ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }, opts.timeoutMs ?? 60_000);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut || code === null) return reject(Object.assign(new Error(`${file} ${args.join(' ')} ${timedOut ? 'timed out' : `died of ${signal}`}`), { stdout, stderr }));
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** `node bin/provisioner.js …`, as an operator runs it. */
+export const cli = (args: string[], env: Record<string, string | undefined> = {}, opts: { timeoutMs?: number } = {}) => run(process.execPath, [CLI, ...args], env, opts);
+
+/** A private config folder for cached logins, so tests never touch the user's. */
+export async function configDir(): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'provisioner-cli-test-'));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
