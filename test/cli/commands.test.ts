@@ -1,166 +1,154 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { cli, configDir } from './support.ts';
+import { cli, configDir, useCliServer } from './support.ts';
 
-let h: Harness;
-let cfg: Awaited<ReturnType<typeof configDir>>;
-let env: Record<string, string>;
-before(async () => {
-  h = await startHarness();
-  cfg = await configDir();
-  env = { API_URL: `${h.api}/api`, PROVISIONER_CONFIG_DIR: cfg.dir, PROVISIONER_TOKEN: h.token };
-});
-after(async () => {
-  await cfg.remove();
-  await h.close();
-});
+const server = useCliServer();
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 async function createTenant(name: string, extra: string[] = []): Promise<string> {
-  const r = await cli(['tenants', 'create', '--name', name, '--country', 'KE', '--json', ...extra], env);
+  const r = await cli(['tenants', 'create', '--name', name, '--country', 'KE', '--json', ...extra], server.env);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout).tenant.id;
 }
 
 test('tenants create, list and show print tables, and --json is exactly the API\'s JSON', async () => {
-  const created = await cli(['tenants', 'create', '--name', 'Listed Shop', '--country', 'ke', '--no-auto-start'], env);
+  const created = await cli(['tenants', 'create', '--name', 'Listed Shop', '--country', 'ke', '--no-auto-start'], server.env);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /Created tenant Listed Shop .* \(KE, KES\); status NOT_STARTED/);
   const id = created.stdout.match(UUID)![0];
 
-  const list = await cli(['tenants', 'list'], env);
+  const list = await cli(['tenants', 'list'], server.env);
   assert.match(list.stdout, new RegExp(`${id}\\s+Listed Shop\\s+NOT_STARTED`));
-  const json = JSON.parse((await cli(['tenants', 'list', '--json', '--status', 'NOT_STARTED'], env)).stdout);
-  assert.deepEqual(json, (await h.call('GET', '/api/tenants?status=NOT_STARTED')).body);
+  const json = JSON.parse((await cli(['tenants', 'list', '--json', '--status', 'NOT_STARTED'], server.env)).stdout);
+  assert.deepEqual(json, (await server.h.call('GET', '/api/tenants?status=NOT_STARTED')).body);
 
-  const show = await cli(['tenants', 'show', id], env);
+  const show = await cli(['tenants', 'show', id], server.env);
   assert.equal(show.code, 0);
   assert.match(show.stdout, /Status:\s+NOT_STARTED/);
-  assert.deepEqual(JSON.parse((await cli(['tenants', 'show', id, '--json'], env)).stdout), (await h.call('GET', `/api/tenants/${id}`)).body);
+  assert.deepEqual(JSON.parse((await cli(['tenants', 'show', id, '--json'], server.env)).stdout), (await server.h.call('GET', `/api/tenants/${id}`)).body);
 });
 
 test('status exits 13 for NOT_STARTED with the guide\'s start command, 10 while running, 0 once COMPLETED', async () => {
   const id = await createTenant('Status Shop', ['--no-auto-start']);
-  const before = await cli(['status', id], env);
+  const before = await cli(['status', id], server.env);
   assert.equal(before.code, 13);
   assert.match(before.stdout, /Status:\s+NOT_STARTED/);
-  assert.match(before.stdout, new RegExp(`curl -X POST "${h.api}/api/provisioning/tenants/${id}/start"`));
+  assert.match(before.stdout, new RegExp(`curl -X POST "${server.h.api}/api/provisioning/tenants/${id}/start"`));
   assert.match(before.stdout, /"include_demo_data": false,/);
   assert.match(before.stdout, new RegExp(`provisioner start ${id}`));
 
-  h.simulator.sim.injectLatency(60);
+  server.h.simulator.sim.injectLatency(60);
   try {
-    const started = await cli(['start', id], env);
+    const started = await cli(['start', id], server.env);
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /Provisioning start queued: run/);
-    const running = await cli(['status', id], env);
+    const running = await cli(['status', id], server.env);
     assert.equal(running.code, 10, running.stdout);
     assert.match(running.stdout, /Status:\s+IN_PROGRESS/);
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
-  await h.waitForStatus(id, ['COMPLETED']);
-  const done = await cli(['status', id], env);
+  await server.h.waitForStatus(id, ['COMPLETED']);
+  const done = await cli(['status', id], server.env);
   assert.equal(done.code, 0);
   assert.match(done.stdout, /Status:\s+COMPLETED/);
   assert.match(done.stdout, /Progress:\s+\[.+\] 100%\s+10\/11 steps completed/);
   assert.match(done.stdout, /step_2_company\s+completed\s+1 attempt/);
   assert.match(done.stdout, /step_6_items\s+skipped \(config\)/);
   assert.ok(!done.stdout.includes('\x1b['), 'no color codes off a terminal');
-  assert.deepEqual(JSON.parse((await cli(['status', id, '--json'], env)).stdout).steps, (await h.call('GET', `/api/provisioning/tenants/${id}/status`)).body.steps);
+  assert.deepEqual(JSON.parse((await cli(['status', id, '--json'], server.env)).stdout).steps, (await server.h.call('GET', `/api/provisioning/tenants/${id}/status`)).body.steps);
 });
 
 test('a FAILED tenant: status exits 12 with the error code, hint and the continue and retry commands; continue resolves it', async () => {
-  h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
+  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
   let id: string;
   try {
     id = await createTenant('Broken Shop');
-    await h.waitForStatus(id, ['FAILED']);
+    await server.h.waitForStatus(id, ['FAILED']);
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
-  const r = await cli(['status', id], env);
+  const r = await cli(['status', id], server.env);
   assert.equal(r.code, 12);
   assert.match(r.stdout, /Current step:\s+step_8_pos_profile/);
   assert.match(r.stdout, /error \[ENGINE_ERROR\] step_8_pos_profile: /);
   assert.match(r.stdout, /hint: .*Continue/);
-  assert.match(r.stdout, new RegExp(`curl -X POST "${h.api}/api/provisioning/tenants/${id}/continue"`));
-  assert.match(r.stdout, new RegExp(`curl -X POST "${h.api}/api/provisioning/tenants/${id}/retry"`));
+  assert.match(r.stdout, new RegExp(`curl -X POST "${server.h.api}/api/provisioning/tenants/${id}/continue"`));
+  assert.match(r.stdout, new RegExp(`curl -X POST "${server.h.api}/api/provisioning/tenants/${id}/retry"`));
 
-  const all = await cli(['status'], env);
+  const all = await cli(['status'], server.env);
   assert.equal(all.code, 12, 'without ids: the worst status of every tenant not COMPLETED');
   assert.match(all.stdout, /Broken Shop/);
 
-  const resumed = await cli(['continue', id, '--wait'], env);
+  const resumed = await cli(['continue', id, '--wait'], server.env);
   assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
   assert.match(resumed.stdout, /Broken Shop .*: COMPLETED/);
 });
 
 test('continue on a COMPLETED tenant exits 7 with error [INVALID_TRANSITION] and its hint; an unknown tenant exits 6', async () => {
   const id = await createTenant('Done Shop');
-  await h.waitForStatus(id, ['COMPLETED']);
-  const r = await cli(['continue', id], env);
+  await server.h.waitForStatus(id, ['COMPLETED']);
+  const r = await cli(['continue', id], server.env);
   assert.equal(r.code, 7);
   assert.match(r.stderr, /^error \[INVALID_TRANSITION\]: Cannot continue a tenant whose status is COMPLETED\nhint: continue is allowed when the status is PARTIAL or FAILED/m);
-  const missing = await cli(['status', '00000000-0000-4000-8000-000000000000'], env);
+  const missing = await cli(['status', '00000000-0000-4000-8000-000000000000'], server.env);
   assert.equal(missing.code, 6);
   assert.match(missing.stderr, /error \[TENANT_NOT_FOUND\]/);
 });
 
 test('a PARTIAL tenant exits 11; skip-step of the failed optional step makes it COMPLETED', async () => {
-  h.simulator.sim.injectFault({ doctype: 'POS Opening Entry', method: 'POST', status: 417, count: 100 });
+  server.h.simulator.sim.injectFault({ doctype: 'POS Opening Entry', method: 'POST', status: 417, count: 100 });
   let id: string;
   try {
     id = await createTenant('Partial Shop');
-    await h.waitForStatus(id, ['PARTIAL', 'FAILED']);
+    await server.h.waitForStatus(id, ['PARTIAL', 'FAILED']);
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
-  const r = await cli(['status', id], env);
+  const r = await cli(['status', id], server.env);
   assert.equal(r.code, 11, r.stdout);
   assert.match(r.stdout, new RegExp(`provisioner skip-step ${id} step_9_pos_session`));
-  const skipped = await cli(['skip-step', id, 'step_9_pos_session'], env);
+  const skipped = await cli(['skip-step', id, 'step_9_pos_session'], server.env);
   assert.equal(skipped.code, 0, skipped.stderr);
   assert.match(skipped.stdout, /Skipped step_9_pos_session/);
-  assert.equal((await cli(['status', id], env)).code, 0);
+  assert.equal((await cli(['status', id], server.env)).code, 0);
 });
 
 test('logs filter by step and level; --json is the API\'s answer; --follow --until-done ends with the run', async () => {
   const id = await createTenant('Logged Shop');
-  await h.waitForStatus(id, ['COMPLETED']);
-  const step = await cli(['logs', id, '--step', 'step_2_company'], env);
+  await server.h.waitForStatus(id, ['COMPLETED']);
+  const step = await cli(['logs', id, '--step', 'step_2_company'], server.env);
   assert.equal(step.code, 0, step.stderr);
   const lines = step.stdout.trim().split('\n');
   assert.ok(lines.length >= 2 && lines.every((l) => l.includes('step_2_company')), step.stdout);
-  const json = JSON.parse((await cli(['logs', id, '--json', '--limit', '5'], env)).stdout);
-  assert.deepEqual(json, (await h.call('GET', `/api/provisioning/tenants/${id}/logs?limit=5`)).body);
-  const warn = await cli(['logs', id, '--level', 'warn'], env);
+  const json = JSON.parse((await cli(['logs', id, '--json', '--limit', '5'], server.env)).stdout);
+  assert.deepEqual(json, (await server.h.call('GET', `/api/provisioning/tenants/${id}/logs?limit=5`)).body);
+  const warn = await cli(['logs', id, '--level', 'warn'], server.env);
   assert.match(warn.stdout, /No log entries match/);
 
-  h.simulator.sim.injectLatency(40);
+  server.h.simulator.sim.injectLatency(40);
   try {
-    assert.equal((await cli(['retry', id], env)).code, 0);
-    const followed = await cli(['logs', id, '--follow', '--until-done'], env, { timeoutMs: 60_000 });
+    assert.equal((await cli(['retry', id], server.env)).code, 0);
+    const followed = await cli(['logs', id, '--follow', '--until-done'], server.env, { timeoutMs: 60_000 });
     assert.equal(followed.code, 0, followed.stderr);
     assert.match(followed.stdout, /run_finished\s+Provisioning completed/);
     assert.match(followed.stdout, /Provisioning COMPLETED \(100%\)/);
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
 });
 
 test('retry --step re-runs from that step and --wait exits with the final status', async () => {
   const id = await createTenant('Retried Shop');
-  await h.waitForStatus(id, ['COMPLETED']);
-  const r = await cli(['retry', id, '--step', 'step_8_pos_profile', '--wait'], env);
+  await server.h.waitForStatus(id, ['COMPLETED']);
+  const r = await cli(['retry', id, '--step', 'step_8_pos_profile', '--wait'], server.env);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /steps step_8_pos_profile, step_9_pos_session, step_10_post_sale_updates/);
   assert.match(r.stdout, /COMPLETED/);
-  const json = JSON.parse((await cli(['retry', id, '--json', '--idempotency-key', 'k-1'], env)).stdout);
+  const json = JSON.parse((await cli(['retry', id, '--json', '--idempotency-key', 'k-1'], server.env)).stdout);
   assert.equal(json.run.kind, 'retry');
-  const again = JSON.parse((await cli(['retry', id, '--json', '--idempotency-key', 'k-1'], env)).stdout);
+  const again = JSON.parse((await cli(['retry', id, '--json', '--idempotency-key', 'k-1'], server.env)).stdout);
   assert.equal(again.run.id, json.run.id, 'the same Idempotency-Key answers the same run');
 });
 
@@ -182,13 +170,13 @@ test('bad arguments exit 2 with a usage message, before any request', async () =
     ['diagnose', 'x'],
   ];
   for (const args of cases) {
-    const r = await cli(args, { ...env, API_URL: 'http://127.0.0.1:9/api' });
+    const r = await cli(args, { ...server.env, API_URL: 'http://127.0.0.1:9/api' });
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, /error/, args.join(' '));
     assert.match(r.stderr, /Usage: provisioner /, args.join(' '));
   }
   // input the API refuses (400) is a usage error too
-  const refused = await cli(['tenants', 'create', '--name', '!', '--country', 'KE'], env);
+  const refused = await cli(['tenants', 'create', '--name', '!', '--country', 'KE'], server.env);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /error \[VALIDATION_FAILED\]: body\.name/);
 });
@@ -197,7 +185,7 @@ test('every client command has --help with examples and the exit codes', async (
   const commands = [['login'], ['logout'], ['whoami'], ['tenants', 'list'], ['tenants', 'create'], ['tenants', 'show'], ['status'], ['logs'], ['start'], ['continue'], ['retry'], ['skip-step'], ['monitor'], ['diagnose'], ['users', 'list'], ['users', 'add'], ['engines', 'list'], ['engines', 'health']];
   await Promise.all(
     commands.map(async (c) => {
-      const r = await cli([...c, '--help'], env);
+      const r = await cli([...c, '--help'], server.env);
       assert.equal(r.code, 0, c.join(' '));
       assert.match(r.stdout, /Examples:\n {2}\$ .*provisioner /, c.join(' '));
       assert.match(r.stdout, /Exit codes:/, c.join(' '));
@@ -207,23 +195,23 @@ test('every client command has --help with examples and the exit codes', async (
 });
 
 test('users list and add, engines list and health go through the API', async () => {
-  const add = await cli(['users', 'add', '--email', 'ops@example.com', '--role', 'platform_admin'], { ...env, PROVISIONER_NEW_PASSWORD: 'a-Long-and-strong-pass-42' });
+  const add = await cli(['users', 'add', '--email', 'ops@example.com', '--role', 'platform_admin'], { ...server.env, PROVISIONER_NEW_PASSWORD: 'a-Long-and-strong-pass-42' });
   assert.equal(add.code, 0, add.stderr);
   assert.match(add.stdout, /Created platform_admin ops@example\.com/);
-  const dup = await cli(['users', 'add', '--email', 'ops@example.com'], { ...env, PROVISIONER_NEW_PASSWORD: 'a-Long-and-strong-pass-42' });
+  const dup = await cli(['users', 'add', '--email', 'ops@example.com'], { ...server.env, PROVISIONER_NEW_PASSWORD: 'a-Long-and-strong-pass-42' });
   assert.equal(dup.code, 7);
   assert.match(dup.stderr, /error \[USER_EXISTS\]/);
-  const users = await cli(['users', 'list'], env);
+  const users = await cli(['users', 'list'], server.env);
   assert.match(users.stdout, /ops@example\.com\s+platform_admin/);
   assert.ok(!users.stdout.includes('a-Long-and-strong-pass-42'));
 
-  const engines = await cli(['engines', 'list'], env);
-  assert.match(engines.stdout, new RegExp(`default\\s+erpnext\\s+${h.simulator.url}`));
-  const health = await cli(['engines', 'health', 'default'], env);
+  const engines = await cli(['engines', 'list'], server.env);
+  assert.match(engines.stdout, new RegExp(`default\\s+erpnext\\s+${server.h.simulator.url}`));
+  const health = await cli(['engines', 'health', 'default'], server.env);
   assert.equal(health.code, 0, health.stderr);
   assert.match(health.stdout, /authenticated: yes/);
-  assert.ok(!health.stdout.includes(h.simulator.apiSecret), 'engine secrets never reach the output');
-  const unknown = await cli(['engines', 'health', 'nope'], env);
+  assert.ok(!health.stdout.includes(server.h.simulator.apiSecret), 'engine secrets never reach the output');
+  const unknown = await cli(['engines', 'health', 'nope'], server.env);
   assert.equal(unknown.code, 2, 'the API answers 400 for an engine id it does not know');
   assert.match(unknown.stderr, /error \[ENGINE_NOT_REGISTERED\]/);
 });

@@ -2,43 +2,31 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { cli, configDir } from './support.ts';
+import { cli, configDir, useCliServer } from './support.ts';
 
-let h: Harness;
-let cfg: Awaited<ReturnType<typeof configDir>>;
-let env: Record<string, string>;
-before(async () => {
-  h = await startHarness();
-  cfg = await configDir();
-  env = { API_URL: `${h.api}/api`, PROVISIONER_CONFIG_DIR: cfg.dir, PROVISIONER_TOKEN: h.token };
-});
-after(async () => {
-  await cfg.remove();
-  await h.close();
-});
+const server = useCliServer();
 
 test('diagnose bundles the status and logs of every tenant not COMPLETED, readiness, engine health and server log lines, secrets redacted', async () => {
-  h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
+  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
   let failed: string;
   try {
-    failed = (await h.createTenant({ name: 'Diagnosed Shop', country_code: 'KE' })).tenant.id;
-    await h.waitForStatus(failed, ['FAILED']);
+    failed = (await server.h.createTenant({ name: 'Diagnosed Shop', country_code: 'KE' })).tenant.id;
+    await server.h.waitForStatus(failed, ['FAILED']);
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
-  const fine = (await h.createTenant({ name: 'Healthy Shop', country_code: 'KE' })).tenant.id;
-  await h.waitForStatus(fine, ['COMPLETED']);
+  const fine = (await server.h.createTenant({ name: 'Healthy Shop', country_code: 'KE' })).tenant.id;
+  await server.h.waitForStatus(fine, ['COMPLETED']);
 
-  const serverLog = path.join(cfg.dir, 'api.log');
+  const serverLog = path.join(server.dir, 'api.log');
   await writeFile(serverLog, [
     '{"level":30,"msg":"provisioning: step_8_pos_profile failed","tenant_id":"x"}',
     '{"level":30,"msg":"incoming request","req":{"headers":{"authorization":"Bearer eyJabc.def.ghi"}}}',
     '{"level":30,"msg":"user created","password":"hunter2-secret"}',
   ].join('\n') + '\n');
 
-  const output = path.join(cfg.dir, 'provisioning_diagnostic.txt');
-  const r = await cli(['diagnose', '--output', output], { ...env, PROVISIONER_LOG_FILE: serverLog });
+  const output = path.join(server.dir, 'provisioning_diagnostic.txt');
+  const r = await cli(['diagnose', '--output', output], { ...server.env, PROVISIONER_LOG_FILE: serverLog });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Diagnostic bundle written to .*provisioning_diagnostic\.txt: 1 tenant\(s\)/);
   assert.equal((await stat(output)).mode & 0o777, 0o600);
@@ -53,10 +41,10 @@ test('diagnose bundles the status and logs of every tenant not COMPLETED, readin
   assert.match(text, /step_failed\s+\[ENGINE_ERROR\]/);
   assert.match(text, /provisioning: step_8_pos_profile failed/);
   assert.ok(!text.includes('eyJabc.def.ghi') && !text.includes('hunter2-secret'), 'secrets in server log lines are redacted');
-  assert.ok(!text.includes(h.token), 'the caller\'s token is not in the bundle');
-  assert.ok(!text.includes(h.simulator.apiSecret), 'engine secrets are not in the bundle');
+  assert.ok(!text.includes(server.h.token), 'the caller\'s token is not in the bundle');
+  assert.ok(!text.includes(server.h.simulator.apiSecret), 'engine secrets are not in the bundle');
 
-  const json = JSON.parse((await cli(['diagnose', fine, '--json'], env)).stdout);
+  const json = JSON.parse((await cli(['diagnose', fine, '--json'], server.env)).stdout);
   assert.equal(json.tenants.length, 1, 'one tenant when an id is given, even COMPLETED');
   assert.equal(json.tenants[0].status.status, 'COMPLETED');
   assert.equal(json.readiness.http_status, 200);
@@ -66,16 +54,16 @@ test('diagnose bundles the status and logs of every tenant not COMPLETED, readin
 });
 
 test('diagnose flags stored state that contradicts the derived status: a step running with no active run', async () => {
-  const id = (await h.createTenant({ name: 'Contradicted Shop', country_code: 'KE' })).tenant.id;
-  await h.waitForStatus(id, ['COMPLETED']);
-  await h.provisioner.db.store.pool.query(`update onboarding.provisioning_steps set status = 'running' where tenant_id = $1 and step_id = 'step_7_customer'`, [id]);
+  const id = (await server.h.createTenant({ name: 'Contradicted Shop', country_code: 'KE' })).tenant.id;
+  await server.h.waitForStatus(id, ['COMPLETED']);
+  await server.h.provisioner.db.store.pool.query(`update onboarding.provisioning_steps set status = 'running' where tenant_id = $1 and step_id = 'step_7_customer'`, [id]);
 
-  const json = JSON.parse((await cli(['diagnose', id, '--json'], env)).stdout);
+  const json = JSON.parse((await cli(['diagnose', id, '--json'], server.env)).stdout);
   const codes = json.consistency.problems.map((p: { code: string }) => p.code);
   assert.ok(codes.includes('STEP_RUNNING_WITHOUT_RUN'), JSON.stringify(json.consistency));
   assert.equal(json.consistency.ok, false);
   assert.equal(json.consistency.problems[0].tenant_id, id);
 
-  const text = (await cli(['diagnose', id], env)).stdout;
+  const text = (await cli(['diagnose', id], server.env)).stdout;
   assert.match(text, /\[STEP_RUNNING_WITHOUT_RUN\] Contradicted Shop \(.*\): step_7_customer marked running but no run is active/);
 });

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { configDir, run } from './support.ts';
+import { configDir, run, useCliServer } from './support.ts';
 
 /**
  * The guide's commands (provisioning-resolution-guide.md) that use the two scripts, as written,
@@ -14,34 +13,23 @@ import { configDir, run } from './support.ts';
  */
 const hasJq = spawnSync('jq', ['--version']).status === 0;
 
-let h: Harness;
-let cfg: Awaited<ReturnType<typeof configDir>>;
-let env: Record<string, string | undefined>;
-before(async () => {
-  h = await startHarness();
-  cfg = await configDir();
-  // no cached login, no token: the scripts find their own credentials
-  env = { API_URL: `${h.api}/api`, PROVISIONER_CONFIG_DIR: cfg.dir, PROVISIONER_TOKEN: undefined, PROVISIONER_EMAIL: undefined, PROVISIONER_PASSWORD: undefined };
-});
-after(async () => {
-  await cfg.remove();
-  await h.close();
-});
+// no cached login, no token: the CLI finds its own credentials
+const server = useCliServer(() => ({ PROVISIONER_TOKEN: undefined, PROVISIONER_EMAIL: undefined, PROVISIONER_PASSWORD: undefined }));
 
 /** Runs a guide snippet through bash; `<tenant_id>` becomes TENANT and localhost:4000 the test server. */
 function guide(snippet: string, tenantId = '', extraEnv: Record<string, string | undefined> = {}) {
-  const script = snippet.replaceAll('http://localhost:4000', h.api).replaceAll('<tenant_id>', tenantId);
-  return run('bash', ['-c', script], { ...env, ...extraEnv }, { timeoutMs: 90_000 });
+  const script = snippet.replaceAll('http://localhost:4000', server.h.api).replaceAll('<tenant_id>', tenantId);
+  return run('bash', ['-c', script], { ...server.env, ...extraEnv }, { timeoutMs: 90_000 });
 }
 
 async function failedTenant(name: string): Promise<string> {
-  h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
+  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
   try {
-    const id = (await h.createTenant({ name, country_code: 'UG' })).tenant.id;
-    await h.waitForStatus(id, ['FAILED']);
+    const id = (await server.h.createTenant({ name, country_code: 'UG' })).tenant.id;
+    await server.h.waitForStatus(id, ['FAILED']);
     return id;
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
 }
 
@@ -63,15 +51,15 @@ test('Check Status: ./check_provisioning_status.sh admin@moran.com admin123 <ten
   assert.match(r.stdout, /step_2_company\s+completed/);
   assert.match(r.stdout, /step_8_pos_profile\s+failed/);
   assert.match(r.stdout, /error \[ENGINE_ERROR\] step_8_pos_profile: .*\n\s+hint: /);
-  assert.match(r.stdout, new RegExp(`curl -X POST "${h.api}/api/provisioning/tenants/${id}/continue" \\\\\\n\\s+-H "Authorization: Bearer \\$TOKEN" \\\\\\n\\s+-H "Content-Type: application/json"`));
-  assert.deepEqual(await readdir(cfg.dir), [], 'credentials given as arguments are not cached');
+  assert.match(r.stdout, new RegExp(`curl -X POST "${server.h.api}/api/provisioning/tenants/${id}/continue" \\\\\\n\\s+-H "Authorization: Bearer \\$TOKEN" \\\\\\n\\s+-H "Content-Type: application/json"`));
+  assert.deepEqual(await readdir(server.dir), [], 'credentials given as arguments are not cached');
 
   // the printed continue command, run as printed (TOKEN from the guide's login), resolves the failure
   const printed = r.stdout.match(/\$ (curl -X POST "[^"]+\/continue" \\\n[^\n]+\\\n[^\n]+)/)![1]!.replace(/\n\s+/g, '\n  ');
   const login = `TOKEN=$(curl -s -X POST "http://localhost:4000/api/auth/login" -H "Content-Type: application/json" -d '{"email":"admin@moran.com","password":"admin123"}' | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`;
-  const continued = await guide(`${login}\n${printed.replaceAll(h.api, 'http://localhost:4000')}`, id);
+  const continued = await guide(`${login}\n${printed.replaceAll(server.h.api, 'http://localhost:4000')}`, id);
   assert.match(continued.stdout, /"kind":"continue"/, continued.stdout + continued.stderr);
-  assert.equal((await h.waitForStatus(id, ['COMPLETED', 'FAILED', 'PARTIAL'])).status, 'COMPLETED');
+  assert.equal((await server.h.waitForStatus(id, ['COMPLETED', 'FAILED', 'PARTIAL'])).status, 'COMPLETED');
 
   const again = await guide('./check_provisioning_status.sh admin@moran.com admin123 <tenant_id>', id);
   assert.equal(again.code, 0, 'COMPLETED exits 0');
@@ -80,8 +68,8 @@ test('Check Status: ./check_provisioning_status.sh admin@moran.com admin123 <ten
 
 test('Getting Help: ./check_provisioning_status.sh > provisioning_diagnostic.txt, with no arguments and no terminal, reports every tenant not COMPLETED', async () => {
   const failed = await failedTenant('Help Needed Shop');
-  const waiting = (await h.createTenant({ name: 'Waiting Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
-  const file = path.join(cfg.dir, 'provisioning_diagnostic.txt');
+  const waiting = (await server.h.createTenant({ name: 'Waiting Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
+  const file = path.join(server.dir, 'provisioning_diagnostic.txt');
   const r = await guide(`./check_provisioning_status.sh > ${file}`);
   assert.equal(r.code, 12, `the worst status decides: ${r.stderr}`);
   assert.match(r.stderr, /using the local demo account/, 'on a local API without credentials: the demo account');
@@ -98,7 +86,7 @@ test('Getting Help: ./check_provisioning_status.sh > provisioning_diagnostic.txt
 });
 
 test('the check script: credentials from PROVISIONER_EMAIL/PROVISIONER_PASSWORD; wrong ones exit 4; bad arguments exit 2; an API that does not answer exits 8', async () => {
-  const id = (await h.createTenant({ name: 'Env Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
+  const id = (await server.h.createTenant({ name: 'Env Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
   const byEnv = await guide('./check_provisioning_status.sh <tenant_id>', id, { PROVISIONER_EMAIL: 'admin@moran.com', PROVISIONER_PASSWORD: 'admin123' });
   assert.equal(byEnv.code, 13, byEnv.stderr);
   assert.ok(!byEnv.stderr.includes('demo account'));
@@ -117,18 +105,18 @@ test('the check script: credentials from PROVISIONER_EMAIL/PROVISIONER_PASSWORD;
 });
 
 test('Monitor in Real-Time: ./monitor_provisioning.sh follows every IN_PROGRESS tenant until it settles', async () => {
-  h.simulator.sim.injectLatency(200);
+  server.h.simulator.sim.injectLatency(200);
   let id: string;
   try {
-    id = (await h.createTenant({ name: 'Monitored Shop', country_code: 'KE' })).tenant.id;
+    id = (await server.h.createTenant({ name: 'Monitored Shop', country_code: 'KE' })).tenant.id;
     const pending = guide('./monitor_provisioning.sh');
-    setTimeout(() => h.simulator.sim.clearFaults(), 3000).unref();
+    setTimeout(() => server.h.simulator.sim.clearFaults(), 3000).unref();
     const r = await pending;
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Monitored Shop {2}IN_PROGRESS/);
     assert.match(r.stdout, /Monitored Shop {2}COMPLETED {2}100%/);
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
   const named = await guide('./monitor_provisioning.sh <tenant_id>', id);
   assert.equal(named.code, 0);
@@ -137,8 +125,8 @@ test('Monitor in Real-Time: ./monitor_provisioning.sh follows every IN_PROGRESS 
 
 test('Example Workflow, as written: check, log in and continue with curl, monitor', { skip: !hasJq && 'jq is not installed' }, async () => {
   const id = await failedTenant('Workflow Shop');
-  h.simulator.sim.injectLatency(200); // so that step 3 finds the continued run still going
-  setTimeout(() => h.simulator.sim.clearFaults(), 5000).unref();
+  server.h.simulator.sim.injectLatency(200); // so that step 3 finds the continued run still going
+  setTimeout(() => server.h.simulator.sim.clearFaults(), 5000).unref();
   const r = await guide(
     `# 1. Check status
 ./check_provisioning_status.sh admin@moran.com admin123 <tenant_id>
@@ -159,5 +147,5 @@ curl -X POST "http://localhost:4000/api/provisioning/tenants/<tenant_id>/continu
   assert.match(r.stdout, /Status:\s+FAILED/);
   assert.match(r.stdout, /"kind":"continue"/);
   assert.match(r.stdout, /Workflow Shop .*: COMPLETED/);
-  assert.equal((await h.call('GET', `/api/provisioning/tenants/${id}/status`)).body.status, 'COMPLETED');
+  assert.equal((await server.h.call('GET', `/api/provisioning/tenants/${id}/status`)).body.status, 'COMPLETED');
 });

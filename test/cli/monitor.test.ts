@@ -3,26 +3,14 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { CLI, ROOT, cli, configDir, run } from './support.ts';
+import { CLI, ROOT, cli, configDir, run, useCliServer } from './support.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
-let h: Harness;
-let cfg: Awaited<ReturnType<typeof configDir>>;
-let env: Record<string, string>;
-before(async () => {
-  h = await startHarness();
-  cfg = await configDir();
-  env = { API_URL: `${h.api}/api`, PROVISIONER_CONFIG_DIR: cfg.dir, PROVISIONER_TOKEN: h.token };
-});
-after(async () => {
-  await cfg.remove();
-  await h.close();
-});
+const server = useCliServer();
 
 async function createTenants(names: string[]): Promise<string[]> {
-  return Promise.all(names.map(async (name) => (await h.createTenant({ name, country_code: 'KE' })).tenant.id as string));
+  return Promise.all(names.map(async (name) => (await server.h.createTenant({ name, country_code: 'KE' })).tenant.id as string));
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
@@ -30,10 +18,10 @@ const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 test('on a terminal, monitor redraws one progress bar per tenant with its current step, then exits 0 when all complete', { skip: !hasTmux && 'tmux is not installed' }, async () => {
   const socket = `provisioner-test-${process.pid}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
-  h.simulator.sim.injectLatency(250); // slow until the screen shows the runs, then full speed
+  server.h.simulator.sim.injectLatency(250); // slow until the screen shows the runs, then full speed
   try {
     await createTenants(['Monitor Alpha Shop', 'Monitor Beta Duka']);
-    const vars = Object.entries({ ...env, LANG: 'C.UTF-8', TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
+    const vars = Object.entries({ ...server.env, LANG: 'C.UTF-8', TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
     const command = `cd ${quote(ROOT)} && env ${vars} ${quote(process.execPath)} ${quote(CLI)} monitor; echo MONITOR_EXIT=$?; sleep 120`;
     assert.equal((await tmux('new-session', '-d', '-s', 'monitor', '-x', '120', '-y', '40', command)).code, 0);
 
@@ -48,7 +36,7 @@ test('on a terminal, monitor redraws one progress bar per tenant with its curren
     assert.match(live, /Monitor Beta Duka\s+\[[█░#-]+\]\s+\d+%/, live);
     assert.match(live, /2 tenant\(s\): /);
 
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
     let final = '';
     for (let i = 0; i < 300 && !final.includes('MONITOR_EXIT='); i++) {
       await sleep(100);
@@ -59,20 +47,20 @@ test('on a terminal, monitor redraws one progress bar per tenant with its curren
     assert.match(final, /Monitor Beta Duka\s+\[█{20}\] 100%\s+COMPLETED/);
     assert.match(final, /Monitor Alpha Shop \(.*\): COMPLETED, 10\/11 steps completed/);
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
     await tmux('kill-server');
   }
 });
 
 test('off a terminal, monitor prints one line per change and exits 0 once every tenant IN_PROGRESS completed', async () => {
-  h.simulator.sim.injectLatency(250); // slow until the monitor printed a running line, then full speed
+  server.h.simulator.sim.injectLatency(250); // slow until the monitor printed a running line, then full speed
   try {
     await createTenants(['Plain Monitor Shop']);
-    const child = spawn(process.execPath, [CLI, 'monitor'], { cwd: ROOT, env: { ...process.env, ...env, NO_COLOR: undefined } });
+    const child = spawn(process.execPath, [CLI, 'monitor'], { cwd: ROOT, env: { ...process.env, ...server.env, NO_COLOR: undefined } });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
-      if (/IN_PROGRESS/.test(stdout)) h.simulator.sim.clearFaults();
+      if (/IN_PROGRESS/.test(stdout)) server.h.simulator.sim.clearFaults();
     });
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     const [code] = (await once(child, 'exit')) as [number];
@@ -82,34 +70,34 @@ test('off a terminal, monitor prints one line per change and exits 0 once every 
     assert.match(stdout, /^\d\d:\d\d:\d\d {2}Plain Monitor Shop {2}COMPLETED {2}100%$/m);
     assert.ok(!stdout.includes('\x1b['), 'no escape codes in plain output');
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
 });
 
 test('monitor exits with the worst status: 12 when a watched tenant FAILED, with its error, hint and resolving command', async () => {
-  h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
+  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
   let id: string;
   try {
     [id] = (await createTenants(['Failing Monitor Shop'])) as [string];
-    await h.waitForStatus(id, ['FAILED']);
+    await server.h.waitForStatus(id, ['FAILED']);
   } finally {
-    h.simulator.sim.clearFaults();
+    server.h.simulator.sim.clearFaults();
   }
   const done = (await createTenants(['Fine Monitor Shop']))[0]!;
-  await h.waitForStatus(done, ['COMPLETED']);
-  const r = await cli(['monitor', id, done], env);
+  await server.h.waitForStatus(done, ['COMPLETED']);
+  const r = await cli(['monitor', id, done], server.env);
   assert.equal(r.code, 12, r.stdout + r.stderr);
   assert.match(r.stdout, /Failing Monitor Shop .*: FAILED/);
   assert.match(r.stdout, /error \[ENGINE_ERROR\] step_8_pos_profile/);
   assert.match(r.stdout, new RegExp(`resolve: provisioner continue ${id}`));
 
-  const json = await cli(['monitor', done, '--json'], env);
+  const json = await cli(['monitor', done, '--json'], server.env);
   assert.equal(json.code, 0);
   assert.equal(JSON.parse(json.stdout.trim().split('\n')[0]!).status, 'COMPLETED', '--json: one status document per line');
 });
 
 test('with nothing IN_PROGRESS, monitor says so and exits 0', async () => {
-  const r = await cli(['monitor'], env);
+  const r = await cli(['monitor'], server.env);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /No tenant is IN_PROGRESS/);
 });

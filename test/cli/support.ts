@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { before, after } from 'node:test';
+import { startHarness, type Harness } from '../support/harness.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'bin/provisioner.js');
@@ -54,4 +56,29 @@ export const cli = (args: string[], env: Record<string, string | undefined> = {}
 export async function configDir(): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'provisioner-cli-test-'));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface CliServer {
+  h: Harness;
+  /** The private config folder the CLI keeps its credentials in. */
+  dir: string;
+  /** The environment that points the CLI at the server and the folder. */
+  env: Record<string, string | undefined>;
+}
+
+/** A real server and a private config folder for one test file, torn down after it. */
+export function useCliServer(extraEnv: (h: Harness) => Record<string, string | undefined> = (h) => ({ PROVISIONER_TOKEN: h.token })): CliServer {
+  const server = {} as CliServer;
+  let cfg: Awaited<ReturnType<typeof configDir>>;
+  before(async () => {
+    server.h = await startHarness();
+    cfg = await configDir();
+    server.dir = cfg.dir;
+    server.env = { API_URL: `${server.h.api}/api`, PROVISIONER_CONFIG_DIR: cfg.dir, ...extraEnv(server.h) };
+  });
+  after(async () => {
+    await cfg.remove();
+    await server.h.close();
+  });
+  return server;
 }
