@@ -47,6 +47,12 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const base = `postgres://postgres:password@127.0.0.1:${opts.port}`;
   const url = `${base}/${database}`;
   if (await canConnect(`${base}/postgres`)) {
+    // a server left by a kill -9 of our previous run is reused, but only if it serves our folder:
+    // another clone's embedded server on the same port must not receive our data
+    const serving = await dataDirectoryOf(`${base}/postgres`);
+    if (serving !== dir) {
+      throw new Error(`Port ${opts.port} is used by another PostgreSQL (data in ${serving ?? 'an unknown folder'}), not the one of ${dir}. Stop it, or choose another port with PROVISIONER_PG_PORT.`);
+    }
     await ensureDatabase(`${base}/postgres`, database);
     return { url, stop: async () => {} };
   }
@@ -70,6 +76,19 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   }
   await ensureDatabase(`${base}/postgres`, database);
   return { url, stop: () => server.stop() };
+}
+
+async function dataDirectoryOf(adminUrl: string): Promise<string | null> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>('show data_directory');
+    return rows[0] ? path.resolve(rows[0].data_directory) : null;
+  } catch {
+    return null;
+  } finally {
+    await client.end().catch(() => {});
+  }
 }
 
 async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
