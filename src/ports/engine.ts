@@ -91,6 +91,19 @@ export interface PosSession {
   docstatus: number;
 }
 
+/** What a POS Profile is created with; the first payment method is the default. */
+export interface NewPosProfile {
+  name: string;
+  company: string;
+  currency: string;
+  warehouse: string;
+  writeOffAccount: string;
+  writeOffCostCenter: string;
+  paymentMethods: string[];
+  sellingPriceList: string | null;
+  customer: string | null;
+}
+
 export type SettingsKind = 'selling' | 'stock';
 
 export interface EnginePort {
@@ -136,17 +149,7 @@ export interface EnginePort {
   setModeOfPaymentAccount(modeOfPayment: string, company: string, account: string): Promise<void>;
 
   findPosProfile(name: string): Promise<PosProfile | null>;
-  createPosProfile(input: {
-    name: string;
-    company: string;
-    currency: string;
-    warehouse: string;
-    writeOffAccount: string;
-    writeOffCostCenter: string;
-    paymentMethods: string[];
-    sellingPriceList: string | null;
-    customer: string | null;
-  }): Promise<PosProfile>;
+  createPosProfile(input: NewPosProfile): Promise<PosProfile>;
 
   /** Open (submitted, not closed) sessions first, then drafts. */
   findPosSessions(posProfile: string): Promise<PosSession[]>;

@@ -9,6 +9,7 @@ import type {
   MasterKind,
   MasterRecord,
   ModeOfPayment,
+  NewPosProfile,
   PosProfile,
   PosSession,
   SettingsKind,
@@ -289,17 +290,7 @@ export class ErpnextEngine implements EnginePort {
     };
   }
 
-  async createPosProfile(input: {
-    name: string;
-    company: string;
-    currency: string;
-    warehouse: string;
-    writeOffAccount: string;
-    writeOffCostCenter: string;
-    paymentMethods: string[];
-    sellingPriceList: string | null;
-    customer: string | null;
-  }): Promise<PosProfile> {
+  async createPosProfile(input: NewPosProfile): Promise<PosProfile> {
     // POS Profile is named by the user ("Prompt", erpnext.md §5): the name goes in __newname
     await this.client.insert('POS Profile', {
       __newname: input.name,
