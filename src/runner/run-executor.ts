@@ -32,7 +32,8 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
   const tenant = await store.getTenant(run.tenantId);
   if (!tenant) return 'handed_back';
   const engineRecord = await store.getEngine(tenant.engineId);
-  const resumed = run.startedAt !== null && (await store.listSteps(tenant.id)).some((s) => s.runId === run.id);
+  const stepsAtClaim = await store.listSteps(tenant.id);
+  const resumed = run.startedAt !== null && stepsAtClaim.some((s) => s.runId === run.id);
   await journal.record({
     tenantId: tenant.id,
     runId: run.id,
@@ -63,10 +64,14 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
   };
   const engine = engineRecord ? deps.engineFor(engineRecord, onCall) : null;
 
-  const done = new Map((await store.listSteps(tenant.id)).map((s) => [s.id, s]));
+  const done = new Map(stepsAtClaim.map((s) => [s.id, s]));
   for (const stepId of run.plan) {
     const row = done.get(stepId);
-    if (row && row.runId === run.id && (row.status === 'completed' || row.status === 'skipped' || row.status === 'failed')) continue;
+    if (row && row.runId === run.id && (row.status === 'completed' || row.status === 'skipped' || row.status === 'failed')) {
+      // settled before a crash; a critical failure still ends the run where it stopped
+      if (row.status === 'failed' && stepDefinition(stepId).critical) return finish('failed', `Run stopped: critical step ${stepId} failed`);
+      continue;
+    }
     if (signal.aborted) return handBack(run, deps);
 
     const outcome = await executeStep(stepId);
