@@ -64,13 +64,13 @@ export class ProvisioningService {
 
   async status(tenantId: string): Promise<StatusView> {
     const tenant = await this.tenant(tenantId);
-    const [steps, runs] = await Promise.all([this.store.listSteps(tenantId), this.store.listRuns(tenantId, 1)]);
-    return buildStatusView(tenant, steps, runs[0] ?? null);
+    const { steps, runs } = await this.store.provisioningSnapshot([tenantId]);
+    return buildStatusView(tenant, steps.get(tenantId) ?? [], runs.get(tenantId) ?? null);
   }
 
   async statuses(tenants: TenantRecord[]): Promise<StatusView[]> {
     const ids = tenants.map((t) => t.id);
-    const [steps, runs] = await Promise.all([this.store.listStepsOf(ids), this.store.latestRuns(ids)]);
+    const { steps, runs } = await this.store.provisioningSnapshot(ids);
     return tenants.map((t) => buildStatusView(t, steps.get(t.id) ?? [], runs.get(t.id) ?? null));
   }
 

@@ -137,7 +137,7 @@ export class ProvisionerMetrics {
       this.activeLeases.set(counts.activeLeases);
       const tenants = await store.listTenants();
       const ids = tenants.map((t) => t.id);
-      const [steps, runs] = await Promise.all([store.listStepsOf(ids), store.latestRuns(ids)]);
+      const { steps, runs } = await store.provisioningSnapshot(ids);
       const byStatus = new Map<string, number>(TENANT_STATUSES.map((s) => [s, 0]));
       for (const t of tenants) {
         const { status } = buildStatusView(t, steps.get(t.id) ?? [], runs.get(t.id) ?? null);

@@ -12,8 +12,8 @@ export function createPool(url: string, opts: { max?: number; applicationName?: 
   return pool;
 }
 
-/** Runs `fn` in a transaction on one client of the pool. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/** Runs `fn` in a transaction on one client of the pool. (Default start: plain `begin`) */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'begin'): Promise<T> {
   const client = await pool.connect();
   // a connection lost between two statements surfaces through the next query; without a
   // listener the client's 'error' event would crash the process
@@ -21,7 +21,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
   const onError = (e: Error) => (lost = e);
   client.on('error', onError);
   try {
-    await client.query('begin');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('commit');
     return result;

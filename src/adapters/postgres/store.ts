@@ -200,12 +200,25 @@ export class PostgresStore {
     return rows.map(toStep);
   }
 
-  /** Steps of many tenants at once, for lists. */
-  async listStepsOf(tenantIds: string[]): Promise<Map<string, StepRecord[]>> {
-    const { rows } = await this.pool.query(`select * from onboarding.provisioning_steps where tenant_id = any($1::uuid[]) order by tenant_id, ordinal`, [tenantIds]);
-    const out = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
-    for (const r of rows) out.get(r.tenant_id)!.push(toStep(r));
-    return out;
+  /**
+   * Steps and latest run of some tenants read from one snapshot (repeatable read), so the
+   * derived status never mixes a run that just ended with steps read before it did.
+   */
+  async provisioningSnapshot(tenantIds: string[]): Promise<{ steps: Map<string, StepRecord[]>; runs: Map<string, RunRecord> }> {
+    return inTransaction(
+      this.pool,
+      async (c) => {
+        const steps = await c.query(`select * from onboarding.provisioning_steps where tenant_id = any($1::uuid[]) order by tenant_id, ordinal`, [tenantIds]);
+        const runs = await c.query(
+          `select distinct on (tenant_id) * from onboarding.provisioning_runs where tenant_id = any($1::uuid[]) order by tenant_id, created_at desc`,
+          [tenantIds],
+        );
+        const byTenant = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
+        for (const r of steps.rows) byTenant.get(r.tenant_id)!.push(toStep(r));
+        return { steps: byTenant, runs: new Map(runs.rows.map((r) => [r.tenant_id as string, toRun(r)])) };
+      },
+      'begin isolation level repeatable read read only',
+    );
   }
 
   private static readonly LEASE_HELD = `exists (select 1 from onboarding.provisioning_runs r where r.id = $3 and r.locked_by = $4 and r.status = 'running')`;
@@ -367,20 +380,6 @@ export class PostgresStore {
   async getRun(id: string): Promise<RunRecord | null> {
     const { rows } = await this.pool.query(`select * from onboarding.provisioning_runs where id = $1`, [id]);
     return rows[0] ? toRun(rows[0]) : null;
-  }
-
-  async listRuns(tenantId: string, limit = 20): Promise<RunRecord[]> {
-    const { rows } = await this.pool.query(`select * from onboarding.provisioning_runs where tenant_id = $1 order by created_at desc limit $2`, [tenantId, limit]);
-    return rows.map(toRun);
-  }
-
-  /** Run facts of many tenants: has any run, and the latest run. */
-  async latestRuns(tenantIds: string[]): Promise<Map<string, RunRecord>> {
-    const { rows } = await this.pool.query(
-      `select distinct on (tenant_id) * from onboarding.provisioning_runs where tenant_id = any($1::uuid[]) order by tenant_id, created_at desc`,
-      [tenantIds],
-    );
-    return new Map(rows.map((r) => [r.tenant_id as string, toRun(r)]));
   }
 
   /**
