@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type pg from 'pg';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
@@ -79,7 +80,8 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     if (config.erpnext) {
       await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: config.erpnext.url, apiKey: config.erpnext.apiKey, apiSecret: config.erpnext.apiSecret });
     } else if (config.demo) {
-      simulator = await startErpnextSimulator({ port: config.simulatorPort, host: '127.0.0.1' });
+      // kept in the data folder, so that the demo engine still has what the tenants' records say
+      simulator = await startErpnextSimulator({ port: config.simulatorPort, host: '127.0.0.1', dataFile: path.join(config.dataDir, 'simulator.json') });
       await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret });
       logger.info({ url: simulator.url }, 'built-in ERPNext simulator started (demo mode)');
     } else if (!(await store.getEngine(DEFAULT_ENGINE_ID))) {
