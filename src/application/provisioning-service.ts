@@ -84,12 +84,13 @@ export class ProvisioningService {
       const prior = await this.store.findRunByIdempotencyKey(tenantId, opts.idempotencyKey);
       if (prior) return { run: prior, created: false };
     }
-    const active = await this.store.findActiveRun(tenantId);
-    if (active) throw new RunConflictError(active.id);
-    const view = await this.status(tenantId);
-    assertRunAllowed(kind, view.status);
+    // one snapshot decides: the active run (the latest, when queued or running), the status, the plan
+    const { steps: stepsOf, runs } = await this.store.provisioningSnapshot([tenantId]);
+    const steps = stepsOf.get(tenantId) ?? [];
+    const latest = runs.get(tenantId) ?? null;
+    if (latest && (latest.status === 'queued' || latest.status === 'running')) throw new RunConflictError(latest.id);
+    assertRunAllowed(kind, buildStatusView(tenant, steps, latest).status);
     await this.assertEngineHealthy(tenant, kind);
-    const steps = await this.store.listSteps(tenantId);
     const plan = planRun(kind, steps, opts.fromStep ?? null);
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, ...tenant.config, ...stripUndefined(opts.config ?? {}) };
     const result = await this.store.createRun({
@@ -99,7 +100,7 @@ export class ProvisioningService {
       config,
       idempotencyKey: opts.idempotencyKey ?? null,
       requestedBy: opts.requestedBy ?? null,
-      expectedLatestRunId: view.run?.id ?? null,
+      expectedLatestRunId: latest?.id ?? null,
     });
     if (result.created) {
       await this.journal.record({

@@ -15,7 +15,7 @@ import type {
   TenantRecord,
   UserRecord,
 } from '../../ports/store.ts';
-import { inTransaction, isUniqueViolation } from './database.ts';
+import { inTransaction, isUniqueViolation, type Queryable } from './database.ts';
 
 type Row = Record<string, any>;
 
@@ -323,16 +323,17 @@ export class PostgresStore {
     /** The latest run the caller's decision was based on (null: none); another one since is a conflict. */
     expectedLatestRunId: string | null;
   }): Promise<{ run: RunRecord; created: boolean }> {
-    if (r.idempotencyKey) {
-      const prior = await this.findRunByIdempotencyKey(r.tenantId, r.idempotencyKey);
-      if (prior) return { run: prior, created: false };
-    }
     try {
-      const run = await inTransaction(this.pool, async (c) => {
+      return await inTransaction(this.pool, async (c) => {
         // the caller checked the status against the latest run; a run created (and perhaps
         // already finished) since then makes that check stale: the tenant row lock orders
         // concurrent creators, the comparison refuses the stale ones
         await c.query(`select 1 from onboarding.tenants where id = $1 for update`, [r.tenantId]);
+        if (r.idempotencyKey) {
+          // under the lock, so two requests with one key never make two runs
+          const prior = await this.findRunByIdempotencyKey(r.tenantId, r.idempotencyKey, c);
+          if (prior) return { run: prior, created: false };
+        }
         const latest = await c.query(`select id, status from onboarding.provisioning_runs where tenant_id = $1 order by created_at desc limit 1`, [r.tenantId]);
         const current = latest.rows[0] as { id: string; status: string } | undefined;
         if ((current?.id ?? null) !== r.expectedLatestRunId) {
@@ -351,14 +352,9 @@ export class PostgresStore {
         );
         await c.query(`update onboarding.tenants set config = $2, note = null where id = $1`, [r.tenantId, JSON.stringify(r.config)]);
         await c.query(`select pg_notify($1, $2)`, [RUNS_CHANNEL, rows[0]!.id]);
-        return toRun(rows[0]!);
+        return { run: toRun(rows[0]!), created: true };
       });
-      return { run, created: true };
     } catch (e) {
-      if (isUniqueViolation(e, 'runs_idempotency_key') && r.idempotencyKey) {
-        const prior = await this.findRunByIdempotencyKey(r.tenantId, r.idempotencyKey);
-        if (prior) return { run: prior, created: false };
-      }
       if (isUniqueViolation(e, 'one_active_run_per_tenant')) {
         const active = await this.findActiveRun(r.tenantId);
         throw new RunConflictError(active?.id ?? 'unknown');
@@ -367,8 +363,8 @@ export class PostgresStore {
     }
   }
 
-  async findRunByIdempotencyKey(tenantId: string, key: string): Promise<RunRecord | null> {
-    const { rows } = await this.pool.query(`select * from onboarding.provisioning_runs where tenant_id = $1 and idempotency_key = $2`, [tenantId, key]);
+  async findRunByIdempotencyKey(tenantId: string, key: string, q: Queryable = this.pool): Promise<RunRecord | null> {
+    const { rows } = await q.query(`select * from onboarding.provisioning_runs where tenant_id = $1 and idempotency_key = $2`, [tenantId, key]);
     return rows[0] ? toRun(rows[0]) : null;
   }
 
