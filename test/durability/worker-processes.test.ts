@@ -19,6 +19,13 @@ const workerEnv = () => ({
   STEP_RETRY_BASE_MS: '20',
 });
 
+/** Normal latency again, and no worker process left behind. */
+async function cleanUp(...workers: Array<ProvisionerProcess | null>): Promise<void> {
+  h.simulator.sim.injectLatency(0);
+  for (const w of workers) w?.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w?.exited));
+}
+
 async function runningStep(tenantId: string): Promise<{ step: string; runId: string; lockedBy: string } | null> {
   const { rows } = await h.provisioner.db.pool.query(
     `select s.step_id, r.id as run_id, r.locked_by from onboarding.provisioning_steps s join onboarding.provisioning_runs r on r.id = s.run_id
@@ -62,10 +69,7 @@ test('a worker SIGKILLed in the middle of a step: another worker resumes the run
     process.stdout.write(`# resumed ${waited} ms after SIGKILL (lease ${LEASE_MS} ms)\n`);
     assert.deepEqual(h.simulator.sim.duplicates(), []);
   } finally {
-    h.simulator.sim.injectLatency(0);
-    a?.kill('SIGKILL');
-    b?.kill('SIGKILL');
-    await Promise.all([a?.exited, b?.exited]);
+    await cleanUp(a, b);
   }
 });
 
@@ -91,9 +95,6 @@ test('SIGTERM: the worker finishes its step, hands the run back and exits 0; the
     assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
     assert.deepEqual(h.simulator.sim.duplicates(), []);
   } finally {
-    h.simulator.sim.injectLatency(0);
-    a?.kill('SIGKILL');
-    b?.kill('SIGKILL');
-    await Promise.all([a?.exited, b?.exited]);
+    await cleanUp(a, b);
   }
 });
