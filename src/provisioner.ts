@@ -14,6 +14,7 @@ import { PostgresStore } from './adapters/postgres/store.ts';
 import { createEngine, type EngineCall } from './adapters/engine-factory.ts';
 import { EngineGates } from './adapters/engine-gate.ts';
 import type { EngineRecord } from './ports/store.ts';
+import type { EnginePort } from './ports/engine.ts';
 import { ProvisioningService } from './application/provisioning-service.ts';
 import { hashPassword } from './application/passwords.ts';
 import { buildApi } from './api/app.ts';
@@ -59,6 +60,17 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   };
 }
 
+/** Engines as configured: request timeout, and one concurrency limit per engine for this process. */
+export function engineFactory(config: Pick<Config, 'engineTimeoutMs' | 'engineMaxConcurrency'>): (record: EngineRecord, onCall?: (call: EngineCall) => void) => EnginePort {
+  const gates = new EngineGates(config.engineMaxConcurrency);
+  return (record, onCall) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall, gates });
+}
+
+/** A worker as configured (serve's in-process one and the worker command's). */
+export function createWorker(config: Config, db: Database, journal: Journal, engineFor: ReturnType<typeof engineFactory>, logger: Logger): Worker {
+  return new Worker({ store: db.store, journal, engineFor, retryPolicy: config.retryPolicy, databaseUrl: db.url, logger, leaseMs: config.leaseMs });
+}
+
 export interface RunningProvisioner {
   url: string;
   app: FastifyInstance<any, any, any, any, any>;
@@ -93,8 +105,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     }
 
     const journal = new Journal(store, logger);
-    const gates = new EngineGates(config.engineMaxConcurrency);
-    const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall, gates });
+    const engineFor = engineFactory(config);
     const service = new ProvisioningService(store, journal, (r) => engineFor(r), DEFAULT_ENGINE_ID);
     await eventFeed.start();
     // separate workers write the run lines: the API's log shows them too, as the guide expects
@@ -103,9 +114,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     const stopMetrics = metrics.observe(journal.bus);
     const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, eventFeed, metrics });
 
-    const worker = config.workerInProcess
-      ? new Worker({ store, journal, engineFor, retryPolicy: config.retryPolicy, databaseUrl: db.url, logger, leaseMs: config.leaseMs })
-      : null;
+    const worker = config.workerInProcess ? createWorker(config, db, journal, engineFor, logger) : null;
     worker?.start();
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();

@@ -1,12 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { createLogger } from '../../observability/logger.ts';
-import { openDatabase, startProvisioner } from '../../provisioner.ts';
+import { createWorker, engineFactory, openDatabase, startProvisioner } from '../../provisioner.ts';
 import { assertStrongPassword, hashPassword } from '../../application/passwords.ts';
 import { Journal } from '../../observability/journal.ts';
-import { Worker } from '../../runner/worker.ts';
-import { createEngine } from '../../adapters/engine-factory.ts';
-import { EngineGates } from '../../adapters/engine-gate.ts';
 import { onShutdown, port } from '../shared.ts';
 import { ProvisionerMetrics, serveMetrics } from '../../observability/metrics.ts';
 
@@ -29,16 +26,7 @@ export function registerServerCommands(program: Command): void {
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
       const db = await openDatabase(config, logger);
       const journal = new Journal(db.store, logger);
-      const gates = new EngineGates(config.engineMaxConcurrency);
-      const worker = new Worker({
-        store: db.store,
-        journal,
-        engineFor: (record, onCall) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall, gates }),
-        retryPolicy: config.retryPolicy,
-        databaseUrl: db.url,
-        logger,
-        leaseMs: config.leaseMs,
-      });
+      const worker = createWorker(config, db, journal, engineFactory(config), logger);
       worker.start();
       // step and engine-call metrics of this worker; the database gauges are on the API's /metrics
       const metrics = new ProvisionerMetrics({ store: db.store, logger, databaseGauges: false });
