@@ -1,4 +1,6 @@
-import { STEPS } from '../../domain/steps/catalogue.ts';
+import { checkConsistency } from '../../domain/consistency.ts';
+import type { StepState } from '../../domain/status.ts';
+import type { RunStatus } from '../../ports/store.ts';
 import type { StatusView } from './api-types.ts';
 
 export interface Finding {
@@ -34,12 +36,10 @@ export function findInconsistencies(view: StatusView): Finding[] {
   if (view.status === 'IN_PROGRESS' && !active) add('IN_PROGRESS_WITHOUT_RUN', 'IN_PROGRESS but the latest run is not queued or running');
 
   if (!server) {
-    const running = view.steps.filter((s) => s.status === 'running').map((s) => s.id);
-    if (running.length && !active) add('STEP_RUNNING_WITHOUT_RUN', `${running.join(', ')} marked running but no run is active`);
-    if (view.status === 'PARTIAL') {
-      const incomplete = STEPS.filter((d) => d.critical && view.steps.find((s) => s.id === d.id)?.status !== 'completed').map((d) => d.id);
-      if (incomplete.length) add('PARTIAL_WITHOUT_CRITICAL_STEPS', `PARTIAL while critical step(s) ${incomplete.join(', ')} are not completed`);
-    }
+    // an API without its own check: run the same one on what the status document shows
+    const steps = view.steps.map((st) => ({ id: st.id, status: st.status, skipReason: st.skip_reason })) as StepState[];
+    const latestRun = view.run ? { status: view.run.status as RunStatus, leaseUntil: null } : null;
+    for (const p of checkConsistency({ derived: view.status, steps, latestRun, now: new Date() })) add(p.code, p.message);
   }
   return found;
 }
