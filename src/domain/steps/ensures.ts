@@ -75,6 +75,9 @@ export const POS_ACCOUNTS = [
   { key: 'roundOffAccount', accountName: 'Round Off', parent: 'Indirect Expenses', accountType: 'Round Off' },
 ] as const;
 
+/** One of POS_ACCOUNTS by what it is for. */
+export const posAccount = (key: (typeof POS_ACCOUNTS)[number]['key']) => POS_ACCOUNTS.find((a) => a.key === key)!;
+
 export const MAIN_COST_CENTER = 'Main';
 export const MAIN_WAREHOUSE = 'Main Store';
 export const POS_WAREHOUSE = 'POS Store';

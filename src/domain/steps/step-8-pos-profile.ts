@@ -1,4 +1,4 @@
-import { createOrAdopt, ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE } from './ensures.ts';
+import { createOrAdopt, ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE, posAccount } from './ensures.ts';
 import { requireCompany, stripAbbr, tenantNames, type StepContext, type Step } from './step.ts';
 
 /** Mode of Payment type for a payment method name: Cash is cash, a mobile money method a phone one. */
@@ -29,7 +29,7 @@ async function ensurePaymentMethodAccount(ctx: StepContext, company: string, abb
   }
   const account =
     type === 'Cash'
-      ? await ensureAccount(ctx, company, abbr, { accountName: 'Cash', parent: 'Cash In Hand', accountType: 'Cash' })
+      ? await ensureAccount(ctx, company, abbr, posAccount('cashAccount'))
       : await ensureAccount(ctx, company, abbr, { accountName: method, parent: 'Bank Accounts', accountType: 'Bank' });
   ctx.note(`Setting the account of Mode of Payment "${method}" for ${company} to "${account.name}"`);
   await ctx.engine.setModeOfPaymentAccount(method, company, account.name);
@@ -58,7 +58,7 @@ export const posProfile: Step = {
     // common issue 4: the company's defaults when they point at records that exist, else our own
     const defaults = (await ctx.engine.findCompany(company))?.defaults ?? {};
     const defaultAccount = defaults.write_off_account ? await ctx.engine.findAccount(company, stripAbbr(defaults.write_off_account, abbr)) : null;
-    const writeOffAccount = defaultAccount?.name ?? (await ensureAccount(ctx, company, abbr, { accountName: 'Write Off', parent: 'Indirect Expenses' })).name;
+    const writeOffAccount = defaultAccount?.name ?? (await ensureAccount(ctx, company, abbr, posAccount('writeOffAccount'))).name;
     const defaultCostCenter = defaults.cost_center ? await ctx.engine.findCostCenter(company, stripAbbr(defaults.cost_center, abbr)) : null;
     const writeOffCostCenter = defaultCostCenter && !defaultCostCenter.isGroup ? defaultCostCenter.name : (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
     const sellingPriceList = (await ctx.engine.findMaster('price_list', 'Standard Selling')) ? 'Standard Selling' : null;
