@@ -12,7 +12,8 @@ const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(2
 export function runView(run: RunRecord, created: boolean) {
   return {
     tenant_id: run.tenantId,
-    status: 'IN_PROGRESS',
+    // a replayed Idempotency-Key may return a run that has ended since
+    status: run.status === 'queued' || run.status === 'running' ? 'IN_PROGRESS' : run.status.toUpperCase(),
     message: created ? `Provisioning ${run.kind} queued` : 'Same Idempotency-Key: the run created before',
     run: { id: run.id, kind: run.kind, status: run.status, plan: run.plan, created_at: run.createdAt.toISOString() },
   };
