@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ProvisionerError } from './domain/errors.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
+import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from './ports/engine.ts';
 
 export class ConfigError extends ProvisionerError {
   constructor(message: string, hint: string) {
@@ -33,8 +34,8 @@ export interface Config {
   workerInProcess: boolean;
   /** Lease of a claimed run. (Default: 30000 ms; env PROVISIONER_LEASE_MS) */
   leaseMs: number;
-  /** Engine request timeout. (Default: 10000 ms; env ENGINE_TIMEOUT_MS) */
-  engineTimeoutMs: number;
+  /** How long engine calls may take: reads, writes, the Company insert. (env ENGINE_TIMEOUT_MS, ENGINE_WRITE_TIMEOUT_MS, ENGINE_COMPANY_TIMEOUT_MS) */
+  engineBudgets: EngineTimeBudgets;
   /** Concurrent requests to one engine from this process. (Default: 8; env ENGINE_MAX_CONCURRENCY) */
   engineMaxConcurrency: number;
   retryPolicy: RetryPolicy;
@@ -102,7 +103,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     simulatorPort: int(env, 'SIMULATOR_PORT', 0),
     workerInProcess: bool(env, 'PROVISIONER_WORKER', true),
     leaseMs: int(env, 'PROVISIONER_LEASE_MS', 30_000),
-    engineTimeoutMs: int(env, 'ENGINE_TIMEOUT_MS', 10_000),
+    engineBudgets: {
+      readMs: int(env, 'ENGINE_TIMEOUT_MS', DEFAULT_ENGINE_TIME_BUDGETS.readMs),
+      writeMs: int(env, 'ENGINE_WRITE_TIMEOUT_MS', DEFAULT_ENGINE_TIME_BUDGETS.writeMs),
+      companyInsertMs: int(env, 'ENGINE_COMPANY_TIMEOUT_MS', DEFAULT_ENGINE_TIME_BUDGETS.companyInsertMs),
+    },
     engineMaxConcurrency: Math.max(1, int(env, 'ENGINE_MAX_CONCURRENCY', 8)),
     retryPolicy: {
       maxAttempts: int(env, 'STEP_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),

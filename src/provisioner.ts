@@ -60,10 +60,10 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   };
 }
 
-/** Engines as configured: request timeout, and one concurrency limit per engine for this process. */
-export function engineFactory(config: Pick<Config, 'engineTimeoutMs' | 'engineMaxConcurrency'>): (record: EngineRecord, onCall?: (call: EngineCall) => void) => EnginePort {
+/** Engines as configured: time budgets, and one concurrency limit per engine for this process. */
+export function engineFactory(config: Pick<Config, 'engineBudgets' | 'engineMaxConcurrency'>): (record: EngineRecord, onCall?: (call: EngineCall) => void) => EnginePort {
   const gates = new EngineGates(config.engineMaxConcurrency);
-  return (record, onCall) => createEngine(record, { timeoutMs: config.engineTimeoutMs, onCall, gates });
+  return (record, onCall) => createEngine(record, { budgets: config.engineBudgets, onCall, gates });
 }
 
 /** A worker as configured (serve's in-process one and the worker command's). */

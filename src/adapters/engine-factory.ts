@@ -1,4 +1,4 @@
-import type { EnginePort } from '../ports/engine.ts';
+import type { EnginePort, EngineTimeBudgets } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import { ErpnextEngine } from './erpnext/erpnext-engine.ts';
 import type { EngineCall } from './erpnext/frappe-client.ts';
@@ -8,7 +8,7 @@ import type { EngineGates } from './engine-gate.ts';
 export type { EngineCall };
 
 export interface EngineFactoryOptions {
-  timeoutMs?: number;
+  budgets?: Partial<EngineTimeBudgets>;
   onCall?: (call: EngineCall) => void;
   /** Limits concurrent requests per engine in this process. (Default: no limit) */
   gates?: EngineGates;
@@ -22,7 +22,7 @@ export function createEngine(record: EngineRecord, opts: EngineFactoryOptions = 
       baseUrl: record.baseUrl,
       apiKey: record.apiKey,
       apiSecret: record.apiSecret,
-      timeoutMs: opts.timeoutMs,
+      budgets: opts.budgets,
       onCall: opts.onCall,
       gate: gates ? (fn) => gates.run(record.id, fn) : undefined,
     });

@@ -5,6 +5,23 @@
  * engine errors of domain/errors.ts.
  */
 
+/**
+ * How long one engine call may take, by kind of operation: a read answers in well under a
+ * second, most inserts in one or two, but a Company insert builds the whole chart of accounts,
+ * warehouses and cost centres in one request (2.5–6.5 s on a real ERPNext 15 site, erpnext.md §15)
+ * and much longer on a loaded site. One global timeout fits none of them.
+ */
+export interface EngineTimeBudgets {
+  /** Reads and health checks. (Default: 15000 ms; env ENGINE_TIMEOUT_MS) */
+  readMs: number;
+  /** Inserts and updates. (Default: 60000 ms; env ENGINE_WRITE_TIMEOUT_MS) */
+  writeMs: number;
+  /** The Company insert. (Default: 300000 ms; env ENGINE_COMPANY_TIMEOUT_MS) */
+  companyInsertMs: number;
+}
+
+export const DEFAULT_ENGINE_TIME_BUDGETS: EngineTimeBudgets = { readMs: 15_000, writeMs: 60_000, companyInsertMs: 300_000 };
+
 export interface EngineHealth {
   reachable: true;
   authenticatedAs: string;

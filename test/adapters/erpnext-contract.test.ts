@@ -45,7 +45,7 @@ function contract(label: string, connect: () => Promise<Target>): void {
 
     before(async () => {
       target = await connect();
-      engine = new ErpnextEngine({ baseUrl: target.url, apiKey: target.apiKey, apiSecret: target.apiSecret, timeoutMs: 5_000 });
+      engine = new ErpnextEngine({ baseUrl: target.url, apiKey: target.apiKey, apiSecret: target.apiSecret });
     });
     after(async () => {
       await target?.sim?.close();
@@ -257,7 +257,7 @@ function contract(label: string, connect: () => Promise<Target>): void {
       });
 
       test('no answer in time → ENGINE_TIMEOUT, and the write was not applied', { skip: simOnly }, async () => {
-        const impatient = new ErpnextEngine({ baseUrl: target.url, apiKey: target.apiKey, apiSecret: target.apiSecret, timeoutMs: 250 });
+        const impatient = new ErpnextEngine({ baseUrl: target.url, apiKey: target.apiKey, apiSecret: target.apiSecret, budgets: { readMs: 250, writeMs: 250 } });
         target.sim!.sim.injectFault({ kind: 'timeout', doctype: 'Warehouse', method: 'POST' });
         const e = await engineError(impatient.createWarehouse({ company: companyName, warehouseName: 'Slow Store', parentWarehouse: `All Warehouses - ${abbr}` }));
         assert.equal(e.code, 'ENGINE_TIMEOUT');

@@ -30,7 +30,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     simulatorPort: 0,
     workerInProcess: true,
     leaseMs: 2_000,
-    engineTimeoutMs: 2_000,
+    engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     logLevel: 'silent',

@@ -38,7 +38,7 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
     simulatorPort: 0,
     workerInProcess: true,
     leaseMs: 5_000,
-    engineTimeoutMs: 2_000,
+    engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -26,7 +26,7 @@ export function startWorker(h: Harness, opts: { leaseMs?: number; pollMs?: numbe
   const worker = new Worker({
     store,
     journal,
-    engineFor: (record, onCall) => createEngine(record, { timeoutMs: 2_000, onCall }),
+    engineFor: (record, onCall) => createEngine(record, { budgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 }, onCall }),
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     databaseUrl: h.provisioner.db.url,
     logger,

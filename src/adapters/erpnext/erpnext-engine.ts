@@ -128,14 +128,19 @@ export class ErpnextEngine implements EnginePort {
   }
 
   async createCompany(input: { name: string; abbr: string; country: string; currency: string; chartOfAccounts: string }): Promise<Company> {
-    const doc = await this.client.insert<Doc>('Company', {
-      company_name: input.name,
-      abbr: input.abbr,
-      default_currency: input.currency,
-      country: input.country,
-      create_chart_of_accounts_based_on: 'Standard Template',
-      chart_of_accounts: input.chartOfAccounts,
-    });
+    // the chart of accounts, warehouses and cost centres are built inside this one request
+    const doc = await this.client.insert<Doc>(
+      'Company',
+      {
+        company_name: input.name,
+        abbr: input.abbr,
+        default_currency: input.currency,
+        country: input.country,
+        create_chart_of_accounts_based_on: 'Standard Template',
+        chart_of_accounts: input.chartOfAccounts,
+      },
+      { timeoutMs: this.client.budgets.companyInsertMs },
+    );
     return toCompany(doc);
   }
 

@@ -1,5 +1,6 @@
 import { EngineTimeoutError, EngineUnavailableError, EngineInternalError } from '../../domain/errors.ts';
 import { frappeError, type FrappeErrorBody } from './frappe-errors.ts';
+import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports/engine.ts';
 
 export interface FrappeCredentials {
   baseUrl: string;
@@ -8,8 +9,8 @@ export interface FrappeCredentials {
 }
 
 export interface FrappeClientOptions extends FrappeCredentials {
-  /** Per-request timeout. (Default: 10000 ms) */
-  timeoutMs?: number;
+  /** Time budgets of reads and writes. (Default: DEFAULT_ENGINE_TIME_BUDGETS) */
+  budgets?: Partial<EngineTimeBudgets>;
   /** Called after every request, for logs and metrics; never sees credentials. */
   onCall?: (call: EngineCall) => void;
   /** Wraps every request, e.g. to limit concurrency per engine. (Default: none) */
@@ -22,6 +23,15 @@ export interface EngineCall {
   status: number | null;
   ms: number;
   error?: string;
+}
+
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+interface RequestOptions {
+  query?: Record<string, string>;
+  body?: unknown;
+  auth?: boolean;
+  timeoutMs?: number;
 }
 
 export interface ListQuery {
@@ -53,7 +63,7 @@ function networkCause(e: unknown): string | undefined {
 export class FrappeClient {
   readonly baseUrl: string;
   private readonly authorization: string;
-  private readonly timeoutMs: number;
+  readonly budgets: EngineTimeBudgets;
   private readonly onCall: ((call: EngineCall) => void) | undefined;
   private readonly gate: <T>(fn: () => Promise<T>) => Promise<T>;
 
@@ -61,7 +71,7 @@ export class FrappeClient {
     this.gate = opts.gate ?? ((fn) => fn());
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.authorization = `token ${opts.apiKey}:${opts.apiSecret}`;
-    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.budgets = { ...DEFAULT_ENGINE_TIME_BUDGETS, ...opts.budgets };
     this.onCall = opts.onCall;
   }
 
@@ -69,11 +79,13 @@ export class FrappeClient {
     return `/api/resource/${encodeURIComponent(doctype)}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
   }
 
-  request<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: { query?: Record<string, string>; body?: unknown; auth?: boolean } = {}): Promise<T> {
+  /** `timeoutMs` overrides the budget of the method (reads for GET, writes otherwise). */
+  request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
     return this.gate(() => this.send<T>(method, path, opts));
   }
 
-  private async send<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: { query?: Record<string, string>; body?: unknown; auth?: boolean }): Promise<T> {
+  private async send<T>(method: HttpMethod, path: string, opts: RequestOptions): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? (method === 'GET' ? this.budgets.readMs : this.budgets.writeMs);
     const url = new URL(this.baseUrl + path);
     for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = { Accept: 'application/json' };
@@ -85,11 +97,11 @@ export class FrappeClient {
 
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(this.timeoutMs) });
+      res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs) });
     } catch (e) {
       if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
         report(null, 'timeout');
-        throw new EngineTimeoutError(what, this.timeoutMs);
+        throw new EngineTimeoutError(what, timeoutMs);
       }
       const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
       report(null, cause);
@@ -101,7 +113,7 @@ export class FrappeClient {
     } catch (e) {
       report(res.status, 'body lost');
       const isTimeout = e instanceof DOMException && e.name === 'TimeoutError';
-      if (isTimeout) throw new EngineTimeoutError(what, this.timeoutMs);
+      if (isTimeout) throw new EngineTimeoutError(what, timeoutMs);
       throw new EngineUnavailableError(`connection lost while reading ${what}`, { cause: e });
     }
     let json: unknown = null;
@@ -142,8 +154,8 @@ export class FrappeClient {
     return (await this.request<{ data: T[] }>('GET', FrappeClient.resourcePath(doctype), { query })).data;
   }
 
-  async insert<T = Record<string, unknown>>(doctype: string, doc: Record<string, unknown>): Promise<T> {
-    return (await this.request<{ data: T }>('POST', FrappeClient.resourcePath(doctype), { body: doc })).data;
+  async insert<T = Record<string, unknown>>(doctype: string, doc: Record<string, unknown>, opts: { timeoutMs?: number } = {}): Promise<T> {
+    return (await this.request<{ data: T }>('POST', FrappeClient.resourcePath(doctype), { body: doc, ...opts })).data;
   }
 
   async update<T = Record<string, unknown>>(doctype: string, name: string, patch: Record<string, unknown>): Promise<T> {
