@@ -52,3 +52,36 @@ test('two tenants with similar names provisioned at the same moment both complet
   assert.ok(sa.engine.abbr.length <= 10 && sb.engine.abbr.length <= 10);
   assert.deepEqual(h.simulator.sim.duplicates(), []);
 });
+
+test('a Company insert that loses the race while building its chart of accounts (409 on "… - ABBR") moves on to the next candidate', async () => {
+  // what a real ERPNext 15 site answers the loser of two concurrent inserts with one abbreviation (erpnext.md §15)
+  const message = 'Account Application of Funds (Assets) - GLH already exists';
+  h.simulator.sim.injectFault({
+    doctype: 'Company',
+    method: 'POST',
+    status: 409,
+    count: 1,
+    body: { exc_type: 'DuplicateEntryError', exception: `frappe.exceptions.DuplicateEntryError: ${message}`, _server_messages: JSON.stringify([JSON.stringify({ message, title: 'Message', indicator: 'red', raise_exception: 1 })]) },
+  });
+  const { tenant } = await h.createTenant({ name: 'Green Leaf Hotel', country_code: 'KE' });
+  const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+  assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+  assert.notEqual(status.engine.abbr, 'GLH');
+  const company = status.steps.find((s: any) => s.id === 'step_2_company');
+  assert.equal(company.attempts, 1, 'healed inside the attempt, not by a retry');
+  assert.match(company.message, /after abbreviation conflicts on GLH/);
+  assert.deepEqual(h.simulator.sim.duplicates(), []);
+});
+
+test('a Company insert whose answer is lost is adopted by reading, in the same attempt, not inserted again', async () => {
+  const insertsBefore = h.simulator.sim.callCount({ method: 'POST', doctype: 'Company' });
+  h.simulator.sim.injectLostResponse({ doctype: 'Company', method: 'POST', count: 1 });
+  const { tenant } = await h.createTenant({ name: 'Lost Answer Lodge', country_code: 'KE' });
+  const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+  assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+  assert.equal(status.engine.abbr, 'LAL');
+  assert.equal(status.steps.find((s: any) => s.id === 'step_2_company').attempts, 1);
+  assert.equal(h.simulator.sim.callCount({ method: 'POST', doctype: 'Company' }) - insertsBefore, 1);
+  assert.equal(h.simulator.sim.list('Company').filter((c) => c.company_name === 'Lost Answer Lodge').length, 1);
+  assert.deepEqual(h.simulator.sim.duplicates(), []);
+});

@@ -1,5 +1,6 @@
 import { pickAbbreviation } from '../abbreviation.ts';
 import { AbbreviationExhaustedError, EngineDuplicateError, EngineValidationError } from '../errors.ts';
+import { createOrAdopt } from './ensures.ts';
 import type { Step } from './step.ts';
 
 /** ERPNext's message when another company has the abbreviation (erpnext.md §2, validate_abbr). */
@@ -8,10 +9,23 @@ const ABBR_TAKEN = /abbreviation already used/i;
 const MAX_COLLISIONS = 8;
 
 /**
+ * Did the insert lose the abbreviation to another company? Either validate_abbr saw it
+ * (417 "Abbreviation already used for another company"), or, when two inserts with one
+ * abbreviation run at the same moment on a real site, both pass validate_abbr and the loser
+ * fails while building its chart of accounts on a record named after the abbreviation:
+ * 409 "Account Application of Funds (Assets) - AS already exists" (erpnext.md §15).
+ */
+function lostAbbreviation(e: unknown, abbr: string): boolean {
+  if (e instanceof EngineDuplicateError) return e.message.toUpperCase().includes(` - ${abbr.toUpperCase()}`);
+  return e instanceof EngineValidationError && ABBR_TAKEN.test(e.message);
+}
+
+/**
  * step_2_company: the tenant's Company exists with a unique abbreviation (common issue 1).
  * Reads the company first (a previous attempt may have created it and lost the response),
- * then picks the first free candidate abbreviation; when another tenant takes it in between
- * (417 "Abbreviation already used for another company"), moves to the next candidate.
+ * then picks the first free candidate abbreviation; when another tenant takes it in between,
+ * moves to the next candidate. A Company insert whose answer is lost or late, or that collides
+ * with our own earlier insert, is decided by reading the company (createOrAdopt).
  */
 export const company: Step = {
   id: 'step_2_company',
@@ -29,7 +43,10 @@ export const company: Step = {
       const abbr = pickAbbreviation(name, taken, rejected);
       if (!abbr) break;
       try {
-        const created = await ctx.engine.createCompany({ name, abbr, country: ctx.tenant.country, currency: ctx.tenant.currency, chartOfAccounts });
+        const created = await createOrAdopt(
+          () => ctx.engine.createCompany({ name, abbr, country: ctx.tenant.country, currency: ctx.tenant.currency, chartOfAccounts }),
+          () => ctx.engine.findCompany(name),
+        );
         const healed = rejected.length ? ` after abbreviation conflicts on ${rejected.join(', ')}` : '';
         return {
           outcome: 'completed',
@@ -37,13 +54,7 @@ export const company: Step = {
           facts: { company: created.name, abbr: created.abbr, chartOfAccounts },
         };
       } catch (e) {
-        if (e instanceof EngineDuplicateError) {
-          // created by a concurrent attempt of ours whose answer we never saw: adopt it
-          const found = await ctx.engine.findCompany(name);
-          if (found) return { outcome: 'completed', message: `Company "${name}" exists (abbreviation ${found.abbr})`, facts: { company: found.name, abbr: found.abbr } };
-          throw e;
-        }
-        if (!(e instanceof EngineValidationError) || !ABBR_TAKEN.test(e.message)) throw e;
+        if (!lostAbbreviation(e, abbr)) throw e;
         ctx.note(`Abbreviation ${abbr} already used for another company; trying the next candidate`);
         rejected.push(abbr);
       }
