@@ -106,3 +106,33 @@ test('issue 4: write-off account and cost centre are found or created and always
   assert.ok(h.simulator.sim.get('Account', `Write Off - ${t.abbr}`));
   assert.deepEqual(h.simulator.sim.duplicates(), []);
 });
+
+for (const [name, spec, symptom] of [
+  ['issue 2', { name: 'mode_of_payment_account_missing', mode_of_payment: 'M-Pesa' }, /Please set default Cash or Bank account in Mode of Payments/],
+  ['issue 3', { name: 'warehouse_missing' }, /Could not find Warehouse: Main Store - /],
+  ['issue 4', { name: 'write_off_missing' }, /Could not find Write Off Account|write_off_account/],
+] as const) {
+  test(`${name}: a record that vanishes between step_8's checks and its insert is healed in the same attempt`, async () => {
+    h.simulator.sim.scenario(spec);
+    const { tenant } = await h.createTenant({ name: `Vanishing ${name}`, country_code: 'KE' });
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+    assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+    assert.equal(step(status, 'step_8_pos_profile').attempts, 1);
+    const logs = await h.call('GET', `/api/provisioning/tenants/${tenant.id}/logs?step=step_8_pos_profile`);
+    assert.ok(logs.body.logs.some((l: any) => symptom.test(l.message) && /ensuring the POS Profile's records again/.test(l.message)), 'the engine\'s own message is logged with the heal');
+    assert.deepEqual(h.simulator.sim.duplicates(), []);
+  });
+}
+
+test('a record that vanishes again on the second pass fails the step with the engine\'s message; Continue heals it', async () => {
+  h.simulator.sim.scenario({ name: 'mode_of_payment_account_missing', mode_of_payment: 'M-Pesa', count: 2 });
+  const { tenant } = await h.createTenant({ name: 'Twice Vanished Shop', country_code: 'KE' });
+  const failed = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+  assert.equal(failed.status, 'FAILED');
+  assert.equal(failed.current_step, 'step_8_pos_profile');
+  assert.match(failed.errors[0].error, /Please set default Cash or Bank account in Mode of Payments M-Pesa/);
+  const res = await h.call('POST', `/api/provisioning/tenants/${tenant.id}/continue`);
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  const healed = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+  assert.equal(healed.status, 'COMPLETED', JSON.stringify(healed.errors));
+});

@@ -1,5 +1,6 @@
+import { EngineValidationError } from '../errors.ts';
 import { createOrAdopt, ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE, posAccount } from './ensures.ts';
-import { requireCompany, stripAbbr, tenantNames, type StepContext, type Step } from './step.ts';
+import { requireCompany, stripAbbr, tenantNames, type StepContext, type StepResult, type Step } from './step.ts';
 
 /** Mode of Payment type for a payment method name: Cash is cash, a mobile money method a phone one. */
 export function paymentMethodType(method: string): 'Cash' | 'Phone' | 'Bank' {
@@ -37,47 +38,73 @@ async function ensurePaymentMethodAccount(ctx: StepContext, company: string, abb
 }
 
 /**
+ * The engine's answers when something the POS Profile links to vanished between our checks and
+ * the insert (another hand in the engine): guide issues 2 ("Please set default Cash or Bank
+ * account in Mode of Payments"), 3 ("Could not find Warehouse: ...") and 4 (write-off fields
+ * mandatory, or their records gone). Worth one more pass of the ensures, not a failed run.
+ */
+function prerequisiteVanished(e: unknown): e is EngineValidationError {
+  if (!(e instanceof EngineValidationError)) return false;
+  return /set default Cash or Bank account in Mode of Payment/i.test(e.message) || /^Could not find /i.test(e.message) || (e.excType === 'MandatoryError' && /write_off/.test(e.message));
+}
+
+/** Passes of ensure-then-insert in one attempt (the second one heals what vanished). */
+const MAX_PASSES = 2;
+
+/**
  * step_8_pos_profile: the tenant's POS Profile. Before creating it, everything it links to is
  * made to exist, which heals common issues 2, 3 ("Could not find Warehouse: Main Store": link
  * the full "Main Store - ABBR", create it when missing) and 4 (write-off account and cost
- * centre mandatory: the company's defaults, else "Write Off - ABBR" and "Main - ABBR").
+ * centre mandatory: the company's defaults, else "Write Off - ABBR" and "Main - ABBR"). When the
+ * engine still answers one of those errors, the ensures run once more and the insert is retried.
  */
 export const posProfile: Step = {
   id: 'step_8_pos_profile',
   async run(ctx) {
-    const { company, abbr } = requireCompany(ctx);
-    const name = tenantNames.posProfile(company);
-    const methods = ctx.config.paymentMethods;
-
-    for (const method of methods) await ensurePaymentMethodAccount(ctx, company, abbr, method);
-    const warehouse = await ensureWarehouse(ctx, company, abbr, MAIN_WAREHOUSE);
-
-    const existing = await ctx.engine.findPosProfile(name);
-    if (existing) return { outcome: 'completed', message: `POS Profile "${name}" exists`, facts: { posProfile: name, mainWarehouse: warehouse.name } };
-
-    // common issue 4: the company's defaults when they point at records that exist, else our own
-    const defaults = (await ctx.engine.findCompany(company))?.defaults ?? {};
-    const defaultAccount = defaults.write_off_account ? await ctx.engine.findAccount(company, stripAbbr(defaults.write_off_account, abbr)) : null;
-    const writeOffAccount = defaultAccount?.name ?? (await ensureAccount(ctx, company, abbr, posAccount('writeOffAccount'))).name;
-    const defaultCostCenter = defaults.cost_center ? await ctx.engine.findCostCenter(company, stripAbbr(defaults.cost_center, abbr)) : null;
-    const writeOffCostCenter = defaultCostCenter && !defaultCostCenter.isGroup ? defaultCostCenter.name : (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
-    const sellingPriceList = (await ctx.engine.findMaster('price_list', 'Standard Selling')) ? 'Standard Selling' : null;
-
-    await ctx.engine.createPosProfile({
-      name,
-      company,
-      currency: ctx.tenant.currency,
-      warehouse: warehouse.name,
-      writeOffAccount,
-      writeOffCostCenter,
-      paymentMethods: methods,
-      sellingPriceList,
-      customer: ctx.facts.customer ?? null,
-    });
-    return {
-      outcome: 'completed',
-      message: `POS Profile "${name}" created (${methods.join(', ')}; warehouse ${warehouse.name})`,
-      facts: { posProfile: name, mainWarehouse: warehouse.name },
-    };
+    for (let pass = 1; ; pass++) {
+      try {
+        return await ensurePosProfile(ctx);
+      } catch (e) {
+        if (!prerequisiteVanished(e) || pass >= MAX_PASSES) throw e;
+        ctx.note(`The engine answered "${e.message}"; ensuring the POS Profile's records again`);
+      }
+    }
   },
 };
+
+async function ensurePosProfile(ctx: StepContext): Promise<StepResult> {
+  const { company, abbr } = requireCompany(ctx);
+  const name = tenantNames.posProfile(company);
+  const methods = ctx.config.paymentMethods;
+
+  for (const method of methods) await ensurePaymentMethodAccount(ctx, company, abbr, method);
+  const warehouse = await ensureWarehouse(ctx, company, abbr, MAIN_WAREHOUSE);
+
+  const existing = await ctx.engine.findPosProfile(name);
+  if (existing) return { outcome: 'completed', message: `POS Profile "${name}" exists`, facts: { posProfile: name, mainWarehouse: warehouse.name } };
+
+  // common issue 4: the company's defaults when they point at records that exist, else our own
+  const defaults = (await ctx.engine.findCompany(company))?.defaults ?? {};
+  const defaultAccount = defaults.write_off_account ? await ctx.engine.findAccount(company, stripAbbr(defaults.write_off_account, abbr)) : null;
+  const writeOffAccount = defaultAccount?.name ?? (await ensureAccount(ctx, company, abbr, posAccount('writeOffAccount'))).name;
+  const defaultCostCenter = defaults.cost_center ? await ctx.engine.findCostCenter(company, stripAbbr(defaults.cost_center, abbr)) : null;
+  const writeOffCostCenter = defaultCostCenter && !defaultCostCenter.isGroup ? defaultCostCenter.name : (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
+  const sellingPriceList = (await ctx.engine.findMaster('price_list', 'Standard Selling')) ? 'Standard Selling' : null;
+
+  await ctx.engine.createPosProfile({
+    name,
+    company,
+    currency: ctx.tenant.currency,
+    warehouse: warehouse.name,
+    writeOffAccount,
+    writeOffCostCenter,
+    paymentMethods: methods,
+    sellingPriceList,
+    customer: ctx.facts.customer ?? null,
+  });
+  return {
+    outcome: 'completed',
+    message: `POS Profile "${name}" created (${methods.join(', ')}; warehouse ${warehouse.name})`,
+    facts: { posProfile: name, mainWarehouse: warehouse.name },
+  };
+}
