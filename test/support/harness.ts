@@ -5,18 +5,28 @@ import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
 import { createScratchDatabase } from './database.ts';
 
-export interface Harness {
+/** A running Provisioner (API + in-process worker) and an engine it provisions into. */
+export interface ProvisionerHarness {
   api: string;
   token: string;
   provisioner: RunningProvisioner;
-  simulator: RunningSimulator;
   /** fetch against the API with the admin token; JSON in and out. */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
-  /** The simulator's Frappe REST API as its Administrator, to change the engine behind Provisioner's back. */
+  /** The engine's Frappe REST API as its Administrator, to change the engine behind Provisioner's back. */
   erp(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
   createTenant(body: Record<string, unknown>): Promise<any>;
   waitForStatus(tenantId: string, statuses: string[], timeoutMs?: number): Promise<any>;
   close(): Promise<void>;
+}
+
+export interface Harness extends ProvisionerHarness {
+  simulator: RunningSimulator;
+}
+
+export interface EngineAccess {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
 }
 
 /**
@@ -24,8 +34,26 @@ export interface Harness {
  * worker) against a real simulator, with fast retries so failure tests stay short.
  */
 export async function startHarness(opts: { simulator?: SimulatorOptions; config?: Partial<Config> } = {}): Promise<Harness> {
-  const db = await createScratchDatabase();
   const simulator = await startErpnextSimulator({ port: 0, ...opts.simulator });
+  try {
+    const h = await startProvisionerHarness({ engine: { url: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret }, config: opts.config });
+    return {
+      ...h,
+      simulator,
+      async close() {
+        await h.close();
+        await simulator.close();
+      },
+    };
+  } catch (e) {
+    await simulator.close();
+    throw e;
+  }
+}
+
+/** A real Provisioner against any engine (the simulator, a real ERPNext, a proxy before one). */
+export async function startProvisionerHarness(opts: { engine: EngineAccess; config?: Partial<Config>; waitTimeoutMs?: number }): Promise<ProvisionerHarness> {
+  const db = await createScratchDatabase();
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
@@ -34,7 +62,7 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
     embeddedPgPort: 0,
     demo: true,
     jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
-    erpnext: { url: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret },
+    erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
     simulatorPort: 0,
     workerInProcess: true,
     leaseMs: 5_000,
@@ -50,7 +78,7 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
   const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_ADMIN) });
   const token = ((await login.json()) as { access_token: string }).access_token;
 
-  const call: Harness['call'] = async (method, path, body, headers = {}) => {
+  const call: ProvisionerHarness['call'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${api}${path}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -70,23 +98,14 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
     api,
     token,
     provisioner,
-    simulator,
     call,
-    async erp(method, path, body) {
-      const res = await fetch(`${simulator.url}${path}`, {
-        method,
-        headers: { authorization: `token ${simulator.apiKey}:${simulator.apiSecret}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null };
-    },
+    erp: (method, path, body) => engineRequest(opts.engine, method, path, body),
     async createTenant(body) {
       const res = await call('POST', '/api/tenants', body);
       if (res.status !== 201) throw new Error(`tenant creation answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     },
-    async waitForStatus(tenantId, statuses, timeoutMs = 20_000) {
+    async waitForStatus(tenantId, statuses, timeoutMs = opts.waitTimeoutMs ?? 20_000) {
       const deadline = Date.now() + timeoutMs;
       let last: any;
       while (Date.now() < deadline) {
@@ -98,8 +117,24 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
     },
     async close() {
       await provisioner.close();
-      await simulator.close();
       await db.drop();
     },
   };
+}
+
+/** One request to an engine's Frappe REST API with its API key; JSON in and out. */
+export async function engineRequest(engine: EngineAccess, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${engine.url}${path}`, {
+    method,
+    headers: { authorization: `token ${engine.apiKey}:${engine.apiSecret}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* an HTML error page */
+  }
+  return { status: res.status, body: parsed };
 }
