@@ -58,6 +58,18 @@ export class EngineRateLimitedError extends ProvisionerError {
   }
 }
 
+/**
+ * The engine refused a write because of a concurrent one, and rolled it back whole: a MariaDB
+ * deadlock or lock wait timeout (Frappe's QueryDeadlockError / QueryTimeoutError, HTTP 500), or a
+ * record another request was creating at the same moment. Seen on a real ERPNext 15 site when
+ * several companies are created at once (erpnext.md §15). Trying again later succeeds.
+ */
+export class EngineConflictError extends ProvisionerError {
+  constructor(detail: string) {
+    super('ENGINE_CONFLICT', `Engine refused the change because of a concurrent one: ${detail}`, 'Several changes met in the engine at the same moment; the step is retried automatically. If it persists, lower ENGINE_MAX_CONCURRENCY, then use "Continue".', { transient: true, httpStatus: 503 });
+  }
+}
+
 export class EngineAuthError extends ProvisionerError {
   constructor(detail: string) {
     super('ENGINE_AUTH_FAILED', `Engine rejected the credentials (${detail})`, 'Verify the engine API key and secret in the engine settings (token KEY:SECRET of an enabled user), then use "Continue".', { httpStatus: 502 });

@@ -1,14 +1,18 @@
 /** How transient engine errors are retried inside a step (product.md §4). */
 export interface RetryPolicy {
-  /** Attempts of one step in one run, the first included. (Default: 5) */
+  /** Attempts of one step in one run, the first included. (Default: 8) */
   maxAttempts: number;
-  /** Delay before the second attempt; doubles each time. (Default: 250 ms) */
+  /** Delay before the second attempt; doubles each time. (Default: 500 ms) */
   baseDelayMs: number;
-  /** Longest delay between attempts, Retry-After included. (Default: 10000 ms) */
+  /** Longest delay between attempts, Retry-After included. (Default: 15000 ms) */
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, baseDelayMs: 250, maxDelayMs: 10_000 };
+/**
+ * Patient enough to ride out an engine's restart (a real ERPNext's web server takes 5–10 s to
+ * stop and start again): the waits add up to 23–45 s before a step gives up.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 15_000 };
 
 /**
  * Exponential backoff with "equal jitter" (half fixed, half random) so that many tenants

@@ -41,3 +41,12 @@ test('Retry-After takes seconds or an HTTP date', () => {
   assert.equal(parseRetryAfter(null), undefined);
   assert.ok((parseRetryAfter(new Date(Date.now() + 5000).toUTCString()) ?? 0) > 3000);
 });
+
+test('a deadlock or lock wait timeout (HTTP 500 QueryDeadlockError / QueryTimeoutError) is ENGINE_CONFLICT, transient', () => {
+  for (const excType of ['QueryDeadlockError', 'QueryTimeoutError']) {
+    const e = frappeError(500, { exc_type: excType, exception: `frappe.exceptions.${excType}: (1213, 'Deadlock found when trying to get lock; try restarting transaction')` }, 'POST Account', null);
+    assert.equal(e.code, 'ENGINE_CONFLICT');
+    assert.equal(e.transient, true);
+    assert.match(e.message, /Deadlock found/);
+  }
+});

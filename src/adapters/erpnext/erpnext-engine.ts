@@ -15,7 +15,7 @@ import type {
   SettingsKind,
   Warehouse,
 } from '../../ports/engine.ts';
-import { EngineNotErpnextError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
+import { EngineConflictError, EngineNotErpnextError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
 import { FrappeClient, type FrappeClientOptions } from './frappe-client.ts';
 
 type Doc = Record<string, unknown>;
@@ -33,6 +33,19 @@ const MASTER_DOCTYPES: Record<MasterKind, { doctype: string; nameField: string; 
 const SETTINGS_DOCTYPES: Record<SettingsKind, string> = { selling: 'Selling Settings', stock: 'Stock Settings' };
 
 const COMPANY_DEFAULT_FIELDS = ['default_cash_account', 'write_off_account', 'round_off_account', 'cost_center', 'round_off_cost_center'] as const;
+
+/**
+ * A Company insert also saves the site-wide Mode of Payment "Cash" (a row for the new company,
+ * erpnext.md §2). When other companies are created at the same moment on a real site, that save
+ * meets their uncommitted work: "Document has been modified after you have opened it"
+ * (TimestampMismatchError), or the row of a company committed after this request's snapshot
+ * whose account the snapshot cannot see yet: "Could not find Row #12: Default Account: Cash - X"
+ * (seen on ERPNext 15.71.1). Both roll the insert back whole; trying again later succeeds.
+ */
+function companyInsertConflict(e: unknown): boolean {
+  if (!(e instanceof EngineValidationError)) return false;
+  return e.excType === 'TimestampMismatchError' || (e.excType === 'LinkValidationError' && /Row #\d+: Default Account: /.test(e.message));
+}
 
 /** Read-modify-write rounds of a shared document before giving up. */
 const MAX_STALE_RETRIES = 5;
@@ -129,19 +142,24 @@ export class ErpnextEngine implements EnginePort {
 
   async createCompany(input: { name: string; abbr: string; country: string; currency: string; chartOfAccounts: string }): Promise<Company> {
     // the chart of accounts, warehouses and cost centres are built inside this one request
-    const doc = await this.client.insert<Doc>(
-      'Company',
-      {
-        company_name: input.name,
-        abbr: input.abbr,
-        default_currency: input.currency,
-        country: input.country,
-        create_chart_of_accounts_based_on: 'Standard Template',
-        chart_of_accounts: input.chartOfAccounts,
-      },
-      { timeoutMs: this.client.budgets.companyInsertMs },
-    );
-    return toCompany(doc);
+    try {
+      const doc = await this.client.insert<Doc>(
+        'Company',
+        {
+          company_name: input.name,
+          abbr: input.abbr,
+          default_currency: input.currency,
+          country: input.country,
+          create_chart_of_accounts_based_on: 'Standard Template',
+          chart_of_accounts: input.chartOfAccounts,
+        },
+        { timeoutMs: this.client.budgets.companyInsertMs },
+      );
+      return toCompany(doc);
+    } catch (e) {
+      if (companyInsertConflict(e)) throw new EngineConflictError(`POST Company: ${(e as Error).message}`);
+      throw e;
+    }
   }
 
   async setCompanyDefaults(company: string, defaults: CompanyDefaults): Promise<void> {

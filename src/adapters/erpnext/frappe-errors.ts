@@ -1,5 +1,6 @@
 import {
   EngineAuthError,
+  EngineConflictError,
   EngineDuplicateError,
   EngineInternalError,
   EngineNotFoundError,
@@ -66,6 +67,8 @@ export function parseRetryAfter(value: string | null): number | undefined {
 export function frappeError(status: number, body: FrappeErrorBody | null, what: string, retryAfter: string | null): ProvisionerError {
   const excType = body?.exc_type ?? '';
   const message = (body && frappeMessages(body).join('; ')) || `${what} answered HTTP ${status}`;
+  // MariaDB 1213 deadlock / 1205 lock wait timeout: the request was rolled back whole
+  if (excType === 'QueryDeadlockError' || excType === 'QueryTimeoutError') return new EngineConflictError(`${what}: ${message}`);
   if (status === 401) return new EngineAuthError(`${what}: ${message}`);
   if (status === 403) return new EnginePermissionError(`${what}: ${message}`);
   if (status === 404) return new EngineNotFoundError(message);
