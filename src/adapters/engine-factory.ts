@@ -25,6 +25,7 @@ export function createEngine(record: EngineRecord, opts: EngineFactoryOptions = 
       budgets: opts.budgets,
       onCall: opts.onCall,
       gate: gates ? (fn) => gates.run(record.id, fn) : undefined,
+      serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
     });
   }
   throw new ProvisionerError('ENGINE_KIND_UNSUPPORTED', `Engine kind "${record.kind}" is not supported yet`, 'Register an ERPNext engine; Odoo support is planned.', { httpStatus: 400 });

@@ -7,6 +7,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
  */
 export class EngineGates {
   private readonly gates = new Map<string, LimitFunction>();
+  private readonly lanes = new Map<string, LimitFunction>();
 
   constructor(readonly limit: number) {}
 
@@ -16,6 +17,20 @@ export class EngineGates {
     if (!gate) {
       gate = pLimit(this.limit);
       this.gates.set(engineId, gate);
+    }
+    return gate(fn);
+  }
+
+  /**
+   * One at a time per engine and lane: for operations that the engine serializes anyway, where
+   * running them side by side only produces lock waits and deadlocks (see ErpnextEngine).
+   */
+  serial<T>(engineId: string, lane: string, fn: () => Promise<T>): Promise<T> {
+    const key = `${engineId}\u0000${lane}`;
+    let gate = this.lanes.get(key);
+    if (!gate) {
+      gate = pLimit(1);
+      this.lanes.set(key, gate);
     }
     return gate(fn);
   }
