@@ -61,9 +61,9 @@ if (!site) {
       writeFileSync('.data/real-erpnext-report.json', JSON.stringify({ site: site.url, at: new Date().toISOString(), tenants: report }, null, 2));
     });
 
-    async function settle(id: string, name: string, scenario: string, startedAt: number) {
-      const status = await h.waitForStatus(id, SETTLED);
-      const logs = (await h.call('GET', `/api/provisioning/tenants/${id}/logs?include_engine_calls=true&limit=1000`)).body.logs as any[];
+    async function settle(id: string, name: string, scenario: string, startedAt: number, via = h) {
+      const status = await via.waitForStatus(id, SETTLED);
+      const logs = (await via.call('GET', `/api/provisioning/tenants/${id}/logs?include_engine_calls=true&limit=1000`)).body.logs as any[];
       const calls = logs.filter((l) => l.engine);
       report.push({
         name,
@@ -78,18 +78,19 @@ if (!site) {
       return status;
     }
 
-    async function provision(name: string, scenario: string, provisioning: Record<string, unknown> = {}) {
+    /** A tenant created through `via` (Default: the suite's Provisioner). */
+    async function provision(name: string, scenario: string, provisioning: Record<string, unknown> = {}, via = h) {
       const startedAt = Date.now();
-      const { tenant } = await h.createTenant({ name, country_code: 'KE', provisioning });
+      const { tenant } = await via.createTenant({ name, country_code: 'KE', provisioning });
       return {
         id: tenant.id as string,
         startedAt,
-        settled: () => settle(tenant.id, name, scenario, startedAt),
+        settled: () => settle(tenant.id, name, scenario, startedAt, via),
         /** Waits for a held request, failing at once when the run ends before sending it. */
         reaches: (held: Hold) =>
           Promise.race([
             held.arrived,
-            h.waitForStatus(tenant.id, SETTLED).then((s) => Promise.reject(new Error(`${name} ended ${s.status} before the held request: ${JSON.stringify(s.errors)}`))),
+            via.waitForStatus(tenant.id, SETTLED).then((s) => Promise.reject(new Error(`${name} ended ${s.status} before the held request: ${JSON.stringify(s.errors)}`))),
           ]),
       };
     }
@@ -145,22 +146,40 @@ if (!site) {
     });
 
     test('two similar names at the same moment: both COMPLETED with different abbreviations, no Continue', async () => {
-      // both Company inserts are let go together, so both pass validate_abbr before either commits
-      const both = proxy.hold(resource('POST', 'Company'), 2);
       const [a, b] = await Promise.all([provision(`Apex Sales ${sfx}`, 'similar names at once'), provision(`Apex Stores ${sfx}`, 'similar names at once')]);
-      await Promise.all([a.reaches(both), b.reaches(both)]);
-      both.release();
       const [sa, sb] = await Promise.all([a.settled(), b.settled()]);
       assert.equal(sa.status, 'COMPLETED', JSON.stringify(sa.errors));
       assert.equal(sb.status, 'COMPLETED', JSON.stringify(sb.errors));
-      assert.notEqual(sa.engine.abbr.toUpperCase(), sb.engine.abbr.toUpperCase());
-      // the loser met the winner inside its run: a 417 or 409 moved it to the next candidate, or
-      // MariaDB made it wait and fail (ENGINE_CONFLICT, retried); which one depends on lock order
       const first = abbreviationCandidates(`Apex Sales ${sfx}`)[0];
-      assert.equal(abbreviationCandidates(`Apex Stores ${sfx}`)[0], first);
       assert.equal([sa, sb].filter((s) => s.engine.abbr === first).length, 1, `one keeps ${first}: ${sa.engine.abbr}, ${sb.engine.abbr}`);
       await assertWorkspace(sa);
       await assertWorkspace(sb);
+    });
+
+    test('two similar names at the same moment from two Provisioner processes: both Company inserts meet on the site, both COMPLETED', async () => {
+      // a second deployment (its own database and worker) on the same site: nothing in Provisioner
+      // orders their Company inserts, so the site's own race decides (erpnext.md §15)
+      const other = await startProvisionerHarness({ engine: { ...site, url: proxy.url }, config: { engineBudgets: DEFAULT_ENGINE_TIME_BUDGETS, retryPolicy: DEFAULT_RETRY_POLICY, leaseMs: 30_000 }, waitTimeoutMs: 15 * 60_000 });
+      try {
+        // both Company inserts are let go together, so both pass validate_abbr before either commits
+        const both = proxy.hold(resource('POST', 'Company'), 2);
+        const [a, b] = await Promise.all([provision(`Astra Sales ${sfx}`, 'similar names, two processes'), provision(`Astra Stores ${sfx}`, 'similar names, two processes', {}, other)]);
+        await Promise.all([a.reaches(both), b.reaches(both)]);
+        both.release();
+        const [sa, sb] = await Promise.all([a.settled(), b.settled()]);
+      assert.equal(sa.status, 'COMPLETED', JSON.stringify(sa.errors));
+      assert.equal(sb.status, 'COMPLETED', JSON.stringify(sb.errors));
+      assert.notEqual(sa.engine.abbr.toUpperCase(), sb.engine.abbr.toUpperCase());
+        // the loser met the winner inside its run: a 409 on "... - ABBR" moved it to the next
+        // candidate, or MariaDB made it wait and fail (ENGINE_CONFLICT, retried); lock order decides
+        const first = abbreviationCandidates(`Astra Sales ${sfx}`)[0];
+        assert.equal(abbreviationCandidates(`Astra Stores ${sfx}`)[0], first);
+        assert.equal([sa, sb].filter((s) => s.engine.abbr === first).length, 1, `one keeps ${first}: ${sa.engine.abbr}, ${sb.engine.abbr}`);
+        await assertWorkspace(sa);
+        await assertWorkspace(sb);
+      } finally {
+        await other.close();
+      }
     });
 
     test('20 tenants at once all reach COMPLETED, each with its own company', async () => {
