@@ -8,8 +8,8 @@
  *         set_only_once (or update-after-submit check) → write → on_update (→ on_submit/on_cancel)
  * Everything runs inside the request's Transaction, so any exception rolls back all of it.
  */
-import { bold, FrappeError, frappeRaise, frappeThrow, type ServerMessage } from './errors.ts';
-import { cint, cstr, isEmptyValue, rows, type Doc, type DocContext, type DocTypeDef, type FieldDef, type SaveInfo } from './meta.ts';
+import { bold, FrappeError, frappeRaise, frappeThrow, thrownMessage, type ServerMessage } from './errors.ts';
+import { cint, cstr, isEmptyValue, rows, sameText, type Doc, type DocContext, type DocTypeDef, type FieldDef, type SaveInfo } from './meta.ts';
 import { randomHash, setNewName } from './naming.ts';
 import { getDocType, DOCTYPES } from './doctypes/index.ts';
 import type { Transaction } from './store.ts';
@@ -348,39 +348,52 @@ export function updateDocument(ctx: DocContext, doctype: string, name: string, p
   return doc;
 }
 
-/** DELETE /api/resource/:doctype/:name — frappe.delete_doc: not submitted, on_trash, no links left [M messages]. */
+/**
+ * DELETE /api/resource/:doctype/:name — frappe.delete_doc(doctype, name, ignore_missing=False)
+ * [V 8848digital/frappe-v15:frappe/model/delete_doc.py@e0497f5]: a missing document is a bare
+ * DoesNotExistError (no message); a submitted one cannot be deleted; on_trash; then no document
+ * may still link to it.
+ */
 export function deleteDocument(ctx: DocContext, doctype: string, name: string): void {
   const def = metaOf(doctype);
   const doc = ctx.tx.get(def.name, name);
-  if (!doc) frappeThrow(`${def.name} ${name} not found`, 'DoesNotExistError');
-  if (doc.docstatus === 1) {
-    frappeThrow(`Document ${doc.name}: Submitted Record cannot be deleted. You must Cancel it first.`);
+  if (!doc) frappeRaise('DoesNotExistError');
+  // check_permission_and_not_submitted: msgprint(..., raise_exception=True), the link's text as in the source
+  if (def.submittable && cint(doc.docstatus) === 1) {
+    frappeThrow(
+      `${def.name} ${doc.name}: Submitted Record cannot be deleted. You must <a href='https://docs.erpnext.com//docs/user/manual/en/setting-up/articles/delete-submitted-document' target='_blank'> Cancel </a> it first.`,
+    );
   }
   def.onTrash?.(doc, ctx);
   ctx.tx.remove(def.name, doc.name);
   const link = findLinkTo(ctx, def.name, doc.name);
-  if (link) {
-    frappeThrow(
-      `Cannot delete or cancel because ${def.name} ${bold(doc.name)} is linked with ${link.doctype} ${bold(link.name)}${link.row ? ` at Row: ${link.row}` : ''}`,
-      'LinkExistsError',
-    );
-  }
+  if (!link) return;
+  // raise_link_exists_exception: links to /app/Form/..., and a trailing space for the (empty) row
+  const linked = `Cannot delete or cancel because ${def.name} <a href="/app/Form/${def.name}/${doc.name}">${doc.name}</a> is linked with ${link.doctype} <a href="/app/Form/${link.doctype}/${link.name}">${link.name}</a> `;
+  const canDisable = def.fields.some((f) => f.fieldname === 'enabled' || f.fieldname === 'disabled');
+  if (!canDisable) frappeThrow(linked, 'LinkExistsError');
+  // a doctype that can be disabled: a second throw, both messages in the log
+  const instead = `You can disable this ${def.name} instead of deleting it.`;
+  throw new FrappeError('LinkExistsError', instead, [thrownMessage(linked), thrownMessage(instead)]);
 }
 
-/** First document (or child row) still linking to doctype/name (check_if_doc_is_linked). */
-function findLinkTo(ctx: DocContext, doctype: string, name: string): { doctype: string; name: string; row?: number } | undefined {
+/**
+ * First document still linking to doctype/name (check_if_doc_is_linked): a Link field of any
+ * doctype, or of a child row (reported as its parent document); the document itself excepted.
+ */
+function findLinkTo(ctx: DocContext, doctype: string, name: string): { doctype: string; name: string } | undefined {
   for (const def of DOCTYPES) {
     if (def.table || def.single) continue;
     for (const d of ctx.tx.list(def.name)) {
       for (const f of def.fields) {
-        if (f.fieldtype === 'Link' && f.options === doctype && cstr(d[f.fieldname]).toLowerCase() === name.toLowerCase()) {
-          if (!(def.name === doctype && d.name === name)) return { doctype: def.name, name: d.name };
+        if (f.fieldtype === 'Link' && f.options === doctype && sameText(d[f.fieldname], name)) {
+          if (!(def.name === doctype && sameText(d.name, name))) return { doctype: def.name, name: d.name };
         }
         if (f.fieldtype === 'Table') {
           const childDef = metaOf(cstr(f.options));
           for (const row of rows(d, f.fieldname)) {
-            const hit = childDef.fields.some((cf: FieldDef) => cf.fieldtype === 'Link' && cf.options === doctype && cstr(row[cf.fieldname]).toLowerCase() === name.toLowerCase());
-            if (hit) return { doctype: def.name, name: d.name, row: cint(row.idx) };
+            const hit = childDef.fields.some((cf: FieldDef) => cf.fieldtype === 'Link' && cf.options === doctype && sameText(row[cf.fieldname], name));
+            if (hit) return { doctype: def.name, name: d.name };
           }
         }
       }

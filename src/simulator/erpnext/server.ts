@@ -174,8 +174,11 @@ function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, me
     return { status: 200, body: withMessages({ data: result }, ctx) };
   }
   if (method === 'DELETE' && name) {
+    // delete_doc sets http_status_code 202 and returns "ok", which handle() puts under "data"
+    // [V 8848digital/frappe-v15:frappe/api/v1.py@e0497f5 delete_doc, frappe/api/__init__.py handle;
+    //  seen on ERPNext 15.71.1, erpnext.md §15]
     run((c) => deleteDocument(c, def.name, name));
-    return { status: 202, body: { message: 'ok' } };
+    return { status: 202, body: { data: 'ok' } };
   }
   if (method === 'POST' && name) frappeThrow('run_method is required to call a document method'); // [M] execute_doc_method
   throw new FrappeError('MethodNotAllowed', `The method is not allowed for the requested URL.`, [], 405);
