@@ -368,8 +368,10 @@ export function deleteDocument(ctx: DocContext, doctype: string, name: string): 
   ctx.tx.remove(def.name, doc.name);
   const link = findLinkTo(ctx, def.name, doc.name);
   if (!link) return;
-  // raise_link_exists_exception: links to /app/Form/..., and a trailing space for the (empty) row
-  const linked = `Cannot delete or cancel because ${def.name} <a href="/app/Form/${def.name}/${doc.name}">${doc.name}</a> is linked with ${link.doctype} <a href="/app/Form/${link.doctype}/${link.name}">${link.name}</a> `;
+  // raise_link_exists_exception: links to /app/Form/..., a trailing space for the (empty) row, and a
+  // Single named once (its doctype left out of the text, not of the link)
+  const label = link.doctype === link.name ? '' : link.doctype;
+  const linked = `Cannot delete or cancel because ${def.name} <a href="/app/Form/${def.name}/${doc.name}">${doc.name}</a> is linked with ${label} <a href="/app/Form/${link.doctype}/${link.name}">${link.name}</a> `;
   const canDisable = def.fields.some((f) => f.fieldname === 'enabled' || f.fieldname === 'disabled');
   if (!canDisable) frappeThrow(linked, 'LinkExistsError');
   // a doctype that can be disabled: a second throw, both messages in the log
@@ -379,11 +381,16 @@ export function deleteDocument(ctx: DocContext, doctype: string, name: string): 
 
 /**
  * First document still linking to doctype/name (check_if_doc_is_linked): a Link field of any
- * doctype, or of a child row (reported as its parent document); the document itself excepted.
+ * doctype, of a child row (reported as its parent document) or of a Single; the document itself excepted.
  */
 function findLinkTo(ctx: DocContext, doctype: string, name: string): { doctype: string; name: string } | undefined {
   for (const def of DOCTYPES) {
-    if (def.table || def.single) continue;
+    if (def.table) continue;
+    if (def.single) {
+      const single = ctx.tx.get(def.name, def.name);
+      if (single && def.fields.some((f) => f.fieldtype === 'Link' && f.options === doctype && sameText(single[f.fieldname], name))) return { doctype: def.name, name: def.name };
+      continue;
+    }
     for (const d of ctx.tx.list(def.name)) {
       for (const f of def.fields) {
         if (f.fieldtype === 'Link' && f.options === doctype && sameText(d[f.fieldname], name)) {

@@ -31,6 +31,7 @@ export const HTTP_STATUS_OF: Record<string, number> = {
   LinkExistsError: 417,
   DataError: 417,
   CancelledLinkError: 417,
+  NestedSetChildExistsError: 417,
   ItemPriceDuplicateItem: 417,
   DoesNotExistError: 404,
   DuplicateEntryError: 409,
@@ -41,6 +42,15 @@ export const HTTP_STATUS_OF: Record<string, number> = {
   CSRFTokenError: 400,
   TooManyRequestsError: 429,
   SessionStopped: 503,
+};
+
+/**
+ * Python module of exception classes not defined in frappe/exceptions.py, for the `exception`
+ * line (the traceback's last line names the class by its module).
+ */
+const EXC_MODULE: Record<string, string> = {
+  NestedSetChildExistsError: 'frappe.utils.nestedset', // [V 8848digital/frappe-v15:frappe/utils/nestedset.py@e0497f5]
+  ItemPriceDuplicateItem: 'erpnext.stock.doctype.item_price.item_price', // [M]
 };
 
 /** Exception class used by injected faults for a given status (error bodies stay Frappe-shaped). */
@@ -113,7 +123,7 @@ export function encodeServerMessages(messages: ServerMessage[]): string {
 
 /** Error body of the v1 API for an exception (frappe utils/response.py report_error). */
 export function errorBody(err: FrappeError, extraMessages: ServerMessage[] = []): Record<string, unknown> {
-  const lastLine = `frappe.exceptions.${err.excType}${err.message ? `: ${err.message}` : ''}`;
+  const lastLine = `${EXC_MODULE[err.excType] ?? 'frappe.exceptions'}.${err.excType}${err.message ? `: ${err.message}` : ''}`;
   const traceback =
     'Traceback (most recent call last):\n' +
     '  File "apps/frappe/frappe/app.py", line 114, in application\n    response = frappe.api.handle(request)\n' +

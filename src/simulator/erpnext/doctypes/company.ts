@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { frappeThrow } from '../errors.ts';
 import { cint, cstr, rows, sameText, type Doc, type DocContext, type DocTypeDef, type FieldDef } from '../meta.ts';
-import { check, data, link, select } from './shared.ts';
+import { check, data, link, select, validateIfChildExists } from './shared.ts';
 
 interface ChartAccount {
   account_name: string;
@@ -97,7 +97,10 @@ export const companyDoctype: DocTypeDef = {
     if (currency && !cint(currency.enabled)) ctx.tx.put({ ...currency, enabled: 1 });
   },
   onTrash(doc, ctx) {
-    // Company.on_trash without transactions: deletes its accounts, cost centres, warehouses [M]
+    // Company.on_trash starts with NestedSet.validate_if_child_exists (child companies)
+    // [V thimphutpl/erpnext-V15:erpnext/setup/doctype/company/company.py@057ad44]
+    validateIfChildExists(ctx, doc, 'parent_company');
+    // without transactions: deletes its accounts, cost centres, warehouses, Mode of Payment Account rows
     for (const dt of ['Account', 'Cost Center', 'Warehouse']) {
       for (const d of ctx.tx.list(dt)) if (sameText(d.company, doc.name)) ctx.tx.remove(dt, d.name);
     }
