@@ -409,16 +409,28 @@ function findLinkTo(ctx: DocContext, doctype: string, name: string): { doctype: 
   return undefined;
 }
 
-/** Fields of a document in Frappe's as_dict order: standard fields, own fields, child tables. */
-export function asDict(def: DocTypeDef, doc: Doc): Record<string, unknown> {
+/**
+ * Fields of a document in Frappe's as_dict order: standard fields, own fields, child tables.
+ * `noNulls` is as_dict(no_nulls=True): fields whose value is null are left out, in child rows
+ * too — what a resource endpoint answers, since it returns the Document and the JSON encoder
+ * calls as_dict(no_nulls=True) on it [V 8848digital/frappe-v15:frappe/utils/response.py@e0497f5
+ * json_handler, frappe/model/base_document.py get_valid_dict(ignore_nulls)]. Methods that return
+ * doc.as_dict() (frappe.client.get, submit, ...) keep the nulls.
+ */
+export function asDict(def: DocTypeDef, doc: Doc, opts: { noNulls?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of STANDARD_FIELDS) out[f] = doc[f] ?? null;
-  if (def.table) for (const f of CHILD_STANDARD_FIELDS) out[f] = doc[f] ?? null;
+  const set = (field: string, value: unknown) => {
+    if (value === null || value === undefined) {
+      if (!opts.noNulls) out[field] = null;
+    } else out[field] = value;
+  };
+  for (const f of STANDARD_FIELDS) set(f, doc[f]);
+  if (def.table) for (const f of CHILD_STANDARD_FIELDS) set(f, doc[f]);
   for (const f of def.fields) {
     if (f.fieldtype === 'Table') {
       const childDef = metaOf(cstr(f.options));
-      out[f.fieldname] = rows(doc, f.fieldname).map((r) => asDict(childDef, r));
-    } else out[f.fieldname] = doc[f.fieldname] ?? null;
+      out[f.fieldname] = rows(doc, f.fieldname).map((r) => asDict(childDef, r, opts));
+    } else set(f.fieldname, doc[f.fieldname]);
   }
   out.doctype = def.name;
   return out;

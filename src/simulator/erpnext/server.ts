@@ -157,7 +157,7 @@ function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, me
     const { result } = run((c) => {
       const doc = c.tx.get(def.name, def.single ? def.name : name);
       if (!doc) frappeThrow(`${def.name} ${name} not found`, 'DoesNotExistError');
-      return asDict(def, doc);
+      return asDict(def, doc, { noNulls: true }); // read_doc returns the Document (§15)
     });
     return { status: 200, body: { data: result } };
   }
@@ -165,12 +165,12 @@ function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, me
     const payload = docPayload(url, raw, contentType);
     const raced = sim.beforeInsert(def.name, payload); // armed scenarios (scenarios.ts)
     if (raced) throw raced;
-    const { result, ctx } = run((c) => asDict(def, insertDocument(c, def.name, payload)));
+    const { result, ctx } = run((c) => asDict(def, insertDocument(c, def.name, payload), { noNulls: true }));
     return { status: 200, body: withMessages({ data: result }, ctx) };
   }
   if (method === 'PUT' && name) {
     const payload = docPayload(url, raw, contentType);
-    const { result, ctx } = run((c) => asDict(def, updateDocument(c, def.name, def.single ? def.name : name, payload)));
+    const { result, ctx } = run((c) => asDict(def, updateDocument(c, def.name, def.single ? def.name : name, payload), { noNulls: true }));
     return { status: 200, body: withMessages({ data: result }, ctx) };
   }
   if (method === 'DELETE' && name) {
