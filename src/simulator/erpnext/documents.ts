@@ -48,7 +48,11 @@ function today(now: Date): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-/** Frappe's _set_defaults + numeric coercion: a field without a value gets its default (§7). */
+/**
+ * Frappe's _set_defaults + numeric coercion: a field without a value gets its default (§7); a
+ * Select without a default gets its first option (get_static_default_value
+ * [V 8848digital/frappe-v15:frappe/model/create_new.py@e0497f5]), e.g. Mode of Payment.type "Cash" (§15).
+ */
 function applyDefaults(def: DocTypeDef, doc: Doc, ctx: DocContext): void {
   for (const f of def.fields) {
     if (f.fieldtype === 'Table') {
@@ -61,7 +65,8 @@ function applyDefaults(def: DocTypeDef, doc: Doc, ctx: DocContext): void {
         if (f.default === 'Today') doc[f.fieldname] = today(ctx.now);
         else if (f.default === 'Now') doc[f.fieldname] = ctx.tx.timestamp(ctx.now).slice(0, 19);
         else doc[f.fieldname] = f.default;
-      } else doc[f.fieldname] = NUMERIC_TYPES.has(f.fieldtype) ? 0 : null;
+      } else if (f.fieldtype === 'Select' && f.options !== undefined) doc[f.fieldname] = f.options.split('\n')[0];
+      else doc[f.fieldname] = NUMERIC_TYPES.has(f.fieldtype) ? 0 : null;
     }
     if (NUMERIC_TYPES.has(f.fieldtype)) {
       const n = Number(doc[f.fieldname]);
