@@ -12,7 +12,7 @@ import { asFrappeError, encodeServerMessages, errorBody, excTypeForStatus, Frapp
 import type { FaultSpec, LatencySpec, RequestKey } from './faults.ts';
 import { readBody, safeDecode, sendJson, sendText, sleep } from './http.ts';
 import { type DocContext } from './meta.ts';
-import { LIST_METHODS, resolveMethod } from './methods.ts';
+import { resolveMethod } from './methods.ts';
 import { listDocuments } from './queries.ts';
 import { sessionStoppedError, UPDATING_MESSAGE, type ScenarioSpec } from './scenarios.ts';
 import { ErpnextSimulator } from './simulator.ts';
@@ -108,37 +108,14 @@ function withMessages(body: Record<string, unknown>, ctx: DocContext): Record<st
   return ctx.messages.length ? { ...body, _server_messages: encodeServerMessages(ctx.messages) } : body;
 }
 
-function answerMethod(sim: ErpnextSimulator, siteUrl: string, user: string, cmd: string, args: Record<string, unknown>): Answer {
-  const def = resolveMethod(cmd, user);
-  const { result, ctx } = sim.transact(
-    siteUrl,
-    (c) => {
-      if (def) return def.run(args, c);
-      // frappe.client list helpers, answered with the list query
-      const meta = metaOf(String(args.doctype ?? ''));
-      const params = new URLSearchParams();
-      for (const k of ['filters', 'or_filters', 'order_by', 'limit_start', 'limit_page_length', 'limit']) {
-        const v = args[k];
-        if (v !== undefined) params.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-      }
-      if (cmd === 'frappe.client.get_count') {
-        params.set('limit_page_length', '0');
-        return listDocuments(c.tx, meta, params).length;
-      }
-      if (cmd === 'frappe.client.get_value') {
-        const f = args.fieldname ?? 'name';
-        const fields = typeof f === 'string' && f.trim().startsWith('[') ? (JSON.parse(f) as string[]) : Array.isArray(f) ? (f as string[]) : [String(f)];
-        params.set('fields', JSON.stringify(fields));
-        params.set('limit_page_length', '1');
-        return listDocuments(c.tx, meta, params)[0] ?? null;
-      }
-      const fields = args.fields;
-      if (fields !== undefined) params.set('fields', typeof fields === 'string' ? fields : JSON.stringify(fields));
-      return listDocuments(c.tx, meta, params);
-    },
-    user,
-  );
-  const body: Record<string, unknown> = result === undefined ? {} : { message: result };
+/**
+ * /api/method/<cmd>: execute_cmd (methods.ts), then handle() puts a return value under "message",
+ * leaving the key out when the method returns None [V 8848digital/frappe-v15:frappe/handler.py@e0497f5].
+ */
+function answerMethod(sim: ErpnextSimulator, siteUrl: string, user: string, httpMethod: string, cmd: string, args: Record<string, unknown>): Answer {
+  const def = resolveMethod(cmd, user, httpMethod);
+  const { result, ctx } = sim.transact(siteUrl, (c) => def.run(args, c), user);
+  const body: Record<string, unknown> = result === undefined || result === null ? {} : { message: result };
   return { status: 200, body: withMessages(body, ctx) };
 }
 
@@ -260,7 +237,7 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
   let answer: Answer;
   try {
     const user = authenticate(req.headers.authorization, opts);
-    if (route.kind === 'method') answer = answerMethod(sim, siteUrl, user, route.cmd, parseArgs(url, raw, req.headers['content-type']));
+    if (route.kind === 'method') answer = answerMethod(sim, siteUrl, user, method, route.cmd, parseArgs(url, raw, req.headers['content-type']));
     else if (route.kind === 'resource') answer = answerResource(sim, siteUrl, user, method, route, url, raw, req.headers['content-type']);
     else if (route.kind === 'unknown-api') throw new FrappeError('DoesNotExistError', '', [], 404);
     else answer = { status: 404, body: {} };
