@@ -3,9 +3,9 @@
  * [V 8848digital/frappe-v15:frappe/client.py@e0497f5]. Methods returning `doc.as_dict()` keep null
  * fields (unlike a resource endpoint, which returns the Document itself).
  */
-import { asDict, deleteDocument, insertDocument, metaOf } from './documents.ts';
+import { asDict, deleteDocument, insertDocument, metaOf, updateDocument } from './documents.ts';
 import { frappeThrow } from './errors.ts';
-import { cstr, type DocContext } from './meta.ts';
+import { cstr, rows, type Doc, type DocContext, type DocTypeDef } from './meta.ts';
 import { listDocuments } from './queries.ts';
 
 export interface MethodDef {
@@ -59,6 +59,26 @@ function docArgument(value: unknown): Record<string, unknown> {
     frappeThrow('Invalid doc: a JSON object is expected'); // [M] Python fails earlier with a TypeError
   }
   return parsed.value as Record<string, unknown>;
+}
+
+/**
+ * frappe.get_doc(dict) of an existing document: the dict is the whole document, so a field it
+ * leaves out is saved as null (child rows likewise), and its `modified` must match the stored one.
+ */
+function wholeDocument(def: DocTypeDef, values: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { modified: values.modified ?? null };
+  for (const f of def.fields) {
+    if (f.fieldtype !== 'Table') {
+      out[f.fieldname] = values[f.fieldname] ?? null;
+      continue;
+    }
+    const childDef = metaOf(cstr(f.options));
+    out[f.fieldname] = rows(values as Doc, f.fieldname).map((r) => ({
+      ...(r.name ? { name: r.name } : {}),
+      ...Object.fromEntries(childDef.fields.map((cf) => [cf.fieldname, r[cf.fieldname] ?? null])),
+    }));
+  }
+  return out;
 }
 
 export const CLIENT_METHODS: Record<string, MethodDef> = {
@@ -151,6 +171,29 @@ export const CLIENT_METHODS: Record<string, MethodDef> = {
       const { doctype, ...values } = docArgument(args.doc);
       const def = metaOf(cstr(doctype));
       return asDict(def, insertDocument(ctx, def.name, values));
+    },
+  },
+  /**
+   * submit(doc): frappe.get_doc(doc).submit() — docstatus 1, then save: a new document (no name,
+   * or __islocal) is inserted submitted; an existing one is saved from the dict as the whole
+   * document (its `modified` must match: TimestampMismatchError otherwise). Returns doc.as_dict().
+   */
+  'frappe.client.submit': {
+    httpMethods: WRITE,
+    run(args, ctx) {
+      const { doctype, ...values } = docArgument(args.doc);
+      const def = metaOf(cstr(doctype));
+      const name = cstr(values.name);
+      if (truthy(values.__islocal) || !name) return asDict(def, insertDocument(ctx, def.name, { ...values, docstatus: 1 }));
+      return asDict(def, updateDocument(ctx, def.name, name, { ...wholeDocument(def, values), docstatus: 1 }));
+    },
+  },
+  /** cancel(doctype, name): frappe.get_doc(doctype, name).cancel() — docstatus 2, then save. */
+  'frappe.client.cancel': {
+    httpMethods: WRITE,
+    run(args, ctx) {
+      const def = metaOf(cstr(args.doctype));
+      return asDict(def, updateDocument(ctx, def.name, cstr(args.name), { docstatus: 2 }));
     },
   },
   /** delete(doctype, name): delete_doc; returns None, so the answer has no "message". */

@@ -129,7 +129,10 @@ function validateLinks(def: DocTypeDef, doc: Doc, ctx: DocContext): void {
       if (!found) invalid.push(`${prefix}${f.label}: ${value}`);
       else {
         target[f.fieldname] = found.name; // stored casing wins, like MariaDB lookups
-        if (def.submittable && found.docstatus === 2) cancelled.push(`${prefix}${f.label}: ${value}`);
+        // a cancelled submittable document may not be linked, except by amended_from [V base_document.py get_invalid_links]
+        if (def.submittable && f.fieldname !== 'amended_from' && getDocType(cstr(f.options))?.submittable && cint(found.docstatus) === 2) {
+          cancelled.push(`${prefix}${f.label}: ${value}`);
+        }
       }
     }
   };
@@ -319,15 +322,15 @@ export function updateDocument(ctx: DocContext, doctype: string, name: string, p
   const def = metaOf(doctype);
   const stored = ctx.tx.get(def.name, name);
   if (!stored) frappeThrow(`${def.name} ${name} not found`, 'DoesNotExistError');
+  const stamp = ctx.tx.timestamp(ctx.now);
   if (patch.modified !== undefined && patch !== stored && cstr(patch.modified) !== cstr(stored.modified)) {
-    frappeRaise(
-      'TimestampMismatchError',
-      `Error: Document has been modified after you have opened it (${cstr(patch.modified)}, ${cstr(stored.modified)}). Please refresh to get the latest document.`,
-    );
+    // check_if_latest: msgprint(..., raise_exception=TimestampMismatchError) with the stored and the new timestamp
+    // [V 8848digital/frappe-v15:frappe/model/document.py@e0497f5]
+    const message = `Error: Document has been modified after you have opened it (${cstr(stored.modified)}, ${stamp}). Please refresh to get the latest document.`;
+    throw new FrappeError('TimestampMismatchError', message, [thrownMessage(message)]);
   }
   const before = structuredClone(stored);
   const doc = structuredClone(stored);
-  const stamp = ctx.tx.timestamp(ctx.now);
   copyKnownFields(def, doc, patch, stamp, ctx, before);
   const from = cint(before.docstatus);
   const to = patch.docstatus === undefined ? from : cint(patch.docstatus);
