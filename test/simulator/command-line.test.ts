@@ -5,7 +5,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulator', ...args], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+// only a guard against a command that hangs: a start-up can take tens of seconds on a loaded machine
+const HANG_GUARD_MS = 180_000;
+const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulator', ...args], { cwd: root, encoding: 'utf8', timeout: HANG_GUARD_MS });
 
 test('--help shows the fault options with examples', () => {
   const r = cli('--help');
