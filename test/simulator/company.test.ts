@@ -78,7 +78,7 @@ test('re-posting the same company is 409, not an abbreviation error (§7)', asyn
   assert.equal(serverMessages(r.body)[0]?.message, 'Company <strong>Acme Traders</strong> already exists');
 });
 
-test('two concurrent companies racing for one abbr: exactly one wins (§2, DB unique check)', async () => {
+test('without a Company insert window (companyInsertMs 0, no hold) two inserts for one abbr do not overlap: the second is 417 (§2; the race: company-insert-race.test.ts)', async () => {
   const c = client();
   const payload = (n: string) => ({ company_name: n, abbr: 'RACE', default_currency: 'KES', country: 'Kenya' });
   const results = await Promise.all([c.post(resourcePath('Company'), payload('Race One')), c.post(resourcePath('Company'), payload('Race Two'))]);

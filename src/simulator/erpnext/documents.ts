@@ -275,6 +275,33 @@ function actionFor(from: number, to: number): SaveInfo['action'] {
 export function insertDocument(ctx: DocContext, doctype: string, payload: Record<string, unknown>): Doc {
   const def = metaOf(doctype);
   if (def.single) return updateDocument(ctx, doctype, def.name, payload); // [M] insert of a Single saves it
+  return completeInsert(ctx, prepareInsert(ctx, def.name, payload));
+}
+
+/** An insert validated and written into its transaction, its controller side effects still to run. */
+export interface PendingInsert {
+  def: DocTypeDef;
+  doc: Doc;
+  info: SaveInfo;
+  /** The name was committed already when validated (a document this request deleted before re-inserting it). */
+  committedBefore: boolean;
+}
+
+/** db_insert's primary-key clash: msgprint "{Doctype} <strong>{name}</strong> already exists", DuplicateEntryError 409 (§7.3). */
+function duplicateEntryError(def: DocTypeDef, name: string): FrappeError {
+  return new FrappeError('DuplicateEntryError', `('${def.name}', '${name}', IntegrityError(1062, "Duplicate entry '${name}' for key 'PRIMARY'"))`, [
+    { message: `${def.name} ${bold(name)} already exists`, title: 'Duplicate Name', indicator: 'red' },
+  ]);
+}
+
+/**
+ * The first half of insert, up to db_insert: defaults, links, naming, controller validate,
+ * mandatory/selects/lengths, the duplicate-name check (against what is committed and what this
+ * request wrote), then the row written into the request's transaction.
+ */
+export function prepareInsert(ctx: DocContext, doctype: string, payload: Record<string, unknown>): PendingInsert {
+  const def = metaOf(doctype);
+  if (def.single) frappeThrow(`${def.name} is a Single: it is saved, not inserted`); // [M] callers save Singles
   if (def.table) frappeThrow(`Cannot insert a child table row (${doctype}) without its parent`); // [M]
   const stamp = ctx.tx.timestamp(ctx.now);
   const doc: Doc = { name: '', doctype: def.name, owner: ctx.user, creation: stamp, modified: stamp, modified_by: ctx.user, docstatus: 0, idx: 0 };
@@ -293,17 +320,24 @@ export function insertDocument(ctx: DocContext, doctype: string, payload: Record
   validateDocument(def, doc);
 
   // db_insert: primary key clash → DuplicateEntryError (§7.3), reported after all validation
-  if (ctx.tx.exists(def.name, doc.name)) {
-    throw new FrappeError('DuplicateEntryError', `('${def.name}', '${doc.name}', IntegrityError(1062, "Duplicate entry '${doc.name}' for key 'PRIMARY'"))`, [
-      { message: `${def.name} ${bold(doc.name)} already exists`, title: 'Duplicate Name', indicator: 'red' },
-    ]);
-  }
+  if (ctx.tx.exists(def.name, doc.name)) throw duplicateEntryError(def, doc.name);
   validateUniqueFields(def, doc, ctx);
   ctx.tx.put(doc);
+  return { def, doc, info, committedBefore: ctx.tx.committed(def.name, doc.name) };
+}
 
+/**
+ * The second half: after_insert, on_update (a Company's chart of accounts, warehouses, ...),
+ * on_submit. When the insert waited in between (a Company insert's duration, §15), a concurrent
+ * insert of the same name may have committed meanwhile: on MariaDB this row's INSERT waited on
+ * the other's lock and now fails as a duplicate, so the first to commit wins.
+ */
+export function completeInsert(ctx: DocContext, pending: PendingInsert): Doc {
+  const { def, doc, info } = pending;
+  if (!pending.committedBefore && ctx.tx.committed(def.name, doc.name)) throw duplicateEntryError(def, doc.name);
   def.afterInsert?.(doc, ctx);
   def.onUpdate?.(doc, ctx, info);
-  if (action === 'submit') def.onSubmit?.(doc, ctx);
+  if (info.action === 'submit') def.onSubmit?.(doc, ctx);
   ctx.tx.put(doc);
   return doc;
 }

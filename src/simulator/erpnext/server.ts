@@ -1,13 +1,15 @@
 /**
  * The HTTP server: Frappe's v1 REST API (erpnext.md §1.1) plus the control API (control.ts).
- * Each request's validation and commit run synchronously, so concurrent requests serialise like
- * database unique checks do (two companies racing for one abbreviation: the second gets 417).
+ * Each request's validation and commit run in one synchronous step, so concurrent requests
+ * serialise like database unique checks do — except a Company insert given a duration or held
+ * (company-inserts.ts): validated at its start, its chart of accounts built and committed at its
+ * end, so two at once with one abbreviation race as on a real site (erpnext.md §15).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authenticate } from './auth.ts';
 import { handleControl } from './control.ts';
-import { asDict, deleteDocument, insertDocument, metaOf, updateDocument } from './documents.ts';
+import { asDict, deleteDocument, metaOf, updateDocument } from './documents.ts';
 import { asFrappeError, encodeServerMessages, errorBody, excTypeForStatus, FrappeError, frappeThrow, bold } from './errors.ts';
 import type { FaultSpec, LatencySpec, RequestKey } from './faults.ts';
 import { readBody, safeDecode, sendJson, sendText, sleep } from './http.ts';
@@ -42,6 +44,11 @@ export interface SimulatorOptions {
   scenarios?: ScenarioSpec[];
   /** Start as an engine that is down (Default: false). */
   down?: boolean;
+  /**
+   * How long a Company insert takes between its validation and its chart of accounts, ms
+   * (Default: 0 = no window). See company-inserts.ts; tests hold inserts with `sim.holdCompanyInserts()`.
+   */
+  companyInsertMs?: number;
 }
 
 export interface RunningSimulator {
@@ -119,7 +126,7 @@ function answerMethod(sim: ErpnextSimulator, siteUrl: string, user: string, http
   return { status: 200, body: withMessages(body, ctx) };
 }
 
-function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, method: string, route: { doctype: string; name?: string }, url: URL, raw: string, contentType: string | undefined): Answer {
+async function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, method: string, route: { doctype: string; name?: string }, url: URL, raw: string, contentType: string | undefined): Promise<Answer> {
   const def = metaOf(route.doctype);
   if (user === 'Guest') frappeThrow(`Insufficient Permission for ${bold(def.name)}`, 'PermissionError'); // [M] message
   if (def.table) frappeThrow(`Please specify a valid parent DocType for ${bold(def.name)}`, 'PermissionError'); // [M]
@@ -142,7 +149,7 @@ function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, me
     const payload = docPayload(url, raw, contentType);
     const raced = sim.beforeInsert(def.name, payload); // armed scenarios (scenarios.ts)
     if (raced) throw raced;
-    const { result, ctx } = run((c) => asDict(def, insertDocument(c, def.name, payload), { noNulls: true }));
+    const { result, ctx } = await sim.insertRequest(siteUrl, user, def.name, payload, (doc) => asDict(def, doc, { noNulls: true }));
     return { status: 200, body: withMessages({ data: result }, ctx) };
   }
   if (method === 'PUT' && name) {
@@ -238,7 +245,7 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
   try {
     const user = authenticate(req.headers.authorization, opts);
     if (route.kind === 'method') answer = answerMethod(sim, siteUrl, user, method, route.cmd, parseArgs(url, raw, req.headers['content-type']));
-    else if (route.kind === 'resource') answer = answerResource(sim, siteUrl, user, method, route, url, raw, req.headers['content-type']);
+    else if (route.kind === 'resource') answer = await answerResource(sim, siteUrl, user, method, route, url, raw, req.headers['content-type']);
     else if (route.kind === 'unknown-api') throw new FrappeError('DoesNotExistError', '', [], 404);
     else answer = { status: 404, body: {} };
   } catch (e) {
@@ -272,6 +279,7 @@ export async function startErpnextSimulator(options: SimulatorOptions = {}): Pro
     faults: options.faults,
     latency,
     scenarios: options.scenarios,
+    companyInsertMs: options.companyInsertMs,
   });
   if (options.down) sim.setDown(true);
   const server = createServer((req, res) => {
@@ -299,6 +307,7 @@ export async function startErpnextSimulator(options: SimulatorOptions = {}): Pro
     sim,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        sim.companyInserts.abort('The simulator closed while this Company insert was held');
         sim.flush();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
