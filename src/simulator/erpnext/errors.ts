@@ -121,15 +121,19 @@ export function encodeServerMessages(messages: ServerMessage[]): string {
   return pyJsonDumps(messages.map((m) => pyJsonDumps(m)));
 }
 
-/** Error body of the v1 API for an exception (frappe utils/response.py report_error). */
-export function errorBody(err: FrappeError, extraMessages: ServerMessage[] = []): Record<string, unknown> {
+/**
+ * Error body of the v1 API for an exception (frappe utils/response.py report_error). `exception`
+ * and `exc` only with `traceback`: System Settings.allow_error_traceback on, and never for a 404
+ * (without conf.logging) [V 8848digital/frappe-v15:frappe/utils/response.py@e0497f5 report_error, _make_logs_v1].
+ */
+export function errorBody(err: FrappeError, extraMessages: ServerMessage[] = [], traceback = true): Record<string, unknown> {
   const lastLine = `${EXC_MODULE[err.excType] ?? 'frappe.exceptions'}.${err.excType}${err.message ? `: ${err.message}` : ''}`;
-  const traceback =
+  const tracebackText =
     'Traceback (most recent call last):\n' +
     '  File "apps/frappe/frappe/app.py", line 114, in application\n    response = frappe.api.handle(request)\n' +
     '  File "apps/frappe/frappe/api/__init__.py", line 49, in handle\n    data = endpoint(**arguments)\n' +
     `${lastLine}\n`;
-  const body: Record<string, unknown> = { exception: lastLine, exc_type: err.excType, exc: pyJsonDumps([traceback]) };
+  const body: Record<string, unknown> = traceback ? { exception: lastLine, exc_type: err.excType, exc: pyJsonDumps([tracebackText]) } : { exc_type: err.excType };
   const messages = [...extraMessages, ...err.serverMessages];
   if (messages.length) body._server_messages = encodeServerMessages(messages);
   return body;

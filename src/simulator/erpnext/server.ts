@@ -218,7 +218,7 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
   if (sim.faults.updating) {
     // maintenance mode: init_request raises before auth; browsers get the "Updating" page [V app.py, response.py]
     sim.recordCall({ ...key, status: 503, outcome: 'updating' });
-    if (wantsJson(req, url.pathname)) return sendJson(res, 503, errorBody(sessionStoppedError()));
+    if (wantsJson(req, url.pathname)) return sendJson(res, 503, errorBody(sessionStoppedError(), [], sim.errorTraceback()));
     return sendText(res, 503, 'text/html; charset=utf-8', `<!DOCTYPE html><html><head><title>Updating</title></head><body><h1>Updating</h1><p>${UPDATING_MESSAGE}</p></body></html>`);
   }
 
@@ -250,7 +250,7 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
     else answer = { status: 404, body: {} };
   } catch (e) {
     const err = asFrappeError(e);
-    answer = { status: err.httpStatus, body: errorBody(err) };
+    answer = { status: err.httpStatus, body: errorBody(err, [], sim.errorTraceback() && err.httpStatus !== 404) };
   }
 
   opts.logger?.info({ method, path: key.path, status: answer.status, ms: Date.now() - started, lost }, 'erpnext simulator request');

@@ -157,6 +157,14 @@ export class ErpnextSimulator {
     return wait ? wait.then(finish) : finish();
   }
 
+  /**
+   * Whether error bodies carry `exception` and `exc`: System Settings.allow_error_traceback. A
+   * fresh v15 site has it off (the field has no default); the simulator's fixtures turn it on.
+   */
+  errorTraceback(): boolean {
+    return cint(this.store.begin().get('System Settings', 'System Settings')?.allow_error_traceback) === 1;
+  }
+
   // ---- the Company insert window (company-inserts.ts) -----------------------------------
 
   /** Duration of each Company insert between its validation and its chart of accounts (0 = none). */
