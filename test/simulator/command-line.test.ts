@@ -5,12 +5,14 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulator', ...args], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+// only a guard against a command that hangs: a start-up can take tens of seconds on a loaded machine
+const HANG_GUARD_MS = 180_000;
+const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulator', ...args], { cwd: root, encoding: 'utf8', timeout: HANG_GUARD_MS });
 
 test('--help shows the fault options with examples', () => {
   const r = cli('--help');
   assert.equal(r.status, 0);
-  for (const option of ['--seed', '--latency', '--error-rate', '--error-rate-status', '--timeout-rate', '--reset-rate', '--lost-response-rate', '--scenario', '--down', '--updating', '--no-setup', '--data-file']) {
+  for (const option of ['--seed', '--latency', '--error-rate', '--error-rate-status', '--timeout-rate', '--reset-rate', '--lost-response-rate', '--scenario', '--down', '--updating', '--no-setup', '--data-file', '--company-insert-ms']) {
     assert.ok(r.stdout.includes(option), option);
   }
   assert.match(r.stdout, /Examples:\n/);
@@ -29,6 +31,7 @@ test('bad option values are usage errors with exit code 2', () => {
     [['--timeout-rate', 'x'], /rate/],
     [['--scenario', 'meteor_strike'], /unknown scenario/],
     [['--port', '70000'], /port number/],
+    [['--company-insert-ms', 'slow'], /company insert time/],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);
@@ -40,7 +43,7 @@ test('bad option values are usage errors with exit code 2', () => {
 test('a standalone simulator starts with the faults of its command line', async (t) => {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'simulator', '--port', '0', '--seed', '42', '--latency', '1-3', '--error-rate', 'POST Company=0.05', '--error-rate-status', '429', '--retry-after', '2', '--lost-response-rate', '0.02', '--timeout-rate', 'PUT=0.01', '--scenario', 'abbreviation_taken'],
+    ['--import', 'tsx', 'src/cli/main.ts', 'simulator', '--port', '0', '--seed', '42', '--latency', '1-3', '--error-rate', 'POST Company=0.05', '--error-rate-status', '429', '--retry-after', '2', '--lost-response-rate', '0.02', '--timeout-rate', 'PUT=0.01', '--scenario', 'abbreviation_taken', '--company-insert-ms', '250'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.after(() => child.kill('SIGTERM'));
@@ -62,5 +65,6 @@ test('a standalone simulator starts with the faults of its command line', async 
     { kind: 'lost', rate: 0.02 },
   ]);
   assert.equal(state.armedScenarios[0].name, 'abbreviation_taken');
+  assert.deepEqual(state.companyInserts, { ms: 250, held: false, parked: [] });
   assert.equal((await fetch(`${url}/api/method/ping`)).status, 200);
 });

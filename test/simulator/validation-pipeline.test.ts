@@ -101,17 +101,6 @@ test('a stale "modified" in a PUT is a TimestampMismatchError (§7.4)', async ()
   assert.equal(r.body.exc_type, 'TimestampMismatchError');
 });
 
-test('DELETE answers 202 {"message":"ok"}; a linked document cannot be deleted (§1.1)', async () => {
-  const c = client();
-  await c.post(resourcePath('Warehouse'), { warehouse_name: 'Spare', company: 'Acme Traders' });
-  const r = await c.del(resourcePath('Warehouse', 'Spare - ACM'));
-  assert.equal(r.status, 202);
-  assert.deepEqual(r.body, { message: 'ok' });
-  const linked = await c.del(resourcePath('Warehouse', 'Stores - ACM'));
-  assert.equal(linked.status, 417);
-  assert.equal(linked.body.exc_type, 'LinkExistsError');
-});
-
 test('mandatory errors come before the duplicate-name 409, which is the last check of insert (§7, §7.3 db_insert)', async () => {
   const c = client();
   assert.equal((await c.post(resourcePath('POS Profile'), posProfilePayload({ name: 'Order POS' }))).status, 200);

@@ -84,6 +84,7 @@ interface SimulatorCliOptions {
   down?: boolean;
   updating?: boolean;
   dataFile?: string;
+  companyInsertMs?: number;
 }
 
 const EXAMPLES = `
@@ -99,6 +100,7 @@ Examples:
   $ provisioner simulator --scenario abbreviation_taken --scenario warehouse_missing
   $ provisioner simulator --down                       # engine down until POST /__simulator/down {"down":false}
   $ provisioner simulator --no-setup --data-file .data/erpnext-sim.json
+  $ provisioner simulator --company-insert-ms 3000     # Company inserts take 3 s, as on a real site: races happen
 
 Scenarios (the guide's errors): ${SCENARIOS.join(', ')}.
 Control API while it runs: http://HOST:PORT/__simulator/state, /calls/stats, /faults, /scenarios ... (docs/simulator.md)
@@ -126,6 +128,11 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--scenario <name>', `one of the guide's errors (repeatable): ${SCENARIOS.join(', ')}`, scenarioOption)
     .option('--down', 'start with the engine down (connections dropped)')
     .option('--updating', 'start in maintenance mode (503 SessionStopped, as during bench migrate)')
+    .option(
+      '--company-insert-ms <ms>',
+      'time a Company insert takes between its validation and its chart of accounts (default 0); concurrent inserts with one abbreviation then race as on a real site',
+      (v) => integer(v, 0, 600_000, 'company insert time (ms)'),
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (opts: SimulatorCliOptions) => {
       const faults: FaultSpec[] = [
@@ -150,6 +157,7 @@ export function registerSimulatorCommand(program: Command): void {
           faults,
           scenarios,
           down: opts.down ?? false,
+          companyInsertMs: opts.companyInsertMs,
         });
       } catch (e) {
         if (e instanceof DataFileError) throw new InvalidArgumentError(`--data-file: ${e.message}`);
@@ -159,7 +167,8 @@ export function registerSimulatorCommand(program: Command): void {
       process.stdout.write(`ERPNext simulator listening on ${sim.url} (token ${opts.apiKey}:<secret>)\n`);
       process.stdout.write(
         `seed ${state.seed}; ${state.faults.length} fault rule(s), ${state.latency.length} latency rule(s), ${state.armedScenarios.length} armed scenario(s)` +
-          `${state.down ? '; engine DOWN' : ''}${state.updating ? '; maintenance mode' : ''}${opts.dataFile ? `; data in ${opts.dataFile}` : ''}\n`,
+          `${state.down ? '; engine DOWN' : ''}${state.updating ? '; maintenance mode' : ''}${opts.dataFile ? `; data in ${opts.dataFile}` : ''}` +
+          `${state.companyInserts.ms ? `; Company inserts take ${state.companyInserts.ms} ms` : ''}\n`,
       );
       onShutdown(sim.close);
     });

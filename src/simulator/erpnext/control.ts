@@ -21,6 +21,9 @@
  *   POST   /__simulator/updating                    {updating: boolean}
  *   GET    /__simulator/scenarios                   {data: scenario names}
  *   POST   /__simulator/scenarios                   {name, company?, warehouse?, mode_of_payment?, active?, count?}
+ *   GET    /__simulator/company-inserts[?parked=N]  {ms, held, parked} (with parked=N: once N Company inserts are parked)
+ *   POST   /__simulator/company-inserts             {ms?, hold?}: insert duration; hold true parks Company inserts, false releases them
+ *   POST   /__simulator/company-inserts/release     {name?}: the named parked insert, or all (the hold ends) → {released}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
@@ -32,6 +35,8 @@ import type { CallFilter, ErpnextSimulator } from './simulator.ts';
 const downSchema = z.object({ down: z.boolean() }).strict();
 const updatingSchema = z.object({ updating: z.boolean() }).strict();
 const seedBodySchema = z.object({ seed: seedSchema }).strict();
+const companyInsertsSchema = z.object({ ms: z.number().int().min(0).max(600_000).optional(), hold: z.boolean().optional() }).strict();
+const releaseSchema = z.object({ name: z.string().min(1).optional() }).strict();
 
 function callFilter(q: URLSearchParams): CallFilter {
   const status = q.get('status');
@@ -109,6 +114,24 @@ export async function handleControl(sim: ErpnextSimulator, req: IncomingMessage,
     if (head === 'scenarios' && method === 'GET') return sendJson(res, 200, { data: SCENARIOS });
     if (head === 'scenarios' && method === 'POST') {
       return sendJson(res, 200, { ok: true, done: sim.scenario(scenarioSpecSchema.parse(await jsonBody(req))) });
+    }
+    if (head === 'company-inserts' && !a && method === 'GET') {
+      const parked = url.searchParams.get('parked');
+      if (parked !== null) {
+        if (!/^\d+$/.test(parked)) throw new ScenarioError('parked must be a number');
+        await sim.companyInsertsParked(Number(parked));
+      }
+      return sendJson(res, 200, sim.companyInsertState());
+    }
+    if (head === 'company-inserts' && !a && method === 'POST') {
+      const body = companyInsertsSchema.parse(await jsonBody(req));
+      if (body.ms !== undefined) sim.setCompanyInsertMs(body.ms);
+      if (body.hold === true) sim.holdCompanyInserts();
+      if (body.hold === false) sim.releaseCompanyInserts();
+      return sendJson(res, 200, sim.companyInsertState());
+    }
+    if (head === 'company-inserts' && a === 'release' && method === 'POST') {
+      return sendJson(res, 200, { released: sim.releaseCompanyInserts(releaseSchema.parse(await jsonBody(req)).name) });
     }
     return sendJson(res, 404, { error: `No control route ${method} ${url.pathname}` });
   } catch (e) {

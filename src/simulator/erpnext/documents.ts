@@ -8,8 +8,8 @@
  *         set_only_once (or update-after-submit check) → write → on_update (→ on_submit/on_cancel)
  * Everything runs inside the request's Transaction, so any exception rolls back all of it.
  */
-import { bold, FrappeError, frappeRaise, frappeThrow, type ServerMessage } from './errors.ts';
-import { cint, cstr, isEmptyValue, rows, type Doc, type DocContext, type DocTypeDef, type FieldDef, type SaveInfo } from './meta.ts';
+import { bold, FrappeError, frappeRaise, frappeThrow, thrownMessage, type ServerMessage } from './errors.ts';
+import { cint, cstr, isEmptyValue, rows, sameText, type Doc, type DocContext, type DocTypeDef, type FieldDef, type SaveInfo } from './meta.ts';
 import { randomHash, setNewName } from './naming.ts';
 import { getDocType, DOCTYPES } from './doctypes/index.ts';
 import type { Transaction } from './store.ts';
@@ -48,7 +48,11 @@ function today(now: Date): string {
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-/** Frappe's _set_defaults + numeric coercion: a field without a value gets its default (§7). */
+/**
+ * Frappe's _set_defaults + numeric coercion: a field without a value gets its default (§7); a
+ * Select without a default gets its first option (get_static_default_value
+ * [V 8848digital/frappe-v15:frappe/model/create_new.py@e0497f5]), e.g. Mode of Payment.type "Cash" (§15).
+ */
 function applyDefaults(def: DocTypeDef, doc: Doc, ctx: DocContext): void {
   for (const f of def.fields) {
     if (f.fieldtype === 'Table') {
@@ -61,7 +65,8 @@ function applyDefaults(def: DocTypeDef, doc: Doc, ctx: DocContext): void {
         if (f.default === 'Today') doc[f.fieldname] = today(ctx.now);
         else if (f.default === 'Now') doc[f.fieldname] = ctx.tx.timestamp(ctx.now).slice(0, 19);
         else doc[f.fieldname] = f.default;
-      } else doc[f.fieldname] = NUMERIC_TYPES.has(f.fieldtype) ? 0 : null;
+      } else if (f.fieldtype === 'Select' && f.options !== undefined) doc[f.fieldname] = f.options.split('\n')[0];
+      else doc[f.fieldname] = NUMERIC_TYPES.has(f.fieldtype) ? 0 : null;
     }
     if (NUMERIC_TYPES.has(f.fieldtype)) {
       const n = Number(doc[f.fieldname]);
@@ -124,7 +129,10 @@ function validateLinks(def: DocTypeDef, doc: Doc, ctx: DocContext): void {
       if (!found) invalid.push(`${prefix}${f.label}: ${value}`);
       else {
         target[f.fieldname] = found.name; // stored casing wins, like MariaDB lookups
-        if (def.submittable && found.docstatus === 2) cancelled.push(`${prefix}${f.label}: ${value}`);
+        // a cancelled submittable document may not be linked, except by amended_from [V base_document.py get_invalid_links]
+        if (def.submittable && f.fieldname !== 'amended_from' && getDocType(cstr(f.options))?.submittable && cint(found.docstatus) === 2) {
+          cancelled.push(`${prefix}${f.label}: ${value}`);
+        }
       }
     }
   };
@@ -267,6 +275,33 @@ function actionFor(from: number, to: number): SaveInfo['action'] {
 export function insertDocument(ctx: DocContext, doctype: string, payload: Record<string, unknown>): Doc {
   const def = metaOf(doctype);
   if (def.single) return updateDocument(ctx, doctype, def.name, payload); // [M] insert of a Single saves it
+  return completeInsert(ctx, prepareInsert(ctx, def.name, payload));
+}
+
+/** An insert validated and written into its transaction, its controller side effects still to run. */
+export interface PendingInsert {
+  def: DocTypeDef;
+  doc: Doc;
+  info: SaveInfo;
+  /** The name was committed already when validated (a document this request deleted before re-inserting it). */
+  committedBefore: boolean;
+}
+
+/** db_insert's primary-key clash: msgprint "{Doctype} <strong>{name}</strong> already exists", DuplicateEntryError 409 (§7.3). */
+function duplicateEntryError(def: DocTypeDef, name: string): FrappeError {
+  return new FrappeError('DuplicateEntryError', `('${def.name}', '${name}', IntegrityError(1062, "Duplicate entry '${name}' for key 'PRIMARY'"))`, [
+    { message: `${def.name} ${bold(name)} already exists`, title: 'Duplicate Name', indicator: 'red' },
+  ]);
+}
+
+/**
+ * The first half of insert, up to db_insert: defaults, links, naming, controller validate,
+ * mandatory/selects/lengths, the duplicate-name check (against what is committed and what this
+ * request wrote), then the row written into the request's transaction.
+ */
+export function prepareInsert(ctx: DocContext, doctype: string, payload: Record<string, unknown>): PendingInsert {
+  const def = metaOf(doctype);
+  if (def.single) frappeThrow(`${def.name} is a Single: it is saved, not inserted`); // [M] callers save Singles
   if (def.table) frappeThrow(`Cannot insert a child table row (${doctype}) without its parent`); // [M]
   const stamp = ctx.tx.timestamp(ctx.now);
   const doc: Doc = { name: '', doctype: def.name, owner: ctx.user, creation: stamp, modified: stamp, modified_by: ctx.user, docstatus: 0, idx: 0 };
@@ -285,17 +320,24 @@ export function insertDocument(ctx: DocContext, doctype: string, payload: Record
   validateDocument(def, doc);
 
   // db_insert: primary key clash → DuplicateEntryError (§7.3), reported after all validation
-  if (ctx.tx.exists(def.name, doc.name)) {
-    throw new FrappeError('DuplicateEntryError', `('${def.name}', '${doc.name}', IntegrityError(1062, "Duplicate entry '${doc.name}' for key 'PRIMARY'"))`, [
-      { message: `${def.name} ${bold(doc.name)} already exists`, title: 'Duplicate Name', indicator: 'red' },
-    ]);
-  }
+  if (ctx.tx.exists(def.name, doc.name)) throw duplicateEntryError(def, doc.name);
   validateUniqueFields(def, doc, ctx);
   ctx.tx.put(doc);
+  return { def, doc, info, committedBefore: ctx.tx.committed(def.name, doc.name) };
+}
 
+/**
+ * The second half: after_insert, on_update (a Company's chart of accounts, warehouses, ...),
+ * on_submit. When the insert waited in between (a Company insert's duration, §15), a concurrent
+ * insert of the same name may have committed meanwhile: on MariaDB this row's INSERT waited on
+ * the other's lock and now fails as a duplicate, so the first to commit wins.
+ */
+export function completeInsert(ctx: DocContext, pending: PendingInsert): Doc {
+  const { def, doc, info } = pending;
+  if (!pending.committedBefore && ctx.tx.committed(def.name, doc.name)) throw duplicateEntryError(def, doc.name);
   def.afterInsert?.(doc, ctx);
   def.onUpdate?.(doc, ctx, info);
-  if (action === 'submit') def.onSubmit?.(doc, ctx);
+  if (info.action === 'submit') def.onSubmit?.(doc, ctx);
   ctx.tx.put(doc);
   return doc;
 }
@@ -314,15 +356,15 @@ export function updateDocument(ctx: DocContext, doctype: string, name: string, p
   const def = metaOf(doctype);
   const stored = ctx.tx.get(def.name, name);
   if (!stored) frappeThrow(`${def.name} ${name} not found`, 'DoesNotExistError');
+  const stamp = ctx.tx.timestamp(ctx.now);
   if (patch.modified !== undefined && patch !== stored && cstr(patch.modified) !== cstr(stored.modified)) {
-    frappeRaise(
-      'TimestampMismatchError',
-      `Error: Document has been modified after you have opened it (${cstr(patch.modified)}, ${cstr(stored.modified)}). Please refresh to get the latest document.`,
-    );
+    // check_if_latest: msgprint(..., raise_exception=TimestampMismatchError) with the stored and the new timestamp
+    // [V 8848digital/frappe-v15:frappe/model/document.py@e0497f5]
+    const message = `Error: Document has been modified after you have opened it (${cstr(stored.modified)}, ${stamp}). Please refresh to get the latest document.`;
+    throw new FrappeError('TimestampMismatchError', message, [thrownMessage(message)]);
   }
   const before = structuredClone(stored);
   const doc = structuredClone(stored);
-  const stamp = ctx.tx.timestamp(ctx.now);
   copyKnownFields(def, doc, patch, stamp, ctx, before);
   const from = cint(before.docstatus);
   const to = patch.docstatus === undefined ? from : cint(patch.docstatus);
@@ -348,39 +390,59 @@ export function updateDocument(ctx: DocContext, doctype: string, name: string, p
   return doc;
 }
 
-/** DELETE /api/resource/:doctype/:name — frappe.delete_doc: not submitted, on_trash, no links left [M messages]. */
+/**
+ * DELETE /api/resource/:doctype/:name — frappe.delete_doc(doctype, name, ignore_missing=False)
+ * [V 8848digital/frappe-v15:frappe/model/delete_doc.py@e0497f5]: a missing document is a bare
+ * DoesNotExistError (no message); a submitted one cannot be deleted; on_trash; then no document
+ * may still link to it.
+ */
 export function deleteDocument(ctx: DocContext, doctype: string, name: string): void {
   const def = metaOf(doctype);
   const doc = ctx.tx.get(def.name, name);
-  if (!doc) frappeThrow(`${def.name} ${name} not found`, 'DoesNotExistError');
-  if (doc.docstatus === 1) {
-    frappeThrow(`Document ${doc.name}: Submitted Record cannot be deleted. You must Cancel it first.`);
+  if (!doc) frappeRaise('DoesNotExistError');
+  // check_permission_and_not_submitted: msgprint(..., raise_exception=True), the link's text as in the source
+  if (def.submittable && cint(doc.docstatus) === 1) {
+    frappeThrow(
+      `${def.name} ${doc.name}: Submitted Record cannot be deleted. You must <a href='https://docs.erpnext.com//docs/user/manual/en/setting-up/articles/delete-submitted-document' target='_blank'> Cancel </a> it first.`,
+    );
   }
   def.onTrash?.(doc, ctx);
   ctx.tx.remove(def.name, doc.name);
   const link = findLinkTo(ctx, def.name, doc.name);
-  if (link) {
-    frappeThrow(
-      `Cannot delete or cancel because ${def.name} ${bold(doc.name)} is linked with ${link.doctype} ${bold(link.name)}${link.row ? ` at Row: ${link.row}` : ''}`,
-      'LinkExistsError',
-    );
-  }
+  if (!link) return;
+  // raise_link_exists_exception: links to /app/Form/..., a trailing space for the (empty) row, and a
+  // Single named once (its doctype left out of the text, not of the link)
+  const label = link.doctype === link.name ? '' : link.doctype;
+  const linked = `Cannot delete or cancel because ${def.name} <a href="/app/Form/${def.name}/${doc.name}">${doc.name}</a> is linked with ${label} <a href="/app/Form/${link.doctype}/${link.name}">${link.name}</a> `;
+  const canDisable = def.fields.some((f) => f.fieldname === 'enabled' || f.fieldname === 'disabled');
+  if (!canDisable) frappeThrow(linked, 'LinkExistsError');
+  // a doctype that can be disabled: a second throw, both messages in the log
+  const instead = `You can disable this ${def.name} instead of deleting it.`;
+  throw new FrappeError('LinkExistsError', instead, [thrownMessage(linked), thrownMessage(instead)]);
 }
 
-/** First document (or child row) still linking to doctype/name (check_if_doc_is_linked). */
-function findLinkTo(ctx: DocContext, doctype: string, name: string): { doctype: string; name: string; row?: number } | undefined {
+/**
+ * First document still linking to doctype/name (check_if_doc_is_linked): a Link field of any
+ * doctype, of a child row (reported as its parent document) or of a Single; the document itself excepted.
+ */
+function findLinkTo(ctx: DocContext, doctype: string, name: string): { doctype: string; name: string } | undefined {
   for (const def of DOCTYPES) {
-    if (def.table || def.single) continue;
+    if (def.table) continue;
+    if (def.single) {
+      const single = ctx.tx.get(def.name, def.name);
+      if (single && def.fields.some((f) => f.fieldtype === 'Link' && f.options === doctype && sameText(single[f.fieldname], name))) return { doctype: def.name, name: def.name };
+      continue;
+    }
     for (const d of ctx.tx.list(def.name)) {
       for (const f of def.fields) {
-        if (f.fieldtype === 'Link' && f.options === doctype && cstr(d[f.fieldname]).toLowerCase() === name.toLowerCase()) {
-          if (!(def.name === doctype && d.name === name)) return { doctype: def.name, name: d.name };
+        if (f.fieldtype === 'Link' && f.options === doctype && sameText(d[f.fieldname], name)) {
+          if (!(def.name === doctype && sameText(d.name, name))) return { doctype: def.name, name: d.name };
         }
         if (f.fieldtype === 'Table') {
           const childDef = metaOf(cstr(f.options));
           for (const row of rows(d, f.fieldname)) {
-            const hit = childDef.fields.some((cf: FieldDef) => cf.fieldtype === 'Link' && cf.options === doctype && cstr(row[cf.fieldname]).toLowerCase() === name.toLowerCase());
-            if (hit) return { doctype: def.name, name: d.name, row: cint(row.idx) };
+            const hit = childDef.fields.some((cf: FieldDef) => cf.fieldtype === 'Link' && cf.options === doctype && sameText(row[cf.fieldname], name));
+            if (hit) return { doctype: def.name, name: d.name };
           }
         }
       }
@@ -389,16 +451,28 @@ function findLinkTo(ctx: DocContext, doctype: string, name: string): { doctype: 
   return undefined;
 }
 
-/** Fields of a document in Frappe's as_dict order: standard fields, own fields, child tables. */
-export function asDict(def: DocTypeDef, doc: Doc): Record<string, unknown> {
+/**
+ * Fields of a document in Frappe's as_dict order: standard fields, own fields, child tables.
+ * `noNulls` is as_dict(no_nulls=True): fields whose value is null are left out, in child rows
+ * too — what a resource endpoint answers, since it returns the Document and the JSON encoder
+ * calls as_dict(no_nulls=True) on it [V 8848digital/frappe-v15:frappe/utils/response.py@e0497f5
+ * json_handler, frappe/model/base_document.py get_valid_dict(ignore_nulls)]. Methods that return
+ * doc.as_dict() (frappe.client.get, submit, ...) keep the nulls.
+ */
+export function asDict(def: DocTypeDef, doc: Doc, opts: { noNulls?: boolean } = {}): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const f of STANDARD_FIELDS) out[f] = doc[f] ?? null;
-  if (def.table) for (const f of CHILD_STANDARD_FIELDS) out[f] = doc[f] ?? null;
+  const set = (field: string, value: unknown) => {
+    if (value === null || value === undefined) {
+      if (!opts.noNulls) out[field] = null;
+    } else out[field] = value;
+  };
+  for (const f of STANDARD_FIELDS) set(f, doc[f]);
+  if (def.table) for (const f of CHILD_STANDARD_FIELDS) set(f, doc[f]);
   for (const f of def.fields) {
     if (f.fieldtype === 'Table') {
       const childDef = metaOf(cstr(f.options));
-      out[f.fieldname] = rows(doc, f.fieldname).map((r) => asDict(childDef, r));
-    } else out[f.fieldname] = doc[f.fieldname] ?? null;
+      out[f.fieldname] = rows(doc, f.fieldname).map((r) => asDict(childDef, r, opts));
+    } else set(f.fieldname, doc[f.fieldname]);
   }
   out.doctype = def.name;
   return out;

@@ -31,6 +31,7 @@ export const HTTP_STATUS_OF: Record<string, number> = {
   LinkExistsError: 417,
   DataError: 417,
   CancelledLinkError: 417,
+  NestedSetChildExistsError: 417,
   ItemPriceDuplicateItem: 417,
   DoesNotExistError: 404,
   DuplicateEntryError: 409,
@@ -41,6 +42,15 @@ export const HTTP_STATUS_OF: Record<string, number> = {
   CSRFTokenError: 400,
   TooManyRequestsError: 429,
   SessionStopped: 503,
+};
+
+/**
+ * Python module of exception classes not defined in frappe/exceptions.py, for the `exception`
+ * line (the traceback's last line names the class by its module).
+ */
+const EXC_MODULE: Record<string, string> = {
+  NestedSetChildExistsError: 'frappe.utils.nestedset', // [V 8848digital/frappe-v15:frappe/utils/nestedset.py@e0497f5]
+  ItemPriceDuplicateItem: 'erpnext.stock.doctype.item_price.item_price', // [M]
 };
 
 /** Exception class used by injected faults for a given status (error bodies stay Frappe-shaped). */
@@ -111,15 +121,19 @@ export function encodeServerMessages(messages: ServerMessage[]): string {
   return pyJsonDumps(messages.map((m) => pyJsonDumps(m)));
 }
 
-/** Error body of the v1 API for an exception (frappe utils/response.py report_error). */
-export function errorBody(err: FrappeError, extraMessages: ServerMessage[] = []): Record<string, unknown> {
-  const lastLine = `frappe.exceptions.${err.excType}${err.message ? `: ${err.message}` : ''}`;
-  const traceback =
+/**
+ * Error body of the v1 API for an exception (frappe utils/response.py report_error). `exception`
+ * and `exc` only with `traceback`: System Settings.allow_error_traceback on, and never for a 404
+ * (without conf.logging) [V 8848digital/frappe-v15:frappe/utils/response.py@e0497f5 report_error, _make_logs_v1].
+ */
+export function errorBody(err: FrappeError, extraMessages: ServerMessage[] = [], traceback = true): Record<string, unknown> {
+  const lastLine = `${EXC_MODULE[err.excType] ?? 'frappe.exceptions'}.${err.excType}${err.message ? `: ${err.message}` : ''}`;
+  const tracebackText =
     'Traceback (most recent call last):\n' +
     '  File "apps/frappe/frappe/app.py", line 114, in application\n    response = frappe.api.handle(request)\n' +
     '  File "apps/frappe/frappe/api/__init__.py", line 49, in handle\n    data = endpoint(**arguments)\n' +
     `${lastLine}\n`;
-  const body: Record<string, unknown> = { exception: lastLine, exc_type: err.excType, exc: pyJsonDumps([traceback]) };
+  const body: Record<string, unknown> = traceback ? { exception: lastLine, exc_type: err.excType, exc: pyJsonDumps([tracebackText]) } : { exc_type: err.excType };
   const messages = [...extraMessages, ...err.serverMessages];
   if (messages.length) body._server_messages = encodeServerMessages(messages);
   return body;

@@ -35,8 +35,24 @@ export function nameFromSeries(pattern: string, ctx: DocContext): string {
   return name;
 }
 
+/**
+ * _set_amended_name with the default "Amend Counter" rule [V 8848digital/frappe-v15:frappe/model/naming.py@e0497f5]:
+ * an amendment of X is X-1; of X-1 (itself an amendment) X-2. The name is not validated further.
+ */
+function amendedName(def: DocTypeDef, amendedFrom: string, ctx: DocContext): string {
+  const original = ctx.tx.get(def.name, amendedFrom);
+  if (!cstr(original?.amended_from)) return `${amendedFrom}-1`;
+  const parts = amendedFrom.split('-');
+  const id = (parseInt(parts.pop() ?? '', 10) || 0) + 1;
+  return `${parts.join('-')}-${id}`;
+}
+
 /** Name a new document per its doctype's rule; `newName` is the client's `name`/`__newname`. */
 export function setNewName(def: DocTypeDef, doc: Doc, newName: string, ctx: DocContext): void {
+  if (cstr(doc.amended_from)) {
+    doc.name = amendedName(def, cstr(doc.amended_from), ctx);
+    return;
+  }
   const rule = def.naming;
   let name = '';
   switch (rule.by) {

@@ -1,18 +1,20 @@
 /**
  * The HTTP server: Frappe's v1 REST API (erpnext.md §1.1) plus the control API (control.ts).
- * Each request's validation and commit run synchronously, so concurrent requests serialise like
- * database unique checks do (two companies racing for one abbreviation: the second gets 417).
+ * Each request's validation and commit run in one synchronous step, so concurrent requests
+ * serialise like database unique checks do — except a Company insert given a duration or held
+ * (company-inserts.ts): validated at its start, its chart of accounts built and committed at its
+ * end, so two at once with one abbreviation race as on a real site (erpnext.md §15).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authenticate } from './auth.ts';
 import { handleControl } from './control.ts';
-import { asDict, deleteDocument, insertDocument, metaOf, updateDocument } from './documents.ts';
+import { asDict, deleteDocument, metaOf, updateDocument } from './documents.ts';
 import { asFrappeError, encodeServerMessages, errorBody, excTypeForStatus, FrappeError, frappeThrow, bold } from './errors.ts';
 import type { FaultSpec, LatencySpec, RequestKey } from './faults.ts';
 import { readBody, safeDecode, sendJson, sendText, sleep } from './http.ts';
 import { type DocContext } from './meta.ts';
-import { LIST_METHODS, resolveMethod } from './methods.ts';
+import { resolveMethod } from './methods.ts';
 import { listDocuments } from './queries.ts';
 import { sessionStoppedError, UPDATING_MESSAGE, type ScenarioSpec } from './scenarios.ts';
 import { ErpnextSimulator } from './simulator.ts';
@@ -42,6 +44,11 @@ export interface SimulatorOptions {
   scenarios?: ScenarioSpec[];
   /** Start as an engine that is down (Default: false). */
   down?: boolean;
+  /**
+   * How long a Company insert takes between its validation and its chart of accounts, ms
+   * (Default: 0 = no window). See company-inserts.ts; tests hold inserts with `sim.holdCompanyInserts()`.
+   */
+  companyInsertMs?: number;
 }
 
 export interface RunningSimulator {
@@ -108,41 +115,18 @@ function withMessages(body: Record<string, unknown>, ctx: DocContext): Record<st
   return ctx.messages.length ? { ...body, _server_messages: encodeServerMessages(ctx.messages) } : body;
 }
 
-function answerMethod(sim: ErpnextSimulator, siteUrl: string, user: string, cmd: string, args: Record<string, unknown>): Answer {
-  const def = resolveMethod(cmd, user);
-  const { result, ctx } = sim.transact(
-    siteUrl,
-    (c) => {
-      if (def) return def.run(args, c);
-      // frappe.client list helpers, answered with the list query
-      const meta = metaOf(String(args.doctype ?? ''));
-      const params = new URLSearchParams();
-      for (const k of ['filters', 'or_filters', 'order_by', 'limit_start', 'limit_page_length', 'limit']) {
-        const v = args[k];
-        if (v !== undefined) params.set(k, typeof v === 'string' ? v : JSON.stringify(v));
-      }
-      if (cmd === 'frappe.client.get_count') {
-        params.set('limit_page_length', '0');
-        return listDocuments(c.tx, meta, params).length;
-      }
-      if (cmd === 'frappe.client.get_value') {
-        const f = args.fieldname ?? 'name';
-        const fields = typeof f === 'string' && f.trim().startsWith('[') ? (JSON.parse(f) as string[]) : Array.isArray(f) ? (f as string[]) : [String(f)];
-        params.set('fields', JSON.stringify(fields));
-        params.set('limit_page_length', '1');
-        return listDocuments(c.tx, meta, params)[0] ?? null;
-      }
-      const fields = args.fields;
-      if (fields !== undefined) params.set('fields', typeof fields === 'string' ? fields : JSON.stringify(fields));
-      return listDocuments(c.tx, meta, params);
-    },
-    user,
-  );
-  const body: Record<string, unknown> = result === undefined ? {} : { message: result };
+/**
+ * /api/method/<cmd>: execute_cmd (methods.ts), then handle() puts a return value under "message",
+ * leaving the key out when the method returns None [V 8848digital/frappe-v15:frappe/handler.py@e0497f5].
+ */
+function answerMethod(sim: ErpnextSimulator, siteUrl: string, user: string, httpMethod: string, cmd: string, args: Record<string, unknown>): Answer {
+  const def = resolveMethod(cmd, user, httpMethod);
+  const { result, ctx } = sim.transact(siteUrl, (c) => def.run(args, c), user);
+  const body: Record<string, unknown> = result === undefined || result === null ? {} : { message: result };
   return { status: 200, body: withMessages(body, ctx) };
 }
 
-function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, method: string, route: { doctype: string; name?: string }, url: URL, raw: string, contentType: string | undefined): Answer {
+async function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, method: string, route: { doctype: string; name?: string }, url: URL, raw: string, contentType: string | undefined): Promise<Answer> {
   const def = metaOf(route.doctype);
   if (user === 'Guest') frappeThrow(`Insufficient Permission for ${bold(def.name)}`, 'PermissionError'); // [M] message
   if (def.table) frappeThrow(`Please specify a valid parent DocType for ${bold(def.name)}`, 'PermissionError'); // [M]
@@ -157,7 +141,7 @@ function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, me
     const { result } = run((c) => {
       const doc = c.tx.get(def.name, def.single ? def.name : name);
       if (!doc) frappeThrow(`${def.name} ${name} not found`, 'DoesNotExistError');
-      return asDict(def, doc);
+      return asDict(def, doc, { noNulls: true }); // read_doc returns the Document (§15)
     });
     return { status: 200, body: { data: result } };
   }
@@ -165,17 +149,20 @@ function answerResource(sim: ErpnextSimulator, siteUrl: string, user: string, me
     const payload = docPayload(url, raw, contentType);
     const raced = sim.beforeInsert(def.name, payload); // armed scenarios (scenarios.ts)
     if (raced) throw raced;
-    const { result, ctx } = run((c) => asDict(def, insertDocument(c, def.name, payload)));
+    const { result, ctx } = await sim.insertRequest(siteUrl, user, def.name, payload, (doc) => asDict(def, doc, { noNulls: true }));
     return { status: 200, body: withMessages({ data: result }, ctx) };
   }
   if (method === 'PUT' && name) {
     const payload = docPayload(url, raw, contentType);
-    const { result, ctx } = run((c) => asDict(def, updateDocument(c, def.name, def.single ? def.name : name, payload)));
+    const { result, ctx } = run((c) => asDict(def, updateDocument(c, def.name, def.single ? def.name : name, payload), { noNulls: true }));
     return { status: 200, body: withMessages({ data: result }, ctx) };
   }
   if (method === 'DELETE' && name) {
+    // delete_doc sets http_status_code 202 and returns "ok", which handle() puts under "data"
+    // [V 8848digital/frappe-v15:frappe/api/v1.py@e0497f5 delete_doc, frappe/api/__init__.py handle;
+    //  seen on ERPNext 15.71.1, erpnext.md §15]
     run((c) => deleteDocument(c, def.name, name));
-    return { status: 202, body: { message: 'ok' } };
+    return { status: 202, body: { data: 'ok' } };
   }
   if (method === 'POST' && name) frappeThrow('run_method is required to call a document method'); // [M] execute_doc_method
   throw new FrappeError('MethodNotAllowed', `The method is not allowed for the requested URL.`, [], 405);
@@ -231,7 +218,7 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
   if (sim.faults.updating) {
     // maintenance mode: init_request raises before auth; browsers get the "Updating" page [V app.py, response.py]
     sim.recordCall({ ...key, status: 503, outcome: 'updating' });
-    if (wantsJson(req, url.pathname)) return sendJson(res, 503, errorBody(sessionStoppedError()));
+    if (wantsJson(req, url.pathname)) return sendJson(res, 503, errorBody(sessionStoppedError(), [], sim.errorTraceback()));
     return sendText(res, 503, 'text/html; charset=utf-8', `<!DOCTYPE html><html><head><title>Updating</title></head><body><h1>Updating</h1><p>${UPDATING_MESSAGE}</p></body></html>`);
   }
 
@@ -257,13 +244,13 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
   let answer: Answer;
   try {
     const user = authenticate(req.headers.authorization, opts);
-    if (route.kind === 'method') answer = answerMethod(sim, siteUrl, user, route.cmd, parseArgs(url, raw, req.headers['content-type']));
-    else if (route.kind === 'resource') answer = answerResource(sim, siteUrl, user, method, route, url, raw, req.headers['content-type']);
+    if (route.kind === 'method') answer = answerMethod(sim, siteUrl, user, method, route.cmd, parseArgs(url, raw, req.headers['content-type']));
+    else if (route.kind === 'resource') answer = await answerResource(sim, siteUrl, user, method, route, url, raw, req.headers['content-type']);
     else if (route.kind === 'unknown-api') throw new FrappeError('DoesNotExistError', '', [], 404);
     else answer = { status: 404, body: {} };
   } catch (e) {
     const err = asFrappeError(e);
-    answer = { status: err.httpStatus, body: errorBody(err) };
+    answer = { status: err.httpStatus, body: errorBody(err, [], sim.errorTraceback() && err.httpStatus !== 404) };
   }
 
   opts.logger?.info({ method, path: key.path, status: answer.status, ms: Date.now() - started, lost }, 'erpnext simulator request');
@@ -292,6 +279,7 @@ export async function startErpnextSimulator(options: SimulatorOptions = {}): Pro
     faults: options.faults,
     latency,
     scenarios: options.scenarios,
+    companyInsertMs: options.companyInsertMs,
   });
   if (options.down) sim.setDown(true);
   const server = createServer((req, res) => {
@@ -319,6 +307,7 @@ export async function startErpnextSimulator(options: SimulatorOptions = {}): Pro
     sim,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        sim.companyInserts.abort('The simulator closed while this Company insert was held');
         sim.flush();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();

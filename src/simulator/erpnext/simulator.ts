@@ -2,7 +2,8 @@
  * The simulated site: documents, call log and fault plan, with in-process inspection.
  * The HTTP server (server.ts) and the control API (control.ts) both work through this class.
  */
-import { deleteDocument as deleteViaPipeline, requestContext } from './documents.ts';
+import { CompanyInsertGate, type CompanyInsertState } from './company-inserts.ts';
+import { completeInsert, deleteDocument as deleteViaPipeline, insertDocument, metaOf, prepareInsert, requestContext } from './documents.ts';
 import { DOCTYPES } from './doctypes/index.ts';
 import type { FrappeError } from './errors.ts';
 import { FaultPlan, type FaultSpec, type LatencySpec, type LostResponseSpec } from './faults.ts';
@@ -65,6 +66,8 @@ export interface SimulatorState {
   faults?: FaultSpec[];
   latency?: LatencySpec[];
   scenarios?: ScenarioSpec[];
+  /** Duration of a Company insert between its validation and its chart of accounts, ms (Default: 0). */
+  companyInsertMs?: number;
 }
 
 interface Armed {
@@ -74,6 +77,8 @@ interface Armed {
 
 export class ErpnextSimulator {
   readonly faults: FaultPlan;
+  /** The Company insert window (company-inserts.ts). */
+  readonly companyInserts: CompanyInsertGate;
   private readonly store = new DocumentStore();
   private readonly dataFile: DataFile | undefined;
   private callLog: CallRecord[] = [];
@@ -81,6 +86,7 @@ export class ErpnextSimulator {
 
   constructor(private readonly state: SimulatorState = { setupComplete: true }) {
     this.faults = new FaultPlan(state.seed);
+    this.companyInserts = new CompanyInsertGate(state.companyInsertMs ?? 0);
     if (state.dataFile) {
       this.dataFile = new DataFile(state.dataFile, this.store);
       if (!this.dataFile.load()) {
@@ -121,6 +127,71 @@ export class ErpnextSimulator {
     const result = work(ctx);
     tx.commit();
     return { result, ctx };
+  }
+
+  /**
+   * One insert request (POST /api/resource/:doctype): validated and written against what is
+   * committed now; a Company insert then passes the Company insert gate, which may make it wait
+   * (its duration, or a hold); then its side effects run, `shape` makes the answer and it commits,
+   * all in one step, so a concurrent insert that committed meanwhile is seen (erpnext.md §15).
+   * Synchronous when there is no wait.
+   */
+  insertRequest<T>(
+    siteUrl: string,
+    user: string,
+    doctype: string,
+    payload: Record<string, unknown>,
+    shape: (doc: Doc) => T,
+  ): { result: T; ctx: DocContext } | Promise<{ result: T; ctx: DocContext }> {
+    const def = metaOf(doctype);
+    if (def.single) return this.transact(siteUrl, (ctx) => shape(insertDocument(ctx, def.name, payload)), user); // saves the Single
+    const tx = this.store.begin();
+    const ctx = requestContext(tx, siteUrl, user);
+    const pending = prepareInsert(ctx, def.name, payload);
+    const finish = () => {
+      const result = shape(completeInsert(ctx, pending));
+      tx.commit();
+      return { result, ctx };
+    };
+    const wait = def.name === 'Company' ? this.companyInserts.pass(pending.doc.name) : undefined;
+    return wait ? wait.then(finish) : finish();
+  }
+
+  /**
+   * Whether error bodies carry `exception` and `exc`: System Settings.allow_error_traceback. A
+   * fresh v15 site has it off (the field has no default); the simulator's fixtures turn it on.
+   */
+  errorTraceback(): boolean {
+    return cint(this.store.begin().get('System Settings', 'System Settings')?.allow_error_traceback) === 1;
+  }
+
+  // ---- the Company insert window (company-inserts.ts) -----------------------------------
+
+  /** Duration of each Company insert between its validation and its chart of accounts (0 = none). */
+  setCompanyInsertMs(ms: number): void {
+    this.companyInserts.setDuration(ms);
+  }
+
+  /** From now on Company inserts park after their validation until `releaseCompanyInserts`. */
+  holdCompanyInserts(): void {
+    this.companyInserts.hold();
+  }
+
+  /** Resolves with the parked Company names once at least `count` Company inserts are parked. */
+  companyInsertsParked(count: number): Promise<string[]> {
+    return this.companyInserts.whenParked(count);
+  }
+
+  /**
+   * Parked Company inserts go on in the order they parked, each committing (or failing) before
+   * the next: the one named (the hold stays), or all and the hold ends. Returns the names released.
+   */
+  releaseCompanyInserts(name?: string): string[] {
+    return this.companyInserts.release(name);
+  }
+
+  companyInsertState(): CompanyInsertState {
+    return this.companyInserts.describe();
   }
 
   // ---- inspection -------------------------------------------------------------------------
@@ -224,6 +295,8 @@ export class ErpnextSimulator {
    * to the start-up ones and the random sequence restarts from the seed.
    */
   reset(): void {
+    this.companyInserts.abort('The simulator was reset while this Company insert was held');
+    this.companyInserts.setDuration(this.state.companyInsertMs ?? 0);
     this.store.clear();
     this.callLog = [];
     this.faults.clear();
@@ -270,8 +343,8 @@ export class ErpnextSimulator {
     this.armed = [];
   }
 
-  faultState(): ReturnType<FaultPlan['describe']> & { armedScenarios: Array<ScenarioSpec & { remaining: number }> } {
-    return { ...this.faults.describe(), armedScenarios: this.armed.map((a) => ({ ...a.spec, remaining: a.remaining })) };
+  faultState(): ReturnType<FaultPlan['describe']> & { armedScenarios: Array<ScenarioSpec & { remaining: number }>; companyInserts: CompanyInsertState } {
+    return { ...this.faults.describe(), armedScenarios: this.armed.map((a) => ({ ...a.spec, remaining: a.remaining })), companyInserts: this.companyInserts.describe() };
   }
 
   /**

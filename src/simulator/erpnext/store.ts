@@ -111,6 +111,12 @@ export class Transaction {
     return this.get(doctype, name) !== undefined;
   }
 
+  /** Whether a document of that name is committed (other requests' commits included), whatever this request wrote. */
+  committed(doctype: string, name: unknown): boolean {
+    if (name === null || name === undefined || name === '') return false;
+    return this.store.table(doctype).has(keyOf(String(name)));
+  }
+
   /** All documents of a doctype in insertion order. */
   list(doctype: string): Doc[] {
     const base = this.store.table(doctype);

@@ -5,7 +5,7 @@
  */
 import { bold, frappeThrow } from '../errors.ts';
 import { cint, cstr, sameText, type DocTypeDef } from '../meta.ts';
-import { check, data, link, nameWithNumberAndAbbr, select } from './shared.ts';
+import { check, data, link, nameWithNumberAndAbbr, select, validateIfChildExists } from './shared.ts';
 
 const ACCOUNT_TYPES = [
   '', 'Accumulated Depreciation', 'Asset Received But Not Billed', 'Bank', 'Cash', 'Chargeable', 'Capital Work in Progress',
@@ -72,5 +72,8 @@ export const accountDoctype: DocTypeDef = {
     // validate_account_currency: defaults to the company's currency
     if (!cstr(doc.account_currency)) doc.account_currency = ctx.tx.get('Company', doc.company)?.default_currency ?? null;
   },
+  // on_trash: no GL entries in the simulator, then NestedSet.on_trash
+  // [V thimphutpl/erpnext-V15:erpnext/accounts/doctype/account/account.py@22b458d]
+  onTrash: (doc, ctx) => validateIfChildExists(ctx, doc, 'parent_account'),
   businessKey: (doc) => `${cstr(doc.company)}|${cstr(doc.account_name)}`,
 };

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { frappeThrow } from '../errors.ts';
 import { cint, cstr, rows, sameText, type Doc, type DocContext, type DocTypeDef, type FieldDef } from '../meta.ts';
-import { check, data, link, select } from './shared.ts';
+import { check, data, link, select, validateIfChildExists } from './shared.ts';
 
 interface ChartAccount {
   account_name: string;
@@ -97,7 +97,10 @@ export const companyDoctype: DocTypeDef = {
     if (currency && !cint(currency.enabled)) ctx.tx.put({ ...currency, enabled: 1 });
   },
   onTrash(doc, ctx) {
-    // Company.on_trash without transactions: deletes its accounts, cost centres, warehouses [M]
+    // Company.on_trash starts with NestedSet.validate_if_child_exists (child companies)
+    // [V thimphutpl/erpnext-V15:erpnext/setup/doctype/company/company.py@057ad44]
+    validateIfChildExists(ctx, doc, 'parent_company');
+    // without transactions: deletes its accounts, cost centres, warehouses, Mode of Payment Account rows
     for (const dt of ['Account', 'Cost Center', 'Warehouse']) {
       for (const d of ctx.tx.list(dt)) if (sameText(d.company, doc.name)) ctx.tx.remove(dt, d.name);
     }
@@ -231,9 +234,19 @@ function setDefaultAccounts(doc: Doc, ctx: DocContext, isNew: boolean): void {
   if (!cstr(doc.disposal_account)) doc.disposal_account = leaf({ account_name: 'Gain/Loss on Asset Disposal' });
 }
 
-/** set_mode_of_payment_account [V §2]: the first Cash-type mode gets a row for this company. */
+/**
+ * set_mode_of_payment_account [V §2, §15]: `frappe.db.get_value("Mode of Payment", {"type": "Cash"}, "name")`
+ * picks the Cash-type mode; without an order_by, v15's get_value orders by "modified", descending
+ * [V 8848digital/frappe-v15:frappe/database/database.py@e0497f5 get_value, frappe/database/query.py
+ * apply_order_by] (ordering by creation is v16 only, frappe/frappe#25623). So the most recently
+ * modified Cash-type mode gets the new company's row — a mode inserted without `type` (Cash by
+ * default) after "Cash" last changed takes the row meant for "Cash".
+ */
 function setModeOfPaymentAccount(doc: Doc, ctx: DocContext): void {
-  const cash = ctx.tx.find('Mode of Payment', { type: 'Cash' });
+  const cash = ctx.tx
+    .list('Mode of Payment')
+    .filter((m) => sameText(m.type, 'Cash'))
+    .sort((a, b) => (cstr(a.modified) < cstr(b.modified) ? 1 : cstr(a.modified) > cstr(b.modified) ? -1 : 0))[0];
   if (!cash) return;
   if (rows(cash, 'accounts').some((r) => sameText(r.company, doc.name))) return;
   const updated = structuredClone(cash);

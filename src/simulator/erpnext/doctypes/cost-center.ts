@@ -4,7 +4,7 @@
  */
 import { bold, frappeThrow } from '../errors.ts';
 import { cint, cstr, sameText, type DocTypeDef } from '../meta.ts';
-import { check, data, link, nameWithNumberAndAbbr } from './shared.ts';
+import { check, data, link, nameWithNumberAndAbbr, validateIfChildExists } from './shared.ts';
 
 export const costCenterDoctype: DocTypeDef = {
   name: 'Cost Center',
@@ -29,5 +29,7 @@ export const costCenterDoctype: DocTypeDef = {
     }
     if (parent && !sameText(parent.company, doc.company)) frappeThrow(`${doc.parent_cost_center} does not belong to Company ${doc.company}`); // [M]
   },
+  // NestedSet.on_trash, not overridden [V thimphutpl/erpnext-V15:erpnext/accounts/doctype/cost_center/cost_center.py@097d8e2]
+  onTrash: (doc, ctx) => validateIfChildExists(ctx, doc, 'parent_cost_center'),
   businessKey: (doc) => `${cstr(doc.company)}|${cstr(doc.cost_center_name)}`,
 };

@@ -4,7 +4,7 @@
  */
 import { frappeThrow } from '../errors.ts';
 import { cint, cstr, type Doc, type DocContext, type DocTypeDef } from '../meta.ts';
-import { check, data, link, rootOf, select } from './shared.ts';
+import { check, data, link, rootOf, select, validateIfChildExists } from './shared.ts';
 
 export const currencyDoctype: DocTypeDef = {
   name: 'Currency',
@@ -83,6 +83,8 @@ function treeDoctype(name: string, nameField: string, nameLabel: string, parentF
       const parent = ctx.tx.get(name, doc[parentField]);
       if (parent && !cint(parent.is_group)) frappeThrow(`Parent ${name} ${parent.name} must be a group node`); // [M] NestedSet
     },
+    // NestedSet controllers: on_trash refuses a node with children [V nestedset.py; these doctypes' own on_trash not re-checked]
+    onTrash: (doc: Doc, ctx: DocContext) => validateIfChildExists(ctx, doc, parentField),
   };
 }
 

@@ -67,6 +67,7 @@ export const systemSettingsDoctype: DocTypeDef = {
     link('currency', 'Currency', 'Currency'),
     select('date_format', 'Date Format', ['dd-mm-yyyy', 'dd/mm/yyyy', 'dd.mm.yyyy', 'mm/dd/yyyy', 'mm-dd-yyyy', 'yyyy-mm-dd'], { default: 'dd-mm-yyyy' }),
     check('setup_complete', 'Setup Complete'),
+    // no default on a real v15 site (off: error bodies without `exception`/`exc`); on here (errors.ts errorBody)
     check('allow_error_traceback', 'Show Full Error and Allow Reporting of Issues to the Developer', { default: 1 }),
   ],
 };

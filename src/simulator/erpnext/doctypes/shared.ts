@@ -1,5 +1,6 @@
 /** Helpers several controllers share (frappe.utils equivalents). */
-import { cstr, type Doc, type DocContext, type FieldDef } from '../meta.ts';
+import { frappeThrow } from '../errors.ts';
+import { cstr, sameText, type Doc, type DocContext, type FieldDef } from '../meta.ts';
 
 const SAFE = new Set("~@#$&()*!+=:;,.?/'_-".split(''));
 
@@ -51,4 +52,15 @@ export const text = (fieldname: string, label: string, extra: Partial<FieldDef> 
 /** The root of a tree doctype (frappe get_root_of): a node without a parent. */
 export function rootOf(ctx: DocContext, doctype: string, parentField: string, except?: string): string | undefined {
   return ctx.tx.list(doctype).find((d) => !cstr(d[parentField]) && d.name !== except)?.name;
+}
+
+/**
+ * NestedSet.on_trash → validate_if_child_exists: a tree node with children cannot be deleted,
+ * NestedSetChildExistsError (a ValidationError, 417)
+ * [V 8848digital/frappe-v15:frappe/utils/nestedset.py@e0497f5].
+ */
+export function validateIfChildExists(ctx: DocContext, doc: Doc, parentField: string): void {
+  if (ctx.tx.list(doc.doctype).some((d) => sameText(d[parentField], doc.name))) {
+    frappeThrow(`Cannot delete ${doc.name} as it has child nodes`, 'NestedSetChildExistsError');
+  }
 }

@@ -1,0 +1,107 @@
+/**
+ * How long a Company insert takes, and a hold for tests (erpnext.md §15).
+ *
+ * On a real site a Company insert takes seconds: the chart of accounts, warehouses and cost
+ * centres are built in the same request and transaction. Two inserts with one abbreviation at
+ * the same moment both pass validate_abbr (neither has committed), and the loser fails while
+ * creating its chart of accounts: 409 DuplicateEntryError "Account Application of Funds (Assets)
+ * - AS already exists", its whole insert rolled back. The simulator models it so: a Company insert
+ * is validated and its row written against what is committed when the request starts; it then
+ * passes this gate; then it builds its chart (seeing what others committed meanwhile) and commits.
+ *
+ * The gate: `ms` (default 0: no window, the insert is atomic as every other request), or a hold
+ * that parks every Company insert at that point until released — what tests use, so that a race
+ * happens however loaded the machine is. Released inserts go on in the order they parked, each
+ * one building its chart and committing before the next one goes on.
+ */
+import { FrappeError } from './errors.ts';
+import { sleep } from './http.ts';
+
+export interface CompanyInsertState {
+  /** Duration of each Company insert between its validation and its chart of accounts (ms). */
+  ms: number;
+  /** Company inserts park instead of waiting `ms`, until released. */
+  held: boolean;
+  /** Names of the parked Company inserts, in the order they arrived. */
+  parked: string[];
+}
+
+interface Parked {
+  name: string;
+  go(): void;
+  fail(error: Error): void;
+}
+
+export class CompanyInsertGate {
+  private held = false;
+  private parked: Parked[] = [];
+  private watchers: Array<{ count: number; resolve(names: string[]): void }> = [];
+
+  constructor(private ms = 0) {}
+
+  setDuration(ms: number): void {
+    this.ms = Math.max(0, Math.round(ms));
+  }
+
+  /** From now on Company inserts park after their validation, until released. */
+  hold(): void {
+    this.held = true;
+  }
+
+  /**
+   * Lets parked inserts go on, in the order they parked: the one named (the hold stays), or all
+   * of them and the hold ends. Returns the names released.
+   */
+  release(name?: string): string[] {
+    const going = name === undefined ? this.parked : this.parked.filter((p) => p.name.toLowerCase() === name.toLowerCase()).slice(0, 1);
+    if (name === undefined) this.held = false;
+    this.parked = this.parked.filter((p) => !going.includes(p));
+    for (const p of going) p.go();
+    return going.map((p) => p.name);
+  }
+
+  /** Resolves with the parked names once at least `count` Company inserts are parked. */
+  whenParked(count: number): Promise<string[]> {
+    if (this.parked.length >= count) return Promise.resolve(this.names());
+    return new Promise((resolve) => this.watchers.push({ count, resolve }));
+  }
+
+  /**
+   * Parked inserts fail (500, nothing committed), the hold ends and waiters are answered: on
+   * reset and close, so that nothing commits into a site that was reset or closed.
+   */
+  abort(reason: string): void {
+    const parked = this.parked;
+    this.parked = [];
+    this.held = false;
+    for (const p of parked) p.fail(new FrappeError('Exception', reason, [], 500));
+    const watchers = this.watchers;
+    this.watchers = [];
+    for (const w of watchers) w.resolve([]);
+  }
+
+  /**
+   * The wait of one Company insert between its validation and its chart of accounts, or
+   * undefined when there is none (then the insert goes on in the same step).
+   */
+  pass(name: string): Promise<void> | undefined {
+    if (this.held) {
+      return new Promise<void>((go, fail) => {
+        this.parked.push({ name, go, fail });
+        const names = this.names();
+        const ready = this.watchers.filter((w) => this.parked.length >= w.count);
+        this.watchers = this.watchers.filter((w) => !ready.includes(w));
+        for (const w of ready) w.resolve(names);
+      });
+    }
+    return this.ms > 0 ? sleep(this.ms) : undefined;
+  }
+
+  describe(): CompanyInsertState {
+    return { ms: this.ms, held: this.held, parked: this.names() };
+  }
+
+  private names(): string[] {
+    return this.parked.map((p) => p.name);
+  }
+}
