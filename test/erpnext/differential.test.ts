@@ -64,7 +64,12 @@ async function send(target: EngineAccess, probe: Probe): Promise<Answer> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (probe.auth !== false) headers.authorization = `token ${target.apiKey}:${probe.auth === 'wrong' ? 'wrong-secret' : target.apiSecret}`;
   if (probe.body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(url, { method: probe.method, headers, body: probe.body === undefined ? undefined : JSON.stringify(probe.body) });
+  let res: Response;
+  try {
+    res = await fetch(url, { method: probe.method, headers, body: probe.body === undefined ? undefined : JSON.stringify(probe.body) });
+  } catch (e) {
+    return { status: 0, messages: [`no answer: ${(e as Error & { cause?: Error }).cause?.message ?? (e as Error).message}`] };
+  }
   const text = await res.text();
   let body: unknown = text;
   try {
@@ -105,7 +110,9 @@ function sequences(sfx: string): Array<[string, Probe]> {
     ['get_logged_user without auth', { method: 'GET', path: m('frappe.auth.get_logged_user'), auth: false }],
     ['get_logged_user with a wrong secret', { method: 'GET', path: m('frappe.auth.get_logged_user'), auth: 'wrong' }],
     ['get_versions', { method: 'GET', path: m('frappe.utils.change_log.get_versions'), pick: [] }],
-    ['a method that is not whitelisted', { method: 'GET', path: m('frappe.model.delete_doc') }],
+    ['a function that is not whitelisted', { method: 'GET', path: m('frappe.get_doc') }],
+    ['a module path', { method: 'GET', path: m('frappe.model.delete_doc') }],
+    ['a path that does not import', { method: 'GET', path: m('frappe.no_such_module.fn') }],
     ['an unknown doctype', { method: 'GET', path: r('No Such Doctype') }],
     // step_1: masters
     ['UOM Nos', { method: 'GET', path: r('UOM', 'Nos'), pick: ['name', 'uom_name'] }],

@@ -18,7 +18,7 @@ test('a function that exists but is not whitelisted is 403 PermissionError "Func
     assert.equal(r.status, 403, cmd);
     assert.equal(r.body.exc_type, 'PermissionError', cmd);
     const [m] = serverMessages(r.body);
-    assert.equal(m?.message, `<details><summary>You are not permitted to access this resource.</summary>Function <strong>${cmd}</strong> is not whitelisted.</details>`);
+    assert.equal(m?.message, `<details><summary>You are not permitted to access this resource. Login to access</summary>Function <strong>${cmd}</strong> is not whitelisted.</details>`);
     assert.equal(m?.title, 'Method Not Allowed');
     assert.equal(m?.indicator, 'red');
   }

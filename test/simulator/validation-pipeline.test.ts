@@ -88,8 +88,8 @@ test('a child table in a PUT body replaces the table (§1.1)', async () => {
 test('a failing request leaves nothing behind, side effects included (§1.3, §7)', async () => {
   const c = client();
   const before = c.sim.sim.count('Account');
-  // a company whose default account belongs to another company fails in validate: no chart is created
-  const r = await c.post(resourcePath('Company'), { company_name: 'Ghost', abbr: 'GH', default_currency: 'KES', country: 'Kenya', write_off_account: 'Write Off - ACM' });
+  // a company whose default cash account belongs to another company fails in validate: no chart is created
+  const r = await c.post(resourcePath('Company'), { company_name: 'Ghost', abbr: 'GH', default_currency: 'KES', country: 'Kenya', default_cash_account: 'Cash - ACM' });
   assert.equal(r.status, 417);
   assert.equal(c.sim.sim.count('Account'), before);
   assert.equal(c.sim.sim.get('Company', 'Ghost'), undefined);

@@ -64,8 +64,10 @@ export function installFixtures(ctx: DocContext, setupComplete: boolean): void {
   for (const t of ['Kenya', 'Uganda', 'Tanzania', 'Rest Of The World']) {
     insertDocument(ctx, 'Territory', { territory_name: t, parent_territory: 'All Territories' });
   }
-  insertDocument(ctx, 'Price List', { price_list_name: 'Standard Selling', currency: 'USD', selling: 1 });
-  insertDocument(ctx, 'Price List', { price_list_name: 'Standard Buying', currency: 'USD', buying: 1 });
+  // the wizard makes the price lists in the currency it was run with: Kenya (KES) here, as on
+  // the real site the differential test compares with
+  insertDocument(ctx, 'Price List', { price_list_name: 'Standard Selling', currency: 'KES', selling: 1 });
+  insertDocument(ctx, 'Price List', { price_list_name: 'Standard Buying', currency: 'KES', buying: 1 });
   insertDocument(ctx, 'Mode of Payment', { mode_of_payment: 'Cash', type: 'Cash' });
   for (const m of ['Credit Card', 'Wire Transfer', 'Bank Draft', 'Cheque']) insertDocument(ctx, 'Mode of Payment', { mode_of_payment: m, type: 'Bank' });
 

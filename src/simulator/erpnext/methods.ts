@@ -92,7 +92,7 @@ function importError(cmd: string): string {
 /** is_whitelisted's message [V frappe/__init__.py is_whitelisted]. */
 function notWhitelisted(path: string): never {
   frappeThrow(
-    `<details><summary>You are not permitted to access this resource.</summary>Function ${bold(path)} is not whitelisted.</details>`,
+    `<details><summary>You are not permitted to access this resource. Login to access</summary>Function ${bold(path)} is not whitelisted.</details>`,
     'PermissionError',
     'Method Not Allowed',
   );
@@ -110,6 +110,9 @@ export function resolveMethod(cmd: string, user: string, httpMethod = 'GET'): Me
       failedToGetMethod(cmd, notInstalled.message, notInstalled);
     }
     if ((NOT_WHITELISTED as readonly string[]).includes(cmd)) notWhitelisted(cmd);
+    // get_attr returns the module itself; is_whitelisted then reads its __module__: an unhandled
+    // AttributeError, HTTP 500 (seen on ERPNext 15.71.1 for frappe.model.delete_doc)
+    if (KNOWN_MODULES.has(cmd)) throw new FrappeError('AttributeError', `module '${cmd}' has no attribute '__module__'`, [], 500);
     if (NOT_SIMULATED.includes(cmd)) {
       throw new FrappeError('NotImplementedError', `${cmd} is whitelisted on a real site, but the ERPNext simulator does not answer it`, [], 500);
     }

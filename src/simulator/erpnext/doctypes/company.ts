@@ -6,7 +6,7 @@
  * 2 cost centres, default accounts, and the Cash mode of payment's account row.
  */
 import { readFileSync } from 'node:fs';
-import { frappeThrow } from '../errors.ts';
+import { bold, frappeThrow } from '../errors.ts';
 import { cint, cstr, rows, sameText, type Doc, type DocContext, type DocTypeDef, type FieldDef } from '../meta.ts';
 import { check, data, link, select, validateIfChildExists } from './shared.ts';
 
@@ -125,13 +125,33 @@ function validateAbbr(doc: Doc, ctx: DocContext): void {
   }
 }
 
-/** validate_default_accounts: every default account must belong to this company [M message]. */
+/**
+ * The defaults validate_default_accounts checks [V erpnext setup/doctype/company/company.py, v15]:
+ * only these nine; write_off_account, round_off_account and the others are not checked at all
+ * (a real ERPNext 15.71.1 accepts another company's account there: the differential test).
+ */
+const CHECKED_DEFAULT_ACCOUNTS: Array<[string, string]> = [
+  ['Default Bank Account', 'default_bank_account'],
+  ['Default Cash Account', 'default_cash_account'],
+  ['Default Receivable Account', 'default_receivable_account'],
+  ['Default Payable Account', 'default_payable_account'],
+  ['Default Expense Account', 'default_expense_account'],
+  ['Default Income Account', 'default_income_account'],
+  ['Stock Received But Not Billed Account', 'stock_received_but_not_billed'],
+  ['Stock Adjustment Account', 'stock_adjustment_account'],
+  ['Expense Included In Valuation Account', 'expenses_included_in_valuation'],
+];
+
+/** validate_default_accounts: each checked default belongs to this company, in its currency. */
 function validateDefaultAccounts(doc: Doc, ctx: DocContext): void {
-  for (const [, field] of DEFAULT_ACCOUNT_FIELDS) {
+  for (const [label, field] of CHECKED_DEFAULT_ACCOUNTS) {
     const value = cstr(doc[field]);
     if (!value) continue;
     const account = ctx.tx.get('Account', value);
     if (!sameText(account?.company, doc.name)) frappeThrow(`Account ${value} does not belong to company: ${doc.name}`);
+    if (cstr(account?.account_currency) && cstr(account?.account_currency) !== cstr(doc.default_currency)) {
+      frappeThrow(`${bold(label)} currency must be same as company's default currency. Please select another account.`);
+    }
   }
 }
 
@@ -182,7 +202,7 @@ function createDefaultWarehouses(doc: Doc, ctx: DocContext): void {
       warehouse_name: w.warehouse_name,
       is_group: w.is_group,
       company: doc.name,
-      parent_warehouse: w.is_group ? '' : `All Warehouses - ${abbr}`,
+      parent_warehouse: w.is_group ? null : `All Warehouses - ${abbr}`,
       warehouse_type: w.warehouse_type ?? null,
     });
   }
