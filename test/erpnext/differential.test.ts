@@ -166,6 +166,8 @@ function sequences(sfx: string): Array<[string, Probe]> {
     ['Mode of Payment Cash', { method: 'GET', path: r('Mode of Payment', 'Cash'), pick: ['name', 'type'] }],
     ['a Phone mode of payment insert', { method: 'POST', path: r('Mode of Payment'), body: { mode_of_payment: mode, type: 'Phone', enabled: 1 }, pick: ['name', 'type', 'accounts'] }],
     ['a mode of payment without a type', { method: 'POST', path: r('Mode of Payment'), body: { mode_of_payment: untyped, enabled: 1 }, pick: ['name', 'type', 'accounts'] }],
+    // gone at once: a Cash-type mode would take the Cash row of every company created after it (§15)
+    ['deleting the untyped mode', { method: 'DELETE', path: r('Mode of Payment', untyped), pick: [] }],
     ['a mode\'s account row', { method: 'PUT', path: r('Mode of Payment', mode), body: { accounts: [{ company, default_account: `M-Pesa - ${abbr}` }] }, pick: ['name', 'accounts'] }],
     ['a row with another company\'s account', { method: 'PUT', path: r('Mode of Payment', mode), body: { accounts: [{ company, default_account: 'Cash - PC' }] } }],
     ['the same company twice', { method: 'PUT', path: r('Mode of Payment', mode), body: { accounts: [{ company, default_account: `M-Pesa - ${abbr}` }, { company, default_account: `M-Pesa - ${abbr}` }] } }],
@@ -182,7 +184,7 @@ function sequences(sfx: string): Array<[string, Probe]> {
     // step_9: the POS session
     ['the profile\'s sessions, none yet', { method: 'GET', path: r('POS Opening Entry'), query: { fields: ['name', 'pos_profile', 'status', 'docstatus'], filters: { pos_profile: profile, docstatus: ['in', [0, 1]] }, order_by: 'creation desc', limit_page_length: 0 }, pick: ['name', 'status', 'docstatus'] }],
     ['a submitted opening entry', { method: 'POST', path: r('POS Opening Entry'), body: { company, pos_profile: profile, user: 'Administrator', period_start_date: '2026-01-01 08:00:00', posting_date: '2026-01-01', balance_details: [{ mode_of_payment: 'Cash', opening_amount: 0 }], docstatus: 1 }, pick: ['name', 'status', 'docstatus', 'balance_details'] }],
-    ['an opening entry of a mode without account', { method: 'POST', path: r('POS Opening Entry'), body: { company, pos_profile: profile, user: 'Administrator', period_start_date: '2026-01-01 08:00:00', posting_date: '2026-01-01', balance_details: [{ mode_of_payment: untyped, opening_amount: 0 }] } }],
+    ['an opening entry of a mode without account', { method: 'POST', path: r('POS Opening Entry'), body: { company, pos_profile: profile, user: 'Administrator', period_start_date: '2026-01-01 08:00:00', posting_date: '2026-01-01', balance_details: [{ mode_of_payment: 'Credit Card', opening_amount: 0 }] } }],
     ['an opening entry for another company', { method: 'POST', path: r('POS Opening Entry'), body: { company: 'Platform Co', pos_profile: profile, user: 'Administrator', period_start_date: '2026-01-01 08:00:00', posting_date: '2026-01-01', balance_details: [{ mode_of_payment: 'Cash', opening_amount: 0 }] } }],
     ['the profile\'s sessions', { method: 'GET', path: r('POS Opening Entry'), query: { fields: ['name', 'pos_profile', 'status', 'docstatus'], filters: { pos_profile: profile, docstatus: ['in', [0, 1]] }, order_by: 'creation desc', limit_page_length: 0 }, pick: ['name', 'status', 'docstatus'] }],
     // frappe.client methods the operators' scripts use
