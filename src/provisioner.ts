@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -20,8 +19,9 @@ import { hashPassword } from './application/passwords.ts';
 import { buildApi } from './api/app.ts';
 import { Worker } from './runner/worker.ts';
 import { startErpnextSimulator, type RunningSimulator } from './simulator/erpnext/index.ts';
+import { VERSION } from './version.ts';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+export { VERSION } from './version.ts';
 
 /** The engine tenants get when they name none. */
 export const DEFAULT_ENGINE_ID = 'default';
