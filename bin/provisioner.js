@@ -1,6 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (a dependency), so `npx provisioner` works from a clone.
-import { register } from 'tsx/esm/api';
+// The `provisioner` command: the CLI compiled to dist/ by `npm run build`, which `npm ci` runs
+// (the `prepare` script). Nothing is compiled at start.
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('error: dist/ is missing (the compiled CLI)\nhint: run `npm run build` in the repository (npm ci runs it)\n');
+  process.exit(1);
+}
+await import(main.href);

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulator', ...args], { cwd: root, encoding: 'utf8', timeout: 20_000 });
+/** The command as users run it: bin/provisioner.js, the compiled CLI. */
+const BIN = path.join(root, 'bin/provisioner.js');
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'simulator', ...args], { cwd: root, encoding: 'utf8', timeout: 20_000 });
 
 test('--help shows the fault options with examples', () => {
   const r = cli('--help');
@@ -40,7 +42,7 @@ test('bad option values are usage errors with exit code 2', () => {
 test('a standalone simulator starts with the faults of its command line', async (t) => {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'simulator', '--port', '0', '--seed', '42', '--latency', '1-3', '--error-rate', 'POST Company=0.05', '--error-rate-status', '429', '--retry-after', '2', '--lost-response-rate', '0.02', '--timeout-rate', 'PUT=0.01', '--scenario', 'abbreviation_taken'],
+    [BIN, 'simulator', '--port', '0', '--seed', '42', '--latency', '1-3', '--error-rate', 'POST Company=0.05', '--error-rate-status', '429', '--retry-after', '2', '--lost-response-rate', '0.02', '--timeout-rate', 'PUT=0.01', '--scenario', 'abbreviation_taken'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.after(() => child.kill('SIGTERM'));
