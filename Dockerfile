@@ -2,7 +2,7 @@
 # It runs the compiled JavaScript in dist/ (built in the first stage); no TypeScript at run time.
 
 # ---- build: every dependency, then `npm ci` compiles src/ to dist/ (the prepare script) ---------
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/
@@ -10,14 +10,14 @@ COPY src ./src
 RUN npm ci --no-audit --no-fund
 
 # ---- dependencies: production only, installed from the lockfile -----------------------------
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # the build needs the dev dependencies (typescript): it ran in the build stage
 RUN npm pkg delete scripts.prepare && npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # ---- runtime ------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=4000 \
     HOST=0.0.0.0 \

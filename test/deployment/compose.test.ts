@@ -159,12 +159,12 @@ test('the health checks pass against a running API, worker metrics endpoint and 
   assert.equal(await healthCheck(['CMD', ...JSON.parse(instruction[1]!)], { PORT: apiPort }), 0);
 });
 
-test('the Dockerfile compiles in a build stage, installs production dependencies on node:20-bookworm-slim and runs the compiled CLI as a non-root user', () => {
+test('the Dockerfile compiles in a build stage, installs production dependencies on node:24-bookworm-slim and runs the compiled CLI as a non-root user', () => {
   const dockerfile = read('Dockerfile').replace(/\\\n\s*/g, '');
   const instructions = dockerfile.split('\n').filter((l) => /^[A-Z]+ /.test(l));
   const from = instructions.filter((l) => l.startsWith('FROM '));
   assert.ok(from.length >= 2, 'multi-stage');
-  assert.ok(from.every((l) => l.startsWith('FROM node:20-bookworm-slim')));
+  assert.ok(from.every((l) => l.startsWith('FROM node:24-bookworm-slim')));
   // the build stage: all dependencies, and npm ci runs `prepare` (the build) with the sources copied in
   const stages = dockerfile.split(/^FROM /m).slice(1);
   const build = stages.find((st) => / AS build\b/.test(st.split('\n')[0]!));
