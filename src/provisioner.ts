@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -17,11 +16,11 @@ import type { EngineRecord } from './ports/store.ts';
 import type { EnginePort } from './ports/engine.ts';
 import { ProvisioningService } from './application/provisioning-service.ts';
 import { hashPassword } from './application/passwords.ts';
-import { buildApi } from './api/app.ts';
 import { Worker } from './runner/worker.ts';
-import { startErpnextSimulator, type RunningSimulator } from './simulator/erpnext/index.ts';
+import type { RunningSimulator } from './simulator/erpnext/index.ts';
+import { VERSION } from './version.ts';
 
-export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+export { VERSION } from './version.ts';
 
 /** The engine tenants get when they name none. */
 export const DEFAULT_ENGINE_ID = 'default';
@@ -93,6 +92,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: config.erpnext.url, apiKey: config.erpnext.apiKey, apiSecret: config.erpnext.apiSecret });
     } else if (config.demo) {
       // kept in the data folder, so that the demo engine still has what the tenants' records say
+      const { startErpnextSimulator } = await import('./simulator/erpnext/index.ts');
       simulator = await startErpnextSimulator({ port: config.simulatorPort, host: '127.0.0.1', dataFile: path.join(config.dataDir, 'simulator.json') });
       await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret });
       logger.info({ url: simulator.url }, 'built-in ERPNext simulator started (demo mode)');
@@ -112,6 +112,8 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     const relay = config.workerInProcess ? null : await relayRunEvents(eventFeed, logger);
     const metrics = new ProvisionerMetrics({ store, logger, eventStreamClients: () => eventFeed.subscriberCount - (relay ? 1 : 0) });
     const stopMetrics = metrics.observe(journal.bus);
+    // the API (Fastify, zod, OpenAPI) and the simulator are loaded here, not by `provisioner worker`
+    const { buildApi } = await import('./api/app.ts');
     const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, eventFeed, metrics });
 
     const worker = config.workerInProcess ? createWorker(config, db, journal, engineFor, logger) : null;

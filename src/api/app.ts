@@ -1,13 +1,14 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import type { ProvisioningService } from '../application/provisioning-service.ts';
 import type { EnginePort } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { problemDetails } from './plugins/problem-details.ts';
+import { openApiTransform, problemComponent } from './responses.ts';
 import { authentication } from './plugins/authentication.ts';
 import { authRoutes } from './routes/auth.ts';
 import { provisioningRoutes } from './routes/provisioning.ts';
@@ -60,10 +61,10 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Provisioner API', version: opts.version, description: 'Provisioning of POS workspaces inside ERPNext: status, logs, start, continue, retry.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Problem: problemComponent() } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openApiTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(authentication, { secret: opts.jwtSecret });

@@ -14,11 +14,16 @@ export const StartBody = z
     payment_methods: z.array(z.string().trim().min(1).max(140)).min(1).max(10).optional(),
   })
   .strict()
-  .nullish();
+  .nullish()
+  .meta({ example: { include_demo_data: false, pos_store_enabled: true, country_template: null } });
 
-export const RetryBody = z.object({ step: StepIdSchema.nullable().optional() }).strict().nullish();
+export const RetryBody = z
+  .object({ step: StepIdSchema.nullable().optional().describe('Re-run this step and those after it (default: every step)') })
+  .strict()
+  .nullish()
+  .meta({ example: { step: 'step_8_pos_profile' } });
 
-export const SkipStepBody = z.object({ step: StepIdSchema }).strict();
+export const SkipStepBody = z.object({ step: StepIdSchema }).strict().meta({ example: { step: 'step_6_items' } });
 
 export const ProvisioningOptions = z
   .object({
@@ -49,7 +54,8 @@ export const CreateTenantBody = z
     admin_password: z.string().min(1).max(200).optional(),
     provisioning: ProvisioningOptions.optional(),
   })
-  .strict();
+  .strict()
+  .meta({ example: { name: 'Mama Mboga Shop', country_code: 'KE', provisioning: { auto_start: true, include_demo_data: false, pos_store_enabled: true } } });
 
 /** The replaced system's body for POST /api/iam/tenants (product.md §5). */
 export const LegacyCreateTenantBody = z.object({
@@ -61,9 +67,12 @@ export const LegacyCreateTenantBody = z.object({
   engine: z.string().trim().min(1).max(64).optional(),
   category: z.string().max(140).optional(),
   description: z.string().max(2000).optional(),
-});
+}).meta({ example: { name: 'Mama Mboga Shop', admin_email: 'owner@mamamboga.co.ke', admin_name: 'Owner', admin_password: 'a long passphrase', country_code: 'KE', category: 'retail' } });
 
-export const LoginBody = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) }).strict();
+export const LoginBody = z
+  .object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) })
+  .strict()
+  .meta({ example: { email: 'admin@moran.com', password: 'admin123' } });
 
 export const LogsQuery = z.object({
   step: StepIdSchema.optional(),
@@ -87,7 +96,8 @@ export const CreateUserBody = z
     role: z.enum(['platform_admin', 'tenant_admin', 'tenant_user']),
     tenant_id: z.uuid().optional(),
   })
-  .strict();
+  .strict()
+  .meta({ example: { email: 'owner@mamamboga.co.ke', name: 'Owner', password: 'a long passphrase', role: 'tenant_admin', tenant_id: '38ed3f57-0d36-4e47-849c-152c72863a31' } });
 
 export const EngineBody = z
   .object({
@@ -97,6 +107,7 @@ export const EngineBody = z
     api_key: z.string().min(1).max(200),
     api_secret: z.string().min(1).max(200),
   })
-  .strict();
+  .strict()
+  .meta({ example: { id: 'erp-eu', kind: 'erpnext', base_url: 'https://erp.example.com', api_key: '4f1c2a9e8b7d6c5', api_secret: '0a1b2c3d4e5f6a7' } });
 
 export const EngineIdParams = z.object({ id: z.string().min(1).max(64) });

@@ -1,14 +1,15 @@
 import { STEPS, TOTAL_STEPS, type StepId } from '../domain/steps/catalogue.ts';
-import { deriveStatus, type ProvisioningStatus } from '../domain/status.ts';
+import { deriveStatus, type ProvisioningStatus, type SkipReason, type StepStatus } from '../domain/status.ts';
 import { checkConsistency, type ConsistencyProblem } from '../domain/consistency.ts';
-import type { RunRecord, StepRecord, TenantRecord } from '../ports/store.ts';
+import type { RunKind } from '../domain/plan.ts';
+import type { RunRecord, RunStatus, StepRecord, TenantRecord } from '../ports/store.ts';
 
 export interface StepView {
   id: StepId;
   label: string;
   critical: boolean;
-  status: string;
-  skip_reason: string | null;
+  status: StepStatus;
+  skip_reason: SkipReason | null;
   attempts: number;
   started_at: string | null;
   finished_at: string | null;
@@ -32,7 +33,7 @@ export interface StatusView {
   started_at: string | null;
   completed_at: string | null;
   estimated_completion: string | null;
-  run: { id: string; kind: string; status: string; created_at: string } | null;
+  run: { id: string; kind: RunKind; status: RunStatus; created_at: string } | null;
   engine: { id: string; company: string | null; abbr: string | null; pos_profile: string | null };
   /** Stored state that contradicts the derived status; empty when the records agree. */
   consistency: { ok: boolean; problems: ConsistencyProblem[] };

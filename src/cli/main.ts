@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { isProvisionerError } from '../domain/errors.ts';
-import { VERSION } from '../provisioner.ts';
+import { VERSION } from '../version.ts';
 import { EXIT } from './shared.ts';
 import { registerServerCommands } from './commands/server.ts';
 import { registerSimulatorCommand } from './commands/simulator.ts';

@@ -5,9 +5,11 @@ import path from 'node:path';
 import { test } from 'node:test';
 
 const root = path.resolve(import.meta.dirname, '../..');
+/** The command as users run it: bin/provisioner.js, the compiled CLI. */
+const BIN = path.join(root, 'bin/provisioner.js');
 // only a guard against a command that hangs: a start-up can take tens of seconds on a loaded machine
 const HANG_GUARD_MS = 180_000;
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'simulator', ...args], { cwd: root, encoding: 'utf8', timeout: HANG_GUARD_MS });
+const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, 'simulator', ...args], { cwd: root, encoding: 'utf8', timeout: HANG_GUARD_MS });
 
 test('--help shows the fault options with examples', () => {
   const r = cli('--help');
@@ -43,7 +45,7 @@ test('bad option values are usage errors with exit code 2', () => {
 test('a standalone simulator starts with the faults of its command line', async (t) => {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', 'simulator', '--port', '0', '--seed', '42', '--latency', '1-3', '--error-rate', 'POST Company=0.05', '--error-rate-status', '429', '--retry-after', '2', '--lost-response-rate', '0.02', '--timeout-rate', 'PUT=0.01', '--scenario', 'abbreviation_taken', '--company-insert-ms', '250'],
+    [BIN, 'simulator', '--port', '0', '--seed', '42', '--latency', '1-3', '--error-rate', 'POST Company=0.05', '--error-rate-status', '429', '--retry-after', '2', '--lost-response-rate', '0.02', '--timeout-rate', 'PUT=0.01', '--scenario', 'abbreviation_taken', '--company-insert-ms', '250'],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   t.after(() => child.kill('SIGTERM'));

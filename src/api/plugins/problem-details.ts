@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isProvisionerError } from '../../domain/errors.ts';
+import { isProvisionerError, type ProvisionerError } from '../../domain/errors.ts';
 
 export interface Problem {
   type: string;
@@ -35,6 +35,26 @@ export function problem(status: number, code: string, detail: string, extra: Par
   return { type: `https://provisioner.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title: TITLES[status] ?? 'Error', status, code, detail, ...extra };
 }
 
+/** A ProvisionerError as the API answers it (its code, message as detail, hint, the active run's id). */
+export function problemOf(error: ProvisionerError): Problem {
+  const status = error.httpStatus >= 400 && error.httpStatus < 600 ? error.httpStatus : 500;
+  return problem(status, error.code, error.message, { hint: error.hint, ...('activeRunId' in error ? { active_run_id: (error as { activeRunId: string }).activeRunId } : {}) });
+}
+
+/** Request fields that failed their schema, each with its path (body.name, params.id...). */
+export function validationProblem(errors: Array<{ path: string; message: string }>): Problem {
+  return problem(400, 'VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors, hint: 'Fix the listed fields and send the request again.' });
+}
+
+export const databaseUnavailableProblem = (): Problem =>
+  problem(503, 'DATABASE_UNAVAILABLE', 'The database is unreachable or restarting', { hint: 'Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL.' });
+
+export const internalProblem = (): Problem =>
+  problem(500, 'INTERNAL', 'An unexpected error occurred; it has been logged.', { hint: 'Retry; if it persists, send the server log lines around this time to support.' });
+
+export const routeNotFoundProblem = (method: string, path: string): Problem =>
+  problem(404, 'ROUTE_NOT_FOUND', `No route ${method} ${path}`, { hint: 'See the API document at /docs.' });
+
 /**
  * Every error leaves as application/problem+json with a stable `code` (RFC 9457). Bad input is
  * a 4xx that says what is wrong; only a bug is a 500, logged with its stack, and never leaks details.
@@ -47,25 +67,24 @@ export const problemDetails = fp(async (app: FastifyInstance) => {
         path: `${error.validationContext ?? 'body'}${v.instancePath ? v.instancePath.replace(/\//g, '.') : ''}`,
         message: v.message ?? 'invalid',
       }));
-      body = problem(400, 'VALIDATION_FAILED', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors, hint: 'Fix the listed fields and send the request again.' });
+      body = validationProblem(errors);
     } else if (isProvisionerError(error)) {
-      const status = error.httpStatus >= 400 && error.httpStatus < 600 ? error.httpStatus : 500;
-      body = problem(status, error.code, error.message, { hint: error.hint, ...('activeRunId' in error ? { active_run_id: (error as { activeRunId: string }).activeRunId } : {}) });
+      body = problemOf(error);
     } else if (isDatabaseUnavailable(error)) {
-      body = problem(503, 'DATABASE_UNAVAILABLE', 'The database is unreachable or restarting', { hint: 'Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL.' });
+      body = databaseUnavailableProblem();
     } else if (error.code && FASTIFY_CODES[error.code]) {
       body = problem(error.statusCode ?? 400, FASTIFY_CODES[error.code]!, error.message);
     } else if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       body = problem(error.statusCode, (error.code ?? 'BAD_REQUEST').replace(/^FST_(ERR_)?/, ''), error.message);
     } else {
       request.log.error({ err: error }, 'unhandled error');
-      body = problem(500, 'INTERNAL', 'An unexpected error occurred; it has been logged.', { hint: 'Retry; if it persists, send the server log lines around this time to support.' });
+      body = internalProblem();
     }
     if (body.status >= 500 && body.code !== 'INTERNAL') request.log.warn({ code: body.code }, body.detail);
     return reply.status(body.status).type('application/problem+json').send(body);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).type('application/problem+json').send(problem(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`, { hint: 'See the API document at /docs.' }));
+    reply.status(404).type('application/problem+json').send(routeNotFoundProblem(request.method, request.url.split('?')[0]!));
   });
 });

@@ -5,6 +5,7 @@ import { EngineNotFoundError } from '../../application/provisioning-service.ts';
 import { toProvisionerError } from '../../domain/errors.ts';
 import { EngineBody, EngineIdParams } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
+import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
 
 /** An engine as the API shows it: credentials never leave the server. */
 export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKey.length > 0, created_at: e.createdAt.toISOString() });
@@ -27,25 +28,50 @@ export async function liveEngineHealth(engine: EnginePort) {
   }
 }
 
+const tags = ['engines'];
+const schemas = {
+  list: { tags, operationId: 'listEngines', summary: 'Registered engines (no credentials)', response: { 200: EngineList, ...problems(PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) } },
+  register: {
+    tags,
+    operationId: 'registerEngine',
+    summary: 'Register or update an engine',
+    body: EngineBody,
+    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+  },
+  get: {
+    tags,
+    operationId: 'getEngine',
+    summary: 'One engine',
+    params: EngineIdParams,
+    response: { 200: EngineAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+  },
+  health: {
+    tags,
+    operationId: 'checkEngineHealth',
+    summary: 'Live engine check: reachable, authenticated, versions, latency',
+    params: EngineIdParams,
+    response: { 200: EngineHealthAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+  },
+};
+
 export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
   app.addHook('onRequest', app.requirePlatformAdmin);
-  const tags = ['engines'];
 
-  app.get('/api/engines', { schema: { tags, summary: 'Registered engines (no credentials)' } }, async () => ({ engines: (await store.listEngines()).map(engineView) }));
+  app.get('/api/engines', { schema: schemas.list }, async () => ({ engines: (await store.listEngines()).map(engineView) }));
 
-  app.post('/api/engines', { schema: { tags, summary: 'Register or update an engine', body: EngineBody } }, async (req, reply) => {
+  app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
     const b = req.body;
     const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
     return reply.status(201).send({ engine: engineView(engine) });
   });
 
-  app.get('/api/engines/:id', { schema: { tags, summary: 'One engine', params: EngineIdParams } }, async (req) => {
+  app.get('/api/engines/:id', { schema: schemas.get }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
     return { engine: engineView(engine) };
   });
 
-  app.post('/api/engines/:id/health', { schema: { tags, summary: 'Live engine check: reachable, authenticated, versions, latency', params: EngineIdParams } }, async (req) => {
+  app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
     return { engine: engineView(engine), health: await liveEngineHealth(engineFor(engine)) };

@@ -8,6 +8,7 @@ import { UnauthenticatedError, type Principal } from '../plugins/authentication.
 import { TenantIdParams } from '../schemas.ts';
 import { assertCanSee, logEntryView } from './provisioning.ts';
 import type { ApiDeps } from '../app.ts';
+import { EVENT_STREAM_EXAMPLE, PROBLEM, problems, textResponse } from '../responses.ts';
 
 export interface EventRoutesOptions extends ApiDeps {
   /** Interval of the `: keep-alive` comment that keeps proxies from closing idle streams. (Default: 15000 ms) */
@@ -101,10 +102,20 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
   };
 
   const schema = { tags, security: [{ bearer: [] }], querystring: EventsQuery, headers: EventsHeaders, produces: ['text/event-stream'] };
+  const streamed = textResponse('text/event-stream', 'Server-Sent Events: a keep-alive comment, the stored events after Last-Event-ID, then new ones as they happen', EVENT_STREAM_EXAMPLE);
+  const badEventId = PROBLEM.validation('headers.last-event-id', 'must be an event id');
 
   app.get(
     '/api/provisioning/tenants/:id/events',
-    { schema: { ...schema, summary: 'Server-Sent Events of one tenant: step transitions, attempts, run ends (Last-Event-ID resumes)', params: TenantIdParams } },
+    {
+      schema: {
+        ...schema,
+        operationId: 'streamTenantEvents',
+        summary: 'Server-Sent Events of one tenant: step transitions, attempts, run ends (Last-Event-ID resumes)',
+        params: TenantIdParams,
+        response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable) },
+      },
+    },
     async (request, reply) => {
       assertCanSee(request.user, request.params.id);
       await service.tenant(request.params.id);
@@ -112,7 +123,13 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
     },
   );
 
-  app.get('/api/provisioning/events', { schema: { ...schema, summary: 'Server-Sent Events of every tenant the caller may see (Last-Event-ID resumes)' } }, async (request, reply) => {
+  const allEvents = {
+    ...schema,
+    operationId: 'streamEvents',
+    summary: 'Server-Sent Events of every tenant the caller may see (Last-Event-ID resumes)',
+    response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, PROBLEM.databaseUnavailable) },
+  };
+  app.get('/api/provisioning/events', { schema: allEvents }, async (request, reply) => {
     const user = request.user;
     const tenantIds = user.role === 'platform_admin' ? null : user.tenant_id ? [user.tenant_id] : [];
     await stream(request, reply, tenantIds, request.query);

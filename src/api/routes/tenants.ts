@@ -7,6 +7,8 @@ import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
 import { assertCanSee } from './provisioning.ts';
 import { CreateTenantBody, LegacyCreateTenantBody, TenantIdParams, TenantListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
+import { PROBLEM, problems, TenantAnswer, TenantCreated, TenantList } from '../responses.ts';
+import { problem } from '../plugins/problem-details.ts';
 
 function tenantView(t: TenantRecord, s: StatusView) {
   return {
@@ -27,8 +29,58 @@ function tenantView(t: TenantRecord, s: StatusView) {
 
 const provisioningSummary = (s: StatusView) => ({ status: s.status, progress: s.progress, current_step: s.current_step, steps_completed: s.steps_completed, total_steps: s.total_steps, message: s.message });
 
+const tags = ['tenants'];
+
+/** What both creation routes may answer besides 201. */
+const creationProblems = problems(
+  PROBLEM.validation('body.country_code', 'two-letter country code'),
+  PROBLEM.malformedJson,
+  PROBLEM.unknownCountry,
+  PROBLEM.engineNotRegistered,
+  PROBLEM.weakPassword,
+  problem(400, 'ADMIN_EMAIL_REQUIRED', 'admin_password needs admin_email', { hint: 'Send admin_email with admin_password, or neither.' }),
+  PROBLEM.unauthenticated,
+  PROBLEM.forbidden,
+  PROBLEM.tenantNameTaken,
+  PROBLEM.userExists,
+  PROBLEM.databaseUnavailable,
+);
+
+const schemas = {
+  create: {
+    tags,
+    operationId: 'createTenant',
+    summary: 'Create a tenant; provisioning starts unless provisioning.auto_start is false',
+    body: CreateTenantBody,
+    response: { 201: TenantCreated, ...creationProblems },
+  },
+  createLegacy: {
+    tags,
+    operationId: 'createTenantLegacy',
+    summary: "Alias of tenant creation with the replaced system's body",
+    body: LegacyCreateTenantBody,
+    response: { 201: TenantCreated, ...creationProblems },
+  },
+  list: {
+    tags,
+    operationId: 'listTenants',
+    summary: 'Tenants the caller may see, with their status (filter: status)',
+    querystring: TenantListQuery,
+    response: {
+      200: TenantList,
+      ...problems(PROBLEM.validation('querystring.status', 'Invalid option: expected one of "NOT_STARTED"|"IN_PROGRESS"|"COMPLETED"|"PARTIAL"|"FAILED"'), PROBLEM.unauthenticated, PROBLEM.databaseUnavailable),
+    },
+  },
+  get: {
+    tags,
+    operationId: 'getTenant',
+    summary: 'One tenant with its provisioning summary',
+    params: TenantIdParams,
+    response: { 200: TenantAnswer, ...problems(PROBLEM.validation('params.id', 'must be a tenant id (UUID)'), PROBLEM.unauthenticated, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable) },
+  },
+};
+
 export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service }) => {
-  const tags = ['tenants'];
 
   /** Creation shared by both bodies: the tenant, its admin user when given, then auto-start. */
   async function create(input: CreateTenantInput, admin: { email?: string; name?: string; password?: string }, requestedBy: string) {
@@ -45,7 +97,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     return { tenant: tenantView(result.tenant, result.status), provisioning: { ...provisioningSummary(result.status), run_id: result.run?.id ?? null } };
   }
 
-  app.post('/api/tenants', { schema: { tags, summary: 'Create a tenant; provisioning starts unless provisioning.auto_start is false', body: CreateTenantBody }, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
+  app.post('/api/tenants', { schema: schemas.create, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
     const b = req.body;
     const p = b.provisioning;
     const input: CreateTenantInput = {
@@ -60,20 +112,20 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     return reply.status(201).send(await create(input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }, req.user.email));
   });
 
-  app.post('/api/iam/tenants', { schema: { tags, summary: 'Alias of tenant creation with the replaced system\'s body', body: LegacyCreateTenantBody }, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
+  app.post('/api/iam/tenants', { schema: schemas.createLegacy, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
     const b = req.body;
     const input: CreateTenantInput = { name: b.name, countryCode: b.country_code, engineId: b.engine, adminEmail: b.admin_email ?? null, autoStart: true, config: {} };
     return reply.status(201).send(await create(input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }, req.user.email));
   });
 
-  app.get('/api/tenants', { schema: { tags, summary: 'Tenants the caller may see, with their status (filter: status)', querystring: TenantListQuery }, onRequest: [app.authenticate] }, async (req) => {
+  app.get('/api/tenants', { schema: schemas.list, onRequest: [app.authenticate] }, async (req) => {
     const tenants = await store.listTenants(req.user.role === 'platform_admin' ? {} : { ids: req.user.tenant_id ? [req.user.tenant_id] : [] });
     const statuses = await service.statuses(tenants);
     const rows = tenants.map((t, i) => ({ ...tenantView(t, statuses[i]!), provisioning: provisioningSummary(statuses[i]!) }));
     return { tenants: req.query.status ? rows.filter((r) => r.status === req.query.status) : rows };
   });
 
-  app.get('/api/tenants/:id', { schema: { tags, summary: 'One tenant with its provisioning summary', params: TenantIdParams }, onRequest: [app.authenticate] }, async (req) => {
+  app.get('/api/tenants/:id', { schema: schemas.get, onRequest: [app.authenticate] }, async (req) => {
     assertCanSee(req.user, req.params.id);
     const tenant = await service.tenant(req.params.id);
     const status = await service.status(tenant.id);

@@ -6,16 +6,42 @@ import type { UserRecord } from '../../ports/store.ts';
 import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
 import { CreateUserBody } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
+import { PROBLEM, problems, UserAnswer, UserList } from '../responses.ts';
+import { problem } from '../plugins/problem-details.ts';
 
 const userView = (u: UserRecord) => ({ id: u.id, email: u.email, name: u.name, role: u.role, tenant_id: u.tenantId, created_at: u.createdAt.toISOString() });
 
+const tags = ['users'];
+const schemas = {
+  list: { tags, operationId: 'listUsers', summary: 'Users (no password hashes)', response: { 200: UserList, ...problems(PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) } },
+  create: {
+    tags,
+    operationId: 'createUser',
+    summary: 'Create a user',
+    body: CreateUserBody,
+    response: {
+      201: UserAnswer,
+      ...problems(
+        PROBLEM.validation('body.email', 'Invalid email address'),
+        PROBLEM.malformedJson,
+        problem(400, 'ROLE_TENANT_MISMATCH', 'platform_admin users have no tenant_id; tenant users need one', { hint: 'Send tenant_id exactly for tenant_admin and tenant_user.' }),
+        PROBLEM.weakPassword,
+        PROBLEM.unauthenticated,
+        PROBLEM.forbidden,
+        PROBLEM.tenantNotFound,
+        PROBLEM.userExists,
+        PROBLEM.databaseUnavailable,
+      ),
+    },
+  },
+};
+
 export const userRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }) => {
   app.addHook('onRequest', app.requirePlatformAdmin);
-  const tags = ['users'];
 
-  app.get('/api/users', { schema: { tags, summary: 'Users (no password hashes)' } }, async () => ({ users: (await store.listUsers()).map(userView) }));
+  app.get('/api/users', { schema: schemas.list }, async () => ({ users: (await store.listUsers()).map(userView) }));
 
-  app.post('/api/users', { schema: { tags, summary: 'Create a user', body: CreateUserBody } }, async (req, reply) => {
+  app.post('/api/users', { schema: schemas.create }, async (req, reply) => {
     const b = req.body;
     if ((b.role === 'platform_admin') !== (b.tenant_id === undefined)) {
       throw new InvalidInputError('ROLE_TENANT_MISMATCH', 'platform_admin users have no tenant_id; tenant users need one', 'Send tenant_id exactly for tenant_admin and tenant_user.');

@@ -1,11 +1,21 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadConfig } from '../../config.ts';
-import { createLogger } from '../../observability/logger.ts';
-import { createWorker, engineFactory, openDatabase, startProvisioner } from '../../provisioner.ts';
-import { assertStrongPassword, hashPassword } from '../../application/passwords.ts';
-import { Journal } from '../../observability/journal.ts';
 import { onShutdown, port } from '../shared.ts';
-import { ProvisionerMetrics, serveMetrics } from '../../observability/metrics.ts';
+
+/**
+ * The server's modules (Fastify, pg, the engines...), loaded only when one of these commands
+ * runs, so that `--version`, `--help` and the client commands start without them.
+ */
+async function server() {
+  const [config, logger, provisioner, passwords, journal, metrics] = await Promise.all([
+    import('../../config.ts'),
+    import('../../observability/logger.ts'),
+    import('../../provisioner.ts'),
+    import('../../application/passwords.ts'),
+    import('../../observability/journal.ts'),
+    import('../../observability/metrics.ts'),
+  ]);
+  return { ...config, ...logger, ...provisioner, ...passwords, ...journal, ...metrics };
+}
 
 /** Commands that run Provisioner itself: serve, worker, migrate, users. */
 export function registerServerCommands(program: Command): void {
@@ -13,6 +23,7 @@ export function registerServerCommands(program: Command): void {
     .command('serve')
     .description('Run the HTTP API on :4000 (with an in-process worker). Without DATABASE_URL: embedded PostgreSQL, built-in ERPNext simulator, demo account.')
     .action(async () => {
+      const { loadConfig, startProvisioner } = await server();
       const running = await startProvisioner(loadConfig());
       onShutdown(running.close);
     });
@@ -22,6 +33,7 @@ export function registerServerCommands(program: Command): void {
     .description('Run a provisioning worker only (any number of them may share one PostgreSQL).')
     .addOption(new Option('--metrics-port <port>', 'serve this worker\'s Prometheus metrics on :<port>/metrics').env('METRICS_PORT').argParser(port))
     .action(async (opts: { metricsPort?: number }) => {
+      const { loadConfig, createLogger, openDatabase, Journal, createWorker, engineFactory, ProvisionerMetrics, serveMetrics } = await server();
       const config = loadConfig();
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
       const db = await openDatabase(config, logger);
@@ -44,6 +56,7 @@ export function registerServerCommands(program: Command): void {
     .command('migrate')
     .description('Apply database migrations and exit (serve and worker also do it at start).')
     .action(async () => {
+      const { loadConfig, openDatabase, createLogger } = await server();
       const config = loadConfig();
       const db = await openDatabase(config, createLogger({ level: config.logLevel }));
       await db.close();
@@ -61,6 +74,7 @@ export function registerServerCommands(program: Command): void {
       const password = opts.password ?? process.env.PROVISIONER_NEW_PASSWORD;
       if (!password) throw new InvalidArgumentError('a password is needed (--password or PROVISIONER_NEW_PASSWORD)');
       if (!['platform_admin', 'tenant_admin', 'tenant_user'].includes(opts.role)) throw new InvalidArgumentError(`unknown role ${opts.role}`);
+      const { assertStrongPassword, hashPassword, loadConfig, openDatabase, createLogger } = await server();
       assertStrongPassword(password, opts.email);
       const config = loadConfig();
       const db = await openDatabase(config, createLogger({ level: 'warn' }));

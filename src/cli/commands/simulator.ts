@@ -1,14 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  DataFileError,
-  RATE_ERROR_STATUSES,
-  SCENARIOS,
-  startErpnextSimulator,
-  type FaultSpec,
-  type LatencySpec,
-  type ScenarioName,
-  type ScenarioSpec,
-} from '../../simulator/erpnext/index.ts';
+import type { FaultSpec, LatencySpec, ScenarioSpec } from '../../simulator/erpnext/index.ts';
+import { RATE_ERROR_STATUSES, SCENARIOS, type ScenarioName } from '../../simulator/erpnext/names.ts';
 import { onShutdown, port } from '../shared.ts';
 
 type Selector = { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; doctype?: string };
@@ -143,6 +135,8 @@ export function registerSimulatorCommand(program: Command): void {
       ];
       const scenarios: ScenarioSpec[] = (opts.scenario ?? []).map((name) => ({ name }));
       if (opts.updating) scenarios.push({ name: 'engine_updating' });
+      // the simulator itself only now: the other commands start without it
+      const { startErpnextSimulator, DataFileError } = await import('../../simulator/erpnext/index.ts');
       let sim;
       try {
         sim = await startErpnextSimulator({

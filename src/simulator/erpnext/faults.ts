@@ -11,6 +11,7 @@
  * each either one-shot (`count`, consumed) or as a `rate` (probability per matching request).
  */
 import { z } from 'zod';
+import { RATE_ERROR_STATUSES } from './names.ts';
 
 const httpMethod = z.preprocess((v) => (typeof v === 'string' ? v.toUpperCase() : v), z.enum(['GET', 'POST', 'PUT', 'DELETE']));
 
@@ -26,8 +27,7 @@ export type Selector = { doctype?: string; method?: 'GET' | 'POST' | 'PUT' | 'DE
 
 export const FAULT_KINDS = ['error', 'timeout', 'reset', 'lost'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-/** Statuses a rate of errors may use: what a loaded Frappe site or its proxy answers. */
-export const RATE_ERROR_STATUSES = [429, 500, 502, 503] as const;
+export { RATE_ERROR_STATUSES } from './names.ts';
 /** Retry-After (seconds) of injected 429 and 503 answers unless one is given. */
 export const DEFAULT_RETRY_AFTER_S = 1;
 

@@ -23,15 +23,9 @@ import { deleteDocument } from './documents.ts';
 import { FrappeError, thrownMessage } from './errors.ts';
 import { cstr, rows, sameText, type DocContext } from './meta.ts';
 
-export const SCENARIOS = [
-  'abbreviation_taken',
-  'mode_of_payment_account_missing',
-  'warehouse_missing',
-  'write_off_missing',
-  'engine_down',
-  'engine_updating',
-] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+import { SCENARIOS, type ScenarioName } from './names.ts';
+
+export { SCENARIOS, type ScenarioName };
 
 export const scenarioSpecSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { open, writeFile } from 'node:fs/promises';
 import { type Command } from 'commander';
-import { VERSION } from '../../../provisioner.ts';
+import { VERSION } from '../../../version.ts';
 import { ApiProblemError, type ApiClient } from '../api-client.ts';
 import type { LogEntry, StatusView } from '../api-types.ts';
 import { clientAction, clientCommand, positiveInt, tenantId } from '../context.ts';
