@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STEP_IDS } from '../domain/steps/catalogue.ts';
+import { ENGINE_KINDS } from '../ports/engine.ts';
 
 export const TenantIdParams = z.object({ id: z.uuid({ message: 'must be a tenant id (UUID)' }) });
 
@@ -43,12 +44,20 @@ const TenantName = z
   .max(100)
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} &'.,()-]*$/u, 'letters, digits, spaces and & \' . , ( ) - only, starting with a letter or digit');
 
+/** A registered engine's id, or an engine kind whose default engine serves the tenant. */
+const EngineRef = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .describe('A registered engine (its id, e.g. "default"), or an engine kind ("erpnext", "odoo"): the default engine when it is of that kind, else the first registered one of the kind. Default: the default engine.');
+
 export const CreateTenantBody = z
   .object({
     name: TenantName,
     country_code: z.string().trim().regex(/^[A-Za-z]{2}$/, 'two-letter country code'),
     currency: z.string().trim().regex(/^[A-Za-z]{3}$/, 'three-letter currency code').optional(),
-    engine_id: z.string().trim().min(1).max(64).optional(),
+    engine_id: EngineRef.optional(),
     admin_email: z.email().optional(),
     admin_name: z.string().trim().min(1).max(140).optional(),
     admin_password: z.string().min(1).max(200).optional(),
@@ -64,7 +73,7 @@ export const LegacyCreateTenantBody = z.object({
   admin_name: z.string().trim().min(1).max(140).optional(),
   admin_password: z.string().min(1).max(200).optional(),
   country_code: z.string().trim().regex(/^[A-Za-z]{2}$/, 'two-letter country code'),
-  engine: z.string().trim().min(1).max(64).optional(),
+  engine: EngineRef.optional(),
   category: z.string().max(140).optional(),
   description: z.string().max(2000).optional(),
 }).meta({ example: { name: 'Mama Mboga Shop', admin_email: 'owner@mamamboga.co.ke', admin_name: 'Owner', admin_password: 'a long passphrase', country_code: 'KE', category: 'retail' } });
@@ -102,7 +111,7 @@ export const CreateUserBody = z
 export const EngineBody = z
   .object({
     id: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
-    kind: z.enum(['erpnext', 'odoo']),
+    kind: z.enum(ENGINE_KINDS),
     base_url: z.url({ protocol: /^https?$/ }),
     api_key: z.string().min(1).max(200),
     api_secret: z.string().min(1).max(200),

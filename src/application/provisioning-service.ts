@@ -3,7 +3,7 @@ import { stepDefinition, type StepId } from '../domain/steps/catalogue.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../domain/steps/step.ts';
 import { countryFor } from '../domain/countries.ts';
 import { EngineHealthCheckError, ProvisionerError, StepNotSkippableError, RunConflictError, toProvisionerError } from '../domain/errors.ts';
-import type { EnginePort } from '../ports/engine.ts';
+import { ENGINE_KINDS, type EnginePort } from '../ports/engine.ts';
 import type { EngineRecord, RunRecord, TenantRecord } from '../ports/store.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import { isUniqueViolation } from '../adapters/postgres/database.ts';
@@ -18,7 +18,13 @@ export class TenantNotFoundError extends ProvisionerError {
 
 export class EngineNotFoundError extends ProvisionerError {
   constructor(id: string) {
-    super('ENGINE_NOT_REGISTERED', `Engine "${id}" is not registered`, 'GET /api/engines lists the registered engines.', { httpStatus: 400 });
+    const kind = (ENGINE_KINDS as readonly string[]).includes(id);
+    super(
+      'ENGINE_NOT_REGISTERED',
+      kind ? `No engine of kind "${id}" is registered` : `Engine "${id}" is not registered`,
+      kind ? `Register one with POST /api/engines (kind "${id}"), or name a registered engine (GET /api/engines).` : 'Name a registered engine or an engine kind (erpnext, odoo); GET /api/engines lists the registered engines.',
+      { httpStatus: 400 },
+    );
   }
 }
 
@@ -151,15 +157,28 @@ export class ProvisioningService {
   }
 
   /**
+   * An engine named by its id or by its kind (the replaced system's clients send
+   * `"engine": "erpnext"`): an id wins; a kind picks the default engine when it is of that kind,
+   * else the first registered engine of the kind.
+   */
+  async resolveEngine(ref: string): Promise<EngineRecord> {
+    const byId = await this.store.getEngine(ref);
+    if (byId) return byId;
+    if (!(ENGINE_KINDS as readonly string[]).includes(ref)) throw new EngineNotFoundError(ref);
+    const ofKind = (await this.store.listEngines()).filter((e) => e.kind === ref);
+    const chosen = ofKind.find((e) => e.id === this.defaultEngineId) ?? ofKind[0];
+    if (!chosen) throw new EngineNotFoundError(ref);
+    return chosen;
+  }
+
+  /**
    * Creates the tenant with its 11 pending steps, then starts provisioning unless told not to.
    * When the engine is down the tenant stays NOT_STARTED with a message saying why.
    */
   async createTenant(input: CreateTenantInput, requestedBy: string | null): Promise<{ tenant: TenantRecord; status: StatusView; run: RunRecord | null }> {
     const country = countryFor(input.countryCode);
     if (!country) throw new UnknownCountryError(input.countryCode);
-    const engineId = input.engineId ?? this.defaultEngineId;
-    const engine = await this.store.getEngine(engineId);
-    if (!engine) throw new EngineNotFoundError(engineId);
+    const engineId = (await this.resolveEngine(input.engineId ?? this.defaultEngineId)).id;
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, ...stripUndefined(input.config ?? {}) };
     let tenant: TenantRecord;
     try {

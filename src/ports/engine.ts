@@ -123,8 +123,12 @@ export interface NewPosProfile {
 
 export type SettingsKind = 'selling' | 'stock';
 
+/** The kinds of engine Provisioner speaks to. */
+export const ENGINE_KINDS = ['erpnext', 'odoo'] as const;
+export type EngineKind = (typeof ENGINE_KINDS)[number];
+
 export interface EnginePort {
-  readonly kind: 'erpnext' | 'odoo';
+  readonly kind: EngineKind;
   /** Reachable, authenticated, the expected app installed. */
   checkHealth(): Promise<EngineHealth>;
 

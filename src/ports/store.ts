@@ -2,6 +2,7 @@ import type { StepId } from '../domain/steps/catalogue.ts';
 import type { RunKind } from '../domain/plan.ts';
 import type { SkipReason, StepStatus } from '../domain/status.ts';
 import type { EngineFacts, RunConfig, TenantProfile } from '../domain/steps/step.ts';
+import type { EngineKind } from './engine.ts';
 
 export type Role = 'platform_admin' | 'tenant_admin' | 'tenant_user';
 
@@ -17,7 +18,7 @@ export interface UserRecord {
 
 export interface EngineRecord {
   id: string;
-  kind: 'erpnext' | 'odoo';
+  kind: EngineKind;
   baseUrl: string;
   apiKey: string;
   apiSecret: string;

@@ -15,6 +15,7 @@ import type {
   TenantRecord,
   UserRecord,
 } from '../../ports/store.ts';
+import type { EngineKind } from '../../ports/engine.ts';
 import { inTransaction, isUniqueViolation, type Queryable } from './database.ts';
 
 type Row = Record<string, any>;
@@ -140,7 +141,7 @@ export class PostgresStore {
 
   // ---- engines -----------------------------------------------------------------------------
 
-  async upsertEngine(e: { id: string; kind: 'erpnext' | 'odoo'; baseUrl: string; apiKey: string; apiSecret: string }): Promise<EngineRecord> {
+  async upsertEngine(e: { id: string; kind: EngineKind; baseUrl: string; apiKey: string; apiSecret: string }): Promise<EngineRecord> {
     const { rows } = await this.pool.query(
       `insert into onboarding.engines (id, kind, base_url, api_key, api_secret) values ($1, $2, $3, $4, $5)
        on conflict (id) do update set kind = excluded.kind, base_url = excluded.base_url, api_key = excluded.api_key,

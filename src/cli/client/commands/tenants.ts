@@ -35,7 +35,7 @@ export function registerTenantCommands(program: Command): void {
     .requiredOption('--name <name>', 'tenant (company) name')
     .requiredOption('--country <code>', 'two-letter country code, e.g. KE')
     .option('--currency <code>', 'three-letter currency code (default: the country\'s)')
-    .option('--engine <id>', 'engine id (default: the default engine)')
+    .option('--engine <id-or-kind>', 'engine id, or a kind (erpnext, odoo) for its default engine (default: the default engine)')
     .option('--no-auto-start', 'create only; start later with provisioner start')
     .option('--demo-data', 'create demo items (step_6_items)')
     .option('--no-pos-store', 'no "POS Store" warehouse')
