@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli, configDir, useCliServer } from './support.ts';
+import { cli, configDir, startCli, useCliServer } from './support.ts';
 
 const server = useCliServer();
 
@@ -36,7 +36,7 @@ test('status exits 13 for NOT_STARTED with the guide\'s start command, 10 while 
   assert.match(before.stdout, /Status:\s+NOT_STARTED/);
   assert.match(before.stdout, new RegExp(`curl -X POST "${server.h.api}/api/provisioning/tenants/${id}/start"`));
   assert.match(before.stdout, /"include_demo_data": false,/);
-  assert.match(before.stdout, new RegExp(`provisioner start ${id}`));
+  assert.match(before.stdout, new RegExp(`npx provisioner start ${id}`));
 
   server.h.simulator.sim.injectLatency(60);
   try {
@@ -137,6 +137,25 @@ test('logs filter by step and level; --json is the API\'s answer; --follow --unt
   } finally {
     server.h.simulator.sim.clearFaults();
   }
+});
+
+test('logs --wait-next on a FAILED tenant waits for the continue pressed later, prints its run and exits with its status', async () => {
+  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
+  let id: string;
+  try {
+    id = await createTenant('Waiting Logs Shop');
+    await server.h.waitForStatus(id, ['FAILED']);
+  } finally {
+    server.h.simulator.sim.clearFaults();
+  }
+  const logs = startCli(['logs', id, '--wait-next'], server.env);
+  await logs.printed(new RegExp(`FAILED, no active run: waiting for the next one, e.g. npx provisioner continue ${id}`));
+  assert.equal((await server.h.call('POST', `/api/provisioning/tenants/${id}/continue`)).status, 202);
+  const r = await logs.done;
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /run_started/);
+  assert.match(r.stdout, /step_8_pos_profile\s+.*completed/);
+  assert.match(r.stdout, /Provisioning COMPLETED \(100%\)/);
 });
 
 test('retry --step re-runs from that step and --wait exits with the final status', async () => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, ROOT, cli, configDir, run, useCliServer } from './support.ts';
+import { CLI, ROOT, cli, configDir, run, startCli, useCliServer } from './support.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
@@ -89,7 +89,7 @@ test('monitor exits with the worst status: 12 when a watched tenant FAILED, with
   assert.equal(r.code, 12, r.stdout + r.stderr);
   assert.match(r.stdout, /Failing Monitor Shop .*: FAILED/);
   assert.match(r.stdout, /error \[ENGINE_ERROR\] step_8_pos_profile/);
-  assert.match(r.stdout, new RegExp(`resolve: provisioner continue ${id}`));
+  assert.match(r.stdout, new RegExp(`resolve: npx provisioner continue ${id}`), 'the command that works in the project folder');
 
   const json = await cli(['monitor', done, '--json'], server.env);
   assert.equal(json.code, 0);
@@ -100,4 +100,33 @@ test('with nothing IN_PROGRESS, monitor says so and exits 0', async () => {
   const r = await cli(['monitor'], server.env);
   assert.equal(r.code, 0);
   assert.match(r.stdout, /No tenant is IN_PROGRESS/);
+});
+
+/** A tenant that FAILED, its cause already gone: the next Continue will complete it. */
+async function failedTenant(name: string): Promise<string> {
+  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
+  try {
+    const [id] = await createTenants([name]);
+    await server.h.waitForStatus(id!, ['FAILED']);
+    return id!;
+  } finally {
+    server.h.simulator.sim.clearFaults();
+  }
+}
+
+test('monitor --wait-next on a FAILED tenant waits for the continue pressed later and follows it to COMPLETED', async () => {
+  const id = await failedTenant('Waiting Monitor Shop');
+  const monitor = startCli(['monitor', '--wait-next', id], server.env);
+  await monitor.printed(/Waiting Monitor Shop {2}FAILED: waiting for its next run \(npx provisioner continue /);
+  assert.equal((await server.h.call('POST', `/api/provisioning/tenants/${id}/continue`)).status, 202);
+  const r = await monitor.done;
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /Waiting Monitor Shop {2}COMPLETED {2}100%$/m);
+  assert.match(r.stdout, /Waiting Monitor Shop \(.*\): COMPLETED, 10\/11 steps completed/);
+});
+
+test('monitor --wait-next needs tenant ids (exit 2)', async () => {
+  const r = await cli(['monitor', '--wait-next'], server.env);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /--wait-next needs the tenant ids/);
 });

@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createServer } from 'node:net';
 import { cli, configDir, useCliServer } from './support.ts';
 
 // no cached login, no token: the CLI finds its own credentials
@@ -13,7 +14,17 @@ test('without a login every API command exits 4 and says how to log in', async (
   const r = await cli(['status'], server.env);
   assert.equal(r.code, 4);
   assert.match(r.stderr, /error \[NOT_LOGGED_IN\]: Not logged in to http:\/\/127\.0\.0\.1:\d+\/api/);
-  assert.match(r.stderr, /hint: Log in first: provisioner login --api-url http:\/\/127\.0\.0\.1:\d+\/api/);
+  assert.match(r.stderr, /hint: Log in first: npx provisioner login --api-url http:\/\/127\.0\.0\.1:\d+\/api/);
+});
+
+test('a wrong API URL exits 8 API_UNREACHABLE, not "log in": nothing listening, or no Provisioner API there', async () => {
+  const closed = await freePort();
+  const nothing = await cli(['status'], { ...server.env, API_URL: `http://127.0.0.1:${closed}/api` });
+  assert.equal(nothing.code, 8, nothing.stderr);
+  assert.match(nothing.stderr, /error \[API_UNREACHABLE\]: The API at http:\/\/127\.0\.0\.1:\d+\/api did not answer: ECONNREFUSED/);
+  const elsewhere = await cli(['tenants', 'list'], { ...server.env, API_URL: `${server.h.api}/not-the-api` });
+  assert.equal(elsewhere.code, 8, elsewhere.stderr);
+  assert.match(elsewhere.stderr, /no Provisioner API there \(GET .*\/not-the-api\/health answered 404\)/);
 });
 
 test('a wrong password exits 4 with INVALID_CREDENTIALS and caches nothing', async () => {
@@ -57,7 +68,7 @@ test('the cached token is used by the other commands; PROVISIONER_TOKEN and --to
   const refused = await cli(['tenants', 'list'], { ...server.env, PROVISIONER_TOKEN: 'not-a-token' });
   assert.equal(refused.code, 4);
   assert.match(refused.stderr, /error \[UNAUTHENTICATED\]/);
-  assert.match(refused.stderr, /hint: log in again: provisioner login --api-url/);
+  assert.match(refused.stderr, /hint: log in again: npx provisioner login --api-url/);
   assert.equal((await cli(['tenants', 'list', '--token', server.h.token], { ...server.env, PROVISIONER_CONFIG_DIR: path.join(server.dir, 'elsewhere') })).code, 0);
 });
 
@@ -97,3 +108,12 @@ test('logout forgets the cached token', async () => {
   assert.equal((await cli(['whoami'], server.env)).code, 4);
   assert.match((await cli(['logout'], server.env)).stdout, /Not logged in/);
 });
+
+/** A port nothing listens on: bound by the OS, then released. */
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}

@@ -19,15 +19,15 @@ export interface Result {
  * runs in this process and must keep answering while the child waits for it. The child gets a
  * process group of its own, killed whole on timeout: a script's grandchildren must not outlive it.
  */
-export function run(file: string, args: string[], env: Record<string, string | undefined> = {}, opts: { timeoutMs?: number; cwd?: string } = {}): Promise<Result> {
+export function run(file: string, args: string[], env: Record<string, string | undefined> = {}, opts: { timeoutMs?: number; cwd?: string; onOutput?: (chunk: string) => void } = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const merged: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env })) if (v !== undefined) merged[k] = v;
     const child = spawn(file, args, { env: merged, cwd: opts.cwd ?? ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => ((stdout += c), opts.onOutput?.(c)));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => ((stderr += c), opts.onOutput?.(c)));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -51,6 +51,35 @@ export function run(file: string, args: string[], env: Record<string, string | u
 
 /** `node bin/provisioner.js …`, as an operator runs it. */
 export const cli = (args: string[], env: Record<string, string | undefined> = {}, opts: { timeoutMs?: number } = {}) => run(process.execPath, [CLI, ...args], env, opts);
+
+/** A CLI command that keeps running (monitor, logs --follow): act on what it printed, then await its end. */
+export interface RunningCli {
+  /** Resolves once stdout or stderr matches (what it printed so far included). */
+  printed(pattern: RegExp): Promise<void>;
+  done: Promise<Result>;
+}
+
+export function startCli(args: string[], env: Record<string, string | undefined> = {}, opts: { timeoutMs?: number } = {}): RunningCli {
+  let output = '';
+  const waiters: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  const done = run(process.execPath, [CLI, ...args], env, {
+    ...opts,
+    onOutput: (chunk) => {
+      output += chunk;
+      for (const w of [...waiters]) if (w.pattern.test(output)) (waiters.splice(waiters.indexOf(w), 1), w.resolve());
+    },
+  });
+  return {
+    done,
+    printed: (pattern) =>
+      pattern.test(output)
+        ? Promise.resolve()
+        : Promise.race([
+            new Promise<void>((resolve) => waiters.push({ pattern, resolve })),
+            done.then((r) => Promise.reject(new Error(`exited ${r.code} before printing ${pattern}:\n${r.stdout}${r.stderr}`))),
+          ]),
+  };
+}
 
 /** A private config folder for cached logins, so tests never touch the user's. */
 export async function configDir(): Promise<{ dir: string; remove(): Promise<void> }> {

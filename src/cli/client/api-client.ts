@@ -1,5 +1,6 @@
 import { ConfigError } from '../../config.ts';
 import { ProvisionerError } from '../../domain/errors.ts';
+import { cliCommand } from './invocation.ts';
 
 export const DEFAULT_API_URL = 'http://localhost:4000/api';
 
@@ -24,7 +25,7 @@ export class ApiUnreachableError extends ProvisionerError {
 
 export class NotLoggedInError extends ProvisionerError {
   constructor(apiUrl: string, detail = `Not logged in to ${apiUrl}`) {
-    super('NOT_LOGGED_IN', detail, `Log in first: provisioner login --api-url ${apiUrl} (or set PROVISIONER_TOKEN).`, { httpStatus: 401 });
+    super('NOT_LOGGED_IN', detail, `Log in first: ${cliCommand(`login --api-url ${apiUrl}`)} (or set PROVISIONER_TOKEN).`, { httpStatus: 401 });
   }
 }
 
@@ -38,7 +39,7 @@ export function resolveApiUrl(option: string | undefined, env: NodeJS.ProcessEnv
     throw new ConfigError(`API URL "${raw}" is not a URL`, 'Use the API base URL, e.g. --api-url http://localhost:4000/api (or API_URL).');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`API URL "${raw}" is not http or https`, 'Use the API base URL, e.g. http://localhost:4000/api.');
-  if (url.username || url.password) throw new ConfigError('API URL must not carry credentials', 'Log in with provisioner login instead.');
+  if (url.username || url.password) throw new ConfigError('API URL must not carry credentials', `Log in with ${cliCommand('login')} instead.`);
   return url.toString().replace(/\/+$/, '');
 }
 

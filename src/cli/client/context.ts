@@ -1,9 +1,10 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { isProvisionerError } from '../../domain/errors.ts';
-import { ApiClient, ApiProblemError, NotLoggedInError, resolveApiUrl } from './api-client.ts';
+import { ApiClient, ApiProblemError, ApiUnreachableError, NotLoggedInError, resolveApiUrl } from './api-client.ts';
 import { loadLogin } from './credentials.ts';
 import { CLIENT_EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import { stderrStyle, stdoutStyle, type Style } from './terminal.ts';
+import { cliCommand } from './invocation.ts';
 
 export interface ClientOptions {
   apiUrl?: string;
@@ -33,7 +34,7 @@ export function clientCommand(parent: Command, nameAndArgs: string, description:
     .addOption(new Option('--api-url <url>', 'API base URL').env('API_URL').default(undefined, 'http://localhost:4000/api'))
     .option('--token <token>', 'bearer token (also env PROVISIONER_TOKEN; default: the cached login)')
     .option('--json', 'machine output: the API\'s JSON')
-    .addHelpText('after', `\nExamples:\n${examples.map((e) => `  $ ${e}`).join('\n')}\n\n${EXIT_CODES_HELP}\n`);
+    .addHelpText('after', () => `\nExamples:\n${examples.map((e) => `  $ ${e.replace(/(^|\s)provisioner (?=\S)/, (_, pre: string) => pre + cliCommand(''))}`).join('\n')}\n\n${EXIT_CODES_HELP}\n`);
 }
 
 export function makeContext(opts: ClientOptions): ClientContext {
@@ -46,14 +47,26 @@ export function makeContext(opts: ClientOptions): ClientContext {
       const explicit = opts.token ?? process.env.PROVISIONER_TOKEN;
       if (explicit) return new ApiClient(apiUrl, explicit);
       const cached = await loadLogin(apiUrl);
+      if (cached && Date.parse(cached.expires_at) > Date.now()) return new ApiClient(apiUrl, cached.token);
+      // no login for this URL: a mistyped URL must read as such, not as "log in"
+      await assertProvisionerApi(apiUrl);
       if (!cached) throw new NotLoggedInError(apiUrl);
-      if (Date.parse(cached.expires_at) <= Date.now()) throw new NotLoggedInError(apiUrl, `The login to ${apiUrl} as ${cached.email} expired at ${cached.expires_at}`);
-      return new ApiClient(apiUrl, cached.token);
+      throw new NotLoggedInError(apiUrl, `The login to ${apiUrl} as ${cached.email} expired at ${cached.expires_at}`);
     },
     anonymous: () => new ApiClient(apiUrl, null),
     out: (text = '') => void process.stdout.write(text + '\n'),
     outJson: (value) => void process.stdout.write(JSON.stringify(value, null, 2) + '\n'),
   };
+}
+
+/** Throws API_UNREACHABLE unless a Provisioner API answers its liveness route at apiUrl. */
+async function assertProvisionerApi(apiUrl: string): Promise<void> {
+  try {
+    await new ApiClient(apiUrl, null, 10_000).get('/health');
+  } catch (e) {
+    if (e instanceof ApiProblemError) throw new ApiUnreachableError(apiUrl, `no Provisioner API there (GET ${apiUrl}/health answered ${e.status})`);
+    throw e;
+  }
 }
 
 /** The exit code for an error; see exit-codes.ts. */
@@ -80,7 +93,7 @@ export function printError(e: unknown, apiUrl: string | null, style: Style = std
     return;
   }
   if (isProvisionerError(e)) {
-    const hint = e instanceof ApiProblemError && e.status === 401 && e.code !== 'INVALID_CREDENTIALS' && apiUrl ? `log in again: provisioner login --api-url ${apiUrl}` : e.hint;
+    const hint = e instanceof ApiProblemError && e.status === 401 && e.code !== 'INVALID_CREDENTIALS' && apiUrl ? `log in again: ${cliCommand(`login --api-url ${apiUrl}`)}` : e.hint;
     process.stderr.write(`${style.red('error')} [${e.code}]: ${e.message}\n${style.dim('hint')}: ${hint}\n`);
     const fields = e instanceof ApiProblemError && Array.isArray(e.problem.errors) ? (e.problem.errors as Array<{ path: string; message: string }>) : [];
     for (const f of fields) process.stderr.write(`  ${f.path}: ${f.message}\n`);
@@ -117,7 +130,7 @@ export function clientAction<Args extends unknown[]>(body: (ctx: ClientContext, 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function tenantId(value: string): string {
-  if (!UUID.test(value)) throw new InvalidArgumentError(`"${value}" is not a tenant id (a UUID such as 3f2c1a9e-…; see provisioner tenants list)`);
+  if (!UUID.test(value)) throw new InvalidArgumentError(`"${value}" is not a tenant id (a UUID such as 3f2c1a9e-…; see ${cliCommand('tenants list')})`);
   return value.toLowerCase();
 }
 

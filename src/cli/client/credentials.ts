@@ -2,6 +2,7 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ProvisionerError } from '../../domain/errors.ts';
+import { cliCommand } from './invocation.ts';
 
 /** A cached login for one API. The file holds a bearer token: mode 0600, in a 0700 folder. */
 export interface CachedLogin {
@@ -15,7 +16,7 @@ type CredentialsFile = Record<string, CachedLogin>;
 
 export class CredentialsFileError extends ProvisionerError {
   constructor(file: string, detail: string) {
-    super('CREDENTIALS_FILE_INVALID', `Cannot use the credentials file ${file}: ${detail}`, `Delete it (provisioner logout --all) and log in again, or point PROVISIONER_CONFIG_DIR at another folder.`, { httpStatus: 500 });
+    super('CREDENTIALS_FILE_INVALID', `Cannot use the credentials file ${file}: ${detail}`, `Delete it (${cliCommand('logout --all')}) and log in again, or point PROVISIONER_CONFIG_DIR at another folder.`, { httpStatus: 500 });
   }
 }
 

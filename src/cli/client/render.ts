@@ -1,6 +1,7 @@
 import { STEPS } from '../../domain/steps/catalogue.ts';
 import type { LogEntry, StatusView } from './api-types.ts';
 import { formatDuration, progressBar, stepMark, type Style } from './terminal.ts';
+import { cliCommand } from './invocation.ts';
 
 const label = (id: string | null) => STEPS.find((s) => s.id === id)?.label ?? '';
 
@@ -16,17 +17,17 @@ export function resolutionCommands(view: Pick<StatusView, 'tenant_id' | 'status'
     case 'NOT_STARTED':
       return {
         action: 'Start provisioning (guide: Option 3)',
-        cli: [`provisioner start ${id}`],
+        cli: [cliCommand(`start ${id}`)],
         curl: [curl('start', `  -d '{\n    "include_demo_data": false,\n    "pos_store_enabled": true,\n    "country_template": null\n  }'`)],
       };
     case 'IN_PROGRESS':
-      return { action: 'Wait: a run is active (guide: Monitor in Real-Time)', cli: [`provisioner monitor ${id}`, `./monitor_provisioning.sh ${id}`], curl: [] };
+      return { action: 'Wait: a run is active (guide: Monitor in Real-Time)', cli: [cliCommand(`monitor ${id}`), `./monitor_provisioning.sh ${id}`], curl: [] };
     case 'PARTIAL':
     case 'FAILED': {
-      const skippable = view.steps.filter((s) => s.status === 'failed' && STEPS.find((d) => d.id === s.id)?.skippable).map((s) => `provisioner skip-step ${id} ${s.id}`);
+      const skippable = view.steps.filter((s) => s.status === 'failed' && STEPS.find((d) => d.id === s.id)?.skippable).map((s) => cliCommand(`skip-step ${id} ${s.id}`));
       return {
         action: 'Continue from the failed step (guide: Option 1); if the workspace is inconsistent, Retry all steps (Option 2)',
-        cli: [`provisioner continue ${id}`, `provisioner retry ${id}`, ...skippable],
+        cli: [cliCommand(`continue ${id}`), cliCommand(`retry ${id}`), ...skippable],
         curl: [curl('continue'), curl('retry')],
       };
     }

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { STEPS } from '../../../domain/steps/catalogue.ts';
 import { ApiProblemError, type ApiClient } from '../api-client.ts';
 import type { LogEntry, StatusView, TenantRow } from '../api-types.ts';
@@ -8,6 +8,7 @@ import { CLIENT_EXIT, STATUS_EXIT, statusExitCode } from '../exit-codes.ts';
 import { resolutionCommands } from '../render.ts';
 import { summarizeTenants } from '../reports.ts';
 import { fit, progressBar, type Style } from '../terminal.ts';
+import { cliCommand } from '../invocation.ts';
 
 const label = (id: string | null) => STEPS.find((s) => s.id === id)?.label ?? '';
 const clock = () => new Date().toISOString().slice(11, 19);
@@ -18,7 +19,12 @@ interface Watched {
   lastEvent: string | null;
   /** What the plain output printed last, to print changes only. */
   printed: string | null;
+  /** With --wait-next: the run that had ended when we started; only a later run's end counts. */
+  pastRun?: string | null;
 }
+
+/** This tenant's watch is over: no run is active, and (with --wait-next) a new run has come and gone. */
+const isSettled = (w: Watched) => w.view !== null && w.view.status !== 'IN_PROGRESS' && (w.pastRun === undefined || (w.view.run?.id ?? null) !== w.pastRun);
 
 /**
  * Follows tenants until none is IN_PROGRESS: a redrawn screen with a progress bar per tenant on a
@@ -26,10 +32,11 @@ interface Watched {
  * stream of every visible tenant wakes it up at once; without one it polls every second.
  * Answers the exit code of the worst final status.
  */
-export async function watchTenants(opts: { ctx: ClientContext; api: ApiClient; ids: string[] | null; timeoutMs?: number }): Promise<number> {
+export async function watchTenants(opts: { ctx: ClientContext; api: ApiClient; ids: string[] | null; timeoutMs?: number; waitNext?: boolean }): Promise<number> {
   const { ctx, api } = opts;
   const tty = process.stdout.isTTY === true && !ctx.json;
   let ids = opts.ids;
+  if (!ids && opts.waitNext) throw new InvalidArgumentError('--wait-next needs the tenant ids to wait for');
   if (!ids) {
     const { tenants } = await api.get<{ tenants: TenantRow[] }>('/tenants');
     ids = tenants.filter((t) => t.status === 'IN_PROGRESS').map((t) => t.id);
@@ -39,7 +46,7 @@ export async function watchTenants(opts: { ctx: ClientContext; api: ApiClient; i
       if (!ctx.json) {
         ctx.out(`No tenant is IN_PROGRESS at ${ctx.apiUrl}; nothing to monitor. ${summarizeTenants(tenants)}.`);
         for (const t of open) ctx.out(`  ${t.name} (${t.id}): ${ctx.style.status(t.status)}`);
-        if (open.length) ctx.out('Details and resolving commands: provisioner status');
+        if (open.length) ctx.out(`Details and resolving commands: ${cliCommand('status')}`);
       }
       return CLIENT_EXIT.ok;
     }
@@ -87,12 +94,13 @@ export async function watchTenants(opts: { ctx: ClientContext; api: ApiClient; i
         if (e instanceof ApiProblemError) throw e;
         trouble = e instanceof Error ? e.message : String(e);
       }
-      const settled = [...watched.values()].every((w) => w.view && w.view.status !== 'IN_PROGRESS');
+      if (opts.waitNext) noteWaiting(ctx, watched);
+      const settled = [...watched.values()].every(isSettled);
       if (tty) drawScreen(ctx, watched, streaming, trouble, settled);
       else printChanges(ctx, watched, trouble);
       if (settled) break;
       if (Date.now() >= deadline) {
-        if (!ctx.json) ctx.out(`Timed out; still IN_PROGRESS: ${[...watched.values()].filter((w) => w.view?.status === 'IN_PROGRESS').map((w) => w.view!.tenant_name).join(', ')}`);
+        if (!ctx.json) ctx.out(`Timed out; still waiting for: ${[...watched.values()].filter((w) => !isSettled(w)).map((w) => w.view?.tenant_name ?? '?').join(', ')}`);
         return STATUS_EXIT.IN_PROGRESS;
       }
       // woken by an event of a watched tenant, or at the latest after 1 s (5 s while streaming)
@@ -113,9 +121,27 @@ export async function watchTenants(opts: { ctx: ClientContext; api: ApiClient; i
   return statusExitCode(views.map((v) => v.status));
 }
 
+/**
+ * --wait-next: a tenant with no active run at the first look waits for its next one (a Continue
+ * pressed after the monitor started); says so once, with the command that starts it.
+ */
+function noteWaiting(ctx: ClientContext, watched: Map<string, Watched>): void {
+  for (const w of watched.values()) {
+    if (w.pastRun !== undefined || !w.view) continue;
+    if (w.view.status === 'IN_PROGRESS') {
+      w.pastRun = null; // the active run is the one to follow
+      continue;
+    }
+    w.pastRun = w.view.run?.id ?? null;
+    const fix = resolutionCommands(w.view, ctx.apiUrl);
+    if (!ctx.json && process.stdout.isTTY !== true) ctx.out(`${clock()}  ${w.view.tenant_name}  ${w.view.status}: waiting for its next run${fix ? ` (${fix.cli[0]})` : ''}`);
+  }
+}
+
 function tenantLine(w: Watched, s: Style, width: number): string {
   const v = w.view;
   if (!v) return 'loading…';
+  if (w.pastRun !== undefined && v.status !== 'IN_PROGRESS' && (v.run?.id ?? null) === w.pastRun) return `${s.bold(v.tenant_name)}  ${s.status(v.status)}: waiting for its next run`;
   const nameWidth = Math.max(12, Math.min(32, width - 70));
   const step = v.status === 'COMPLETED' ? '' : v.current_step ? `${v.current_step} (${label(v.current_step)})` : '';
   return `${s.bold(fit(v.tenant_name, nameWidth))}  ${progressBar(v.progress, 20, s, v.status)}  ${s.status(v.status, v.status.padEnd(11))}  ${step}`;
@@ -173,13 +199,15 @@ export function registerMonitorCommand(program: Command): void {
     'provisioner monitor ID1 ID2',
     'provisioner monitor --timeout 600 ID      # give up after 10 minutes (exit 10)',
     'provisioner monitor --json ID             # one status document per change',
+    'provisioner monitor --wait-next ID        # a FAILED tenant: wait for the continue, follow it to its end',
   ])
     .argument('[ids...]', 'tenant ids (default: every tenant IN_PROGRESS now)', (v: string, prev: string[] = []) => [...prev, tenantId(v)])
     .option('--timeout <seconds>', 'stop waiting after this many seconds', positiveInt(86_400))
+    .option('--wait-next', 'a tenant with no active run (FAILED, PARTIAL, COMPLETED…) waits for its next run (a continue or retry started later) and follows it to its end')
     .action(
-      clientAction(async (ctx, ids: string[] = [], opts: { timeout?: number }) => {
+      clientAction(async (ctx, ids: string[] = [], opts: { timeout?: number; waitNext?: boolean }) => {
         const api = await ctx.api();
-        return watchTenants({ ctx, api, ids: ids.length ? ids : null, timeoutMs: opts.timeout ? opts.timeout * 1000 : undefined });
+        return watchTenants({ ctx, api, ids: ids.length ? ids : null, timeoutMs: opts.timeout ? opts.timeout * 1000 : undefined, waitNext: opts.waitNext });
       }),
     );
 }

@@ -5,10 +5,11 @@ import type { LogEntry, LogsAnswer, RunAnswer, StatusView } from '../api-types.t
 import { clientAction, clientCommand, isoTime, positiveInt, tenantId, type ClientContext } from '../context.ts';
 import { followTenantLogs, logsAfter } from '../events.ts';
 import { statusExitCode, STATUS_EXIT } from '../exit-codes.ts';
-import { renderLogEntry, renderStatus } from '../render.ts';
+import { renderLogEntry, renderStatus, resolutionCommands } from '../render.ts';
 import { stderrStyle } from '../terminal.ts';
 import { watchTenants } from './monitor.ts';
 import { statusesToReport, summarizeTenants } from '../reports.ts';
+import { cliCommand } from '../invocation.ts';
 
 const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -20,7 +21,7 @@ async function afterRun(ctx: ClientContext, api: ApiClient, answer: RunAnswer, w
   }
   if (!ctx.json) {
     ctx.out(`${answer.message}: run ${answer.run.id} (${answer.run.kind}, steps ${answer.run.plan.length ? answer.run.plan.join(', ') : 'none'}).`);
-    if (!wait) ctx.out(`Follow it: provisioner monitor ${answer.tenant_id}`);
+    if (!wait) ctx.out(`Follow it: ${cliCommand(`monitor ${answer.tenant_id}`)}`);
   }
   return wait ? watchTenants({ ctx, api, ids: [answer.tenant_id] }) : 0;
 }
@@ -61,6 +62,7 @@ export function registerProvisioningCommands(program: Command): void {
     'provisioner logs ID --since 2025-01-31T08:00:00Z --limit 50',
     'provisioner logs ID --follow --until-done     # live until the run ends',
     'provisioner logs ID --follow --json           # one JSON entry per line',
+    'provisioner logs ID --wait-next               # a FAILED tenant: wait for the continue, follow its run to the end',
   ])
     .argument('<id>', 'tenant id', tenantId)
     .addOption(new Option('--step <step>', 'only this step').choices(STEP_IDS))
@@ -71,9 +73,14 @@ export function registerProvisioningCommands(program: Command): void {
     .option('--engine-calls', 'include every engine request (debug level)')
     .option('-f, --follow', 'keep printing new entries as they happen (event stream; reconnects with Last-Event-ID)')
     .option('--until-done', 'with --follow: stop when the tenant has no active run')
+    .option('--wait-next', 'implies --follow --until-done; a tenant with no active run waits for its next run (a continue or retry started later) and follows it to its end')
     .action(
-      clientAction(async (ctx, id: string, opts: { step?: string; level?: string; since?: string; limit: number; offset: number; engineCalls?: boolean; follow?: boolean; untilDone?: boolean }) => {
+      clientAction(async (ctx, id: string, opts: { step?: string; level?: string; since?: string; limit: number; offset: number; engineCalls?: boolean; follow?: boolean; untilDone?: boolean; waitNext?: boolean }) => {
+        if (opts.waitNext) opts = { ...opts, follow: true, untilDone: true };
         const api = await ctx.api();
+        // with --wait-next, the run that had already ended when we looked does not count
+        const first = opts.waitNext ? await api.get<StatusView>(`/provisioning/tenants/${id}/status`) : null;
+        const after = first && first.status !== 'IN_PROGRESS' ? { run: first.run?.id ?? null } : null;
         const query = { step: opts.step, level: opts.level, since: opts.since, include_engine_calls: opts.engineCalls ? 'true' : undefined };
         const answer = await api.get<LogsAnswer>(`/provisioning/tenants/${id}/logs`, { ...query, limit: opts.limit, offset: opts.offset });
         const print = (e: LogEntry) => (ctx.json ? process.stdout.write(JSON.stringify(e) + '\n') : ctx.out(renderLogEntry(e, ctx.style)));
@@ -102,7 +109,11 @@ export function registerProvisioningCommands(program: Command): void {
           onEntry: (e) => wanted(e) && print(e),
           onReconnect: (n, reason) => process.stderr.write(warn.dim(`(event stream: ${reason}; reconnecting, attempt ${n})\n`)),
         });
-        if (opts.untilDone) void untilSettled(api, id, stop);
+        if (after && !ctx.json) {
+          const starts = resolutionCommands(first!, ctx.apiUrl)?.cli[0] ?? cliCommand(`retry ${id}`);
+          process.stderr.write(warn.dim(`(${first!.status}, no active run: waiting for the next one, e.g. ${starts})\n`));
+        }
+        if (opts.untilDone) void untilSettled(api, id, stop, after);
         const lastId = await following;
         if (!opts.untilDone) return;
         // the run ended: print what the stream had not delivered yet, then exit with the status
@@ -165,12 +176,12 @@ export function registerProvisioningCommands(program: Command): void {
     );
 }
 
-/** Aborts `stop` once the tenant has no active run (checked every second). */
-async function untilSettled(api: ApiClient, id: string, stop: AbortController): Promise<void> {
+/** Aborts `stop` once the tenant has no active run and, with `after`, its latest run is a later one (checked every second). */
+async function untilSettled(api: ApiClient, id: string, stop: AbortController, after: { run: string | null } | null): Promise<void> {
   while (!stop.signal.aborted) {
     try {
       const view = await api.get<StatusView>(`/provisioning/tenants/${id}/status`);
-      if (view.status !== 'IN_PROGRESS') {
+      if (view.status !== 'IN_PROGRESS' && (after === null || (view.run?.id ?? null) !== after.run)) {
         stop.abort();
         return;
       }

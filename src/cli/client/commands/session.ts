@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { clientAction, clientCommand } from '../context.ts';
 import { credentialsFile, forgetLogin, loadLogin, saveLogin } from '../credentials.ts';
 import { prompt, promptHidden } from '../terminal.ts';
+import { cliCommand } from '../invocation.ts';
 
 interface LoginAnswer {
   access_token: string;
@@ -41,7 +42,7 @@ export function registerSessionCommands(program: Command): void {
         ctx.out(`Logged in to ${ctx.apiUrl} as ${answer.user.email} (${answer.user.role}); the token is valid until ${expiresAt}.`);
         ctx.out(`Token cached in ${credentialsFile()}.`);
         const open = answer.tenants.filter((t) => t.status !== 'COMPLETED');
-        ctx.out(`${answer.tenants.length} tenant(s) visible${open.length ? `, ${open.length} not COMPLETED: provisioner status` : ''}.`);
+        ctx.out(`${answer.tenants.length} tenant(s) visible${open.length ? `, ${open.length} not COMPLETED: ${cliCommand('status')}` : ''}.`);
       }),
     );
 

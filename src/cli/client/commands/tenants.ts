@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { clientAction, clientCommand, tenantId } from '../context.ts';
 import type { ProvisioningSummary, TenantRow } from '../api-types.ts';
 import { fit, progressBar } from '../terminal.ts';
+import { cliCommand } from '../invocation.ts';
 
 export const STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED'] as const;
 
@@ -17,7 +18,7 @@ export function registerTenantCommands(program: Command): void {
       clientAction(async (ctx, opts: { status?: string }) => {
         const answer = await (await ctx.api()).get<{ tenants: TenantRow[] }>('/tenants', { status: opts.status });
         if (ctx.json) return ctx.outJson(answer);
-        if (answer.tenants.length === 0) return ctx.out(opts.status ? `No tenant is ${opts.status}.` : 'No tenants yet: provisioner tenants create --name "Shop" --country KE');
+        if (answer.tenants.length === 0) return ctx.out(opts.status ? `No tenant is ${opts.status}.` : `No tenants yet: ${cliCommand('tenants create --name "Shop" --country KE')}`);
         const s = ctx.style;
         ctx.out(s.bold(`${'ID'.padEnd(36)}  ${'NAME'.padEnd(28)}  ${'STATUS'.padEnd(11)}  ${'PROGRESS'.padEnd(17)}  CURRENT STEP`));
         for (const t of answer.tenants) {
@@ -66,9 +67,9 @@ export function registerTenantCommands(program: Command): void {
         if (ctx.json) return ctx.outJson(answer);
         const t = answer.tenant;
         ctx.out(`Created tenant ${ctx.style.bold(t.name)} ${t.id} (${t.country_code}, ${t.currency}); status ${ctx.style.status(t.status)}.`);
-        if (answer.provisioning.run_id) ctx.out(`Provisioning started (run ${answer.provisioning.run_id}): provisioner monitor ${t.id}`);
+        if (answer.provisioning.run_id) ctx.out(`Provisioning started (run ${answer.provisioning.run_id}): ${cliCommand(`monitor ${t.id}`)}`);
         else if (t.message) ctx.out(t.message);
-        else ctx.out(`Start it with: provisioner start ${t.id}`);
+        else ctx.out(`Start it with: ${cliCommand(`start ${t.id}`)}`);
       }),
     );
 
@@ -88,7 +89,7 @@ export function registerTenantCommands(program: Command): void {
         ctx.out(`  Status:       ${s.status(p.status)}  ${progressBar(p.progress, 20, s, p.status)}  ${p.steps_completed}/${p.total_steps} steps completed`);
         ctx.out(`  Current step: ${p.current_step ?? '-'}`);
         if (t.message) ctx.out(`  Message:      ${t.message}`);
-        ctx.out(`  Details:      provisioner status ${t.id}`);
+        ctx.out(`  Details:      ${cliCommand(`status ${t.id}`)}`);
       }),
     );
 }
