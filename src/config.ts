@@ -28,7 +28,7 @@ export interface Config {
   jwtSecret: string;
   /** The default ERPNext engine; null = the built-in simulator (demo mode only). (env ERPNEXT_URL, ERPNEXT_API_KEY, ERPNEXT_API_SECRET) */
   erpnext: { url: string; apiKey: string; apiSecret: string } | null;
-  /** Port of the built-in simulator in demo mode. (Default: 0 = any free port; env SIMULATOR_PORT) */
+  /** Port of the built-in simulator in demo mode, where the README's failure demo sends its faults. (Default: 8000; 0 = any free port; env SIMULATOR_PORT) */
   simulatorPort: number;
   /** Run a worker inside the API process. (Default: true; env PROVISIONER_WORKER=false to disable) */
   workerInProcess: boolean;
@@ -42,6 +42,28 @@ export interface Config {
   logLevel: string;
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
   logPretty: boolean;
+}
+
+/** The README's failure demo posts its faults to http://127.0.0.1:8000. */
+export const DEFAULT_SIMULATOR_PORT = 8000;
+
+/** A port this process was told to listen on is taken. */
+export class PortInUseError extends ProvisionerError {
+  constructor(what: string, host: string, port: number, variable: string) {
+    super('PORT_IN_USE', `${what} cannot listen on ${host}:${port}: the port is in use`, `Stop what listens there (ss -ltnp 'sport = :${port}'), or set ${variable} to another port (0: any free port).`, { httpStatus: 500 });
+  }
+}
+
+const isAddressInUse = (e: unknown) => (e as { code?: string } | null)?.code === 'EADDRINUSE';
+
+/** Runs listen(); a taken port becomes a PortInUseError that says which setting moves it. */
+export async function listenOrExplain<T>(listen: () => Promise<T>, what: string, host: string, port: number, variable: string): Promise<T> {
+  try {
+    return await listen();
+  } catch (e) {
+    if (isAddressInUse(e)) throw new PortInUseError(what, host, port, variable);
+    throw e;
+  }
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|::1)$/;
@@ -100,7 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo,
     jwtSecret,
     erpnext,
-    simulatorPort: int(env, 'SIMULATOR_PORT', 0),
+    simulatorPort: int(env, 'SIMULATOR_PORT', DEFAULT_SIMULATOR_PORT),
     workerInProcess: bool(env, 'PROVISIONER_WORKER', true),
     leaseMs: int(env, 'PROVISIONER_LEASE_MS', 30_000),
     engineBudgets: {

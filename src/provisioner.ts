@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import type { Config } from './config.ts';
+import { listenOrExplain, type Config } from './config.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Journal } from './observability/journal.ts';
 import { EventFeed, relayRunEvents } from './observability/event-feed.ts';
@@ -93,7 +93,13 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     } else if (config.demo) {
       // kept in the data folder, so that the demo engine still has what the tenants' records say
       const { startErpnextSimulator } = await import('./simulator/erpnext/index.ts');
-      simulator = await startErpnextSimulator({ port: config.simulatorPort, host: '127.0.0.1', dataFile: path.join(config.dataDir, 'simulator.json') });
+      simulator = await listenOrExplain(
+        () => startErpnextSimulator({ port: config.simulatorPort, host: '127.0.0.1', dataFile: path.join(config.dataDir, 'simulator.json') }),
+        'The built-in ERPNext simulator',
+        '127.0.0.1',
+        config.simulatorPort,
+        'SIMULATOR_PORT',
+      );
       await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret });
       logger.info({ url: simulator.url }, 'built-in ERPNext simulator started (demo mode)');
     } else if (!(await store.getEngine(DEFAULT_ENGINE_ID))) {
@@ -116,9 +122,16 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     const { buildApi } = await import('./api/app.ts');
     const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, eventFeed, metrics });
 
+    try {
+      await listenOrExplain(() => app.listen({ port: config.port, host: config.host }), 'The API', config.host, config.port, 'PORT');
+    } catch (e) {
+      await app.close().catch(() => {});
+      stopMetrics();
+      throw e;
+    }
+    // claims runs only once the API is up: a server that cannot start does no work
     const worker = config.workerInProcess ? createWorker(config, db, journal, engineFor, logger) : null;
     worker?.start();
-    await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

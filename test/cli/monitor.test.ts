@@ -130,3 +130,9 @@ test('monitor --wait-next needs tenant ids (exit 2)', async () => {
   assert.equal(r.code, 2, r.stderr);
   assert.match(r.stderr, /--wait-next needs the tenant ids/);
 });
+
+test('monitor against an API that never answered exits 8 API_UNREACHABLE instead of waiting forever', async () => {
+  const r = await cli(['monitor', '3f2c1a9e-0000-4000-8000-000000000000'], { ...server.env, API_URL: 'http://127.0.0.1:1/api', PROVISIONER_TOKEN: server.h.token });
+  assert.equal(r.code, 8, r.stdout + r.stderr);
+  assert.match(r.stderr, /error \[API_UNREACHABLE\]/);
+});

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { STEPS } from '../../../domain/steps/catalogue.ts';
-import { ApiProblemError, type ApiClient } from '../api-client.ts';
+import { ApiProblemError, ApiUnreachableError, type ApiClient } from '../api-client.ts';
 import type { LogEntry, StatusView, TenantRow } from '../api-types.ts';
 import { clientAction, clientCommand, positiveInt, tenantId, type ClientContext } from '../context.ts';
 import { followEventStream, pause } from '../events.ts';
@@ -92,6 +92,8 @@ export async function watchTenants(opts: { ctx: ClientContext; api: ApiClient; i
         trouble = null;
       } catch (e) {
         if (e instanceof ApiProblemError) throw e;
+        // an API that never answered is a wrong address (exit 8); one that stops answering may be restarting
+        if (e instanceof ApiUnreachableError && [...watched.values()].every((w) => w.view === null)) throw e;
         trouble = e instanceof Error ? e.message : String(e);
       }
       if (opts.waitNext) noteWaiting(ctx, watched);
