@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineGates } from '../../src/adapters/engine-gate.ts';
 import { FrappeClient } from '../../src/adapters/erpnext/frappe-client.ts';
 import { createEngine } from '../../src/adapters/engine-factory.ts';
@@ -9,29 +8,45 @@ import type { ErpnextEngine } from '../../src/adapters/erpnext/erpnext-engine.ts
 import type { EngineRecord } from '../../src/ports/store.ts';
 
 test('requests to one engine never exceed the per-engine limit; another engine has its own slots', async () => {
-  let inFlight = 0;
-  let maxInFlight = 0;
-  const server = http.createServer(async (_req, res) => {
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    await sleep(30);
-    inFlight--;
-    res.setHeader('content-type', 'application/json');
-    res.end('{"message":"pong"}');
+  // the engine holds every request until the test lets them go: what is in flight stays in flight
+  const parked: Array<() => void> = [];
+  let passThrough = false;
+  let parkedChanged: () => void = () => {};
+  const server = http.createServer((_req, res) => {
+    const answer = () => {
+      res.setHeader('content-type', 'application/json');
+      res.end('{"message":"pong"}');
+    };
+    if (passThrough) return answer();
+    parked.push(answer);
+    parkedChanged();
   });
+  const untilParked = (n: number) =>
+    new Promise<void>((resolve) => {
+      parkedChanged = () => parked.length >= n && resolve();
+      parkedChanged();
+    });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {
     const gates = new EngineGates(3);
     const client = (id: string) => new FrappeClient({ baseUrl: url, apiKey: 'k', apiSecret: 's', gate: (fn) => gates.run(id, fn) });
     const a = client('a');
-    await Promise.all(Array.from({ length: 12 }, () => a.callMethod('ping')));
-    assert.equal(maxInFlight, 3);
-    maxInFlight = 0;
     const b = client('b');
-    await Promise.all([...Array.from({ length: 6 }, () => a.callMethod('ping')), ...Array.from({ length: 6 }, () => b.callMethod('ping'))]);
-    assert.equal(maxInFlight, 6, 'each engine has its own limit');
+    const calls = Array.from({ length: 12 }, () => a.callMethod('ping'));
+    await untilParked(3);
+    assert.deepEqual(gates.pending(), { a: 9 }, 'three requests reached engine a; the gate holds the other nine');
+
+    calls.push(...Array.from({ length: 6 }, () => b.callMethod('ping')));
+    await untilParked(6);
+    assert.deepEqual(gates.pending(), { a: 9, b: 3 }, 'engine b has slots of its own');
+
+    passThrough = true;
+    for (const answer of parked.splice(0)) answer();
+    await Promise.all(calls);
+    assert.deepEqual(gates.pending(), { a: 0, b: 0 });
   } finally {
+    server.closeAllConnections();
     server.close();
   }
 });

@@ -57,7 +57,7 @@ async function openStream(url: string, headers: Record<string, string> = {}) {
     events,
     comments,
     /** Waits until an event satisfies `predicate` (checked on every new chunk). */
-    async until(predicate: (events: SseEvent[]) => boolean, timeoutMs = 20_000): Promise<SseEvent[]> {
+    async until(predicate: (events: SseEvent[]) => boolean, timeoutMs = 120_000): Promise<SseEvent[]> {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(events)) {
         if (ended) throw new Error(`stream ended first; got ${events.map((e) => e.event).join(', ')}`);
@@ -140,7 +140,8 @@ test('reconnecting with Last-Event-ID loses and duplicates no event', async () =
     await first.close();
     const seen = [...first.events];
     // events keep being stored while no client listens
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const lastSeen = seen.at(-1)!.id;
+    while ((await storedLogs(tenant.id)).at(-1).id <= lastSeen) await new Promise((resolve) => setTimeout(resolve, 50));
     const second = await openStream(`${h.api}/api/provisioning/tenants/${tenant.id}/events`, { ...auth(), 'last-event-id': String(seen.at(-1)!.id) });
     try {
       await second.until(runFinished(tenant.id));
@@ -234,10 +235,10 @@ test('a quiet stream sends a keep-alive comment, and closing the server ends ope
   const stream = await openStream(`http://127.0.0.1:${address.port}/api/provisioning/events`, auth());
   try {
     const before = h.provisioner.eventFeed.subscriberCount;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await stream.until(() => stream.comments.filter((c) => c === 'keep-alive').length >= 3);
     assert.ok(stream.comments.filter((c) => c === 'keep-alive').length >= 3, `comments: ${stream.comments.join(',')}`);
     await app.close();
-    await stream.until(() => false, 2_000).catch((e: Error) => assert.match(e.message, /stream ended first/));
+    await stream.until(() => false, 60_000).catch((e: Error) => assert.match(e.message, /stream ended first/));
     assert.equal(h.provisioner.eventFeed.subscriberCount, before - 1, 'the closed stream unsubscribed');
   } finally {
     await stream.close();
@@ -261,7 +262,7 @@ test('a lost LISTEN connection (database restart) is re-established and no event
   } finally {
     await stream.close();
   }
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 30_000;
   let after = await listeners();
   while ((after.length !== 1 || after[0] === before[0]) && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 100));

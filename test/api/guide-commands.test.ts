@@ -19,7 +19,7 @@ after(() => h.close());
 /** Async on purpose: the server under test runs in this process and must keep answering. */
 async function bash(script: string, env: Record<string, string> = {}): Promise<string> {
   const local = script.replaceAll('http://localhost:4000', h.api);
-  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', local], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+  const { stdout } = await promisify(execFile)('bash', ['-euo', 'pipefail', '-c', local], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
   return stdout;
 }
 

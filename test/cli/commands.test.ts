@@ -1,5 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { resource } from '../support/engine-proxy.ts';
 import { cli, configDir, startCli, useCliServer } from './support.ts';
 
 const server = useCliServer();
@@ -38,16 +39,18 @@ test('status exits 13 for NOT_STARTED with the guide\'s start command, 10 while 
   assert.match(before.stdout, /"include_demo_data": false,/);
   assert.match(before.stdout, new RegExp(`npx provisioner start ${id}`));
 
-  server.h.simulator.sim.injectLatency(60);
+  const companyInsert = server.h.proxy!.hold(resource('POST', 'Company')); // the run stays at step_2 until released
   try {
     const started = await cli(['start', id], server.env);
     assert.equal(started.code, 0, started.stderr);
     assert.match(started.stdout, /Provisioning start queued: run/);
+    await companyInsert.arrived;
     const running = await cli(['status', id], server.env);
     assert.equal(running.code, 10, running.stdout);
     assert.match(running.stdout, /Status:\s+IN_PROGRESS/);
+    assert.match(running.stdout, /Current step:\s+step_2_company/);
   } finally {
-    server.h.simulator.sim.clearFaults();
+    companyInsert.release();
   }
   await server.h.waitForStatus(id, ['COMPLETED']);
   const done = await cli(['status', id], server.env);
@@ -225,7 +228,7 @@ test('users list and add, engines list and health go through the API', async () 
   assert.ok(!users.stdout.includes('a-Long-and-strong-pass-42'));
 
   const engines = await cli(['engines', 'list'], server.env);
-  assert.match(engines.stdout, new RegExp(`default\\s+erpnext\\s+${server.h.simulator.url}`));
+  assert.match(engines.stdout, new RegExp(`default\\s+erpnext\\s+${server.h.proxy!.url}`), 'the address Provisioner reaches the engine at');
   const health = await cli(['engines', 'health', 'default'], server.env);
   assert.equal(health.code, 0, health.stderr);
   assert.match(health.stdout, /authenticated: yes/);

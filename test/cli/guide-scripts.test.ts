@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { resource, type Hold } from '../support/engine-proxy.ts';
 import { configDir, run, useCliServer } from './support.ts';
 
 /**
@@ -17,9 +18,18 @@ const hasJq = spawnSync('jq', ['--version']).status === 0;
 const server = useCliServer(() => ({ PROVISIONER_TOKEN: undefined, PROVISIONER_EMAIL: undefined, PROVISIONER_PASSWORD: undefined }));
 
 /** Runs a guide snippet through bash; `<tenant_id>` becomes TENANT and localhost:4000 the test server. */
-function guide(snippet: string, tenantId = '', extraEnv: Record<string, string | undefined> = {}) {
+function guide(snippet: string, tenantId = '', extraEnv: Record<string, string | undefined> = {}, onOutput?: (chunk: string) => void) {
   const script = snippet.replaceAll('http://localhost:4000', server.h.api).replaceAll('<tenant_id>', tenantId);
-  return run('bash', ['-c', script], { ...server.env, ...extraEnv }, { timeoutMs: 90_000 });
+  return run('bash', ['-c', script], { ...server.env, ...extraEnv }, { timeoutMs: 90_000, onOutput });
+}
+
+/** Releases `hold` once the output so far matches `pattern`: the engine waits until the script has seen the run. */
+function releaseOnOutput(hold: Hold, pattern: RegExp): (chunk: string) => void {
+  let output = '';
+  return (chunk) => {
+    output += chunk;
+    if (pattern.test(output)) hold.release();
+  };
 }
 
 async function failedTenant(name: string): Promise<string> {
@@ -105,18 +115,17 @@ test('the check script: credentials from PROVISIONER_EMAIL/PROVISIONER_PASSWORD;
 });
 
 test('Monitor in Real-Time: ./monitor_provisioning.sh follows every IN_PROGRESS tenant until it settles', async () => {
-  server.h.simulator.sim.injectLatency(200);
+  const companyInsert = server.h.proxy!.hold(resource('POST', 'Company')); // in flight until the monitor has seen it
   let id: string;
   try {
     id = (await server.h.createTenant({ name: 'Monitored Shop', country_code: 'KE' })).tenant.id;
-    const pending = guide('./monitor_provisioning.sh');
-    setTimeout(() => server.h.simulator.sim.clearFaults(), 3000).unref();
-    const r = await pending;
+    await companyInsert.arrived;
+    const r = await guide('./monitor_provisioning.sh', '', {}, releaseOnOutput(companyInsert, /Monitored Shop {2}IN_PROGRESS/));
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /Monitored Shop {2}IN_PROGRESS/);
     assert.match(r.stdout, /Monitored Shop {2}COMPLETED {2}100%/);
   } finally {
-    server.h.simulator.sim.clearFaults();
+    companyInsert.release();
   }
   const named = await guide('./monitor_provisioning.sh <tenant_id>', id);
   assert.equal(named.code, 0);
@@ -125,9 +134,8 @@ test('Monitor in Real-Time: ./monitor_provisioning.sh follows every IN_PROGRESS 
 
 test('Example Workflow, as written: check, log in and continue with curl, monitor', { skip: !hasJq && 'jq is not installed' }, async () => {
   const id = await failedTenant('Workflow Shop');
-  // slow engine for the whole snippet, so that step 3 finds the continued run still going
-  // (a timer that sped it up again raced the scripts' start-up on a loaded machine)
-  server.h.simulator.sim.injectLatency(200);
+  // the continued run waits at its POS Profile insert until step 3's monitor has seen it going
+  const posProfileInsert = server.h.proxy!.hold(resource('POST', 'POS Profile'));
   const r = await guide(
     `# 1. Check status
 ./check_provisioning_status.sh admin@moran.com admin123 <tenant_id>
@@ -143,7 +151,9 @@ curl -X POST "http://localhost:4000/api/provisioning/tenants/<tenant_id>/continu
 # 3. Monitor progress
 ./monitor_provisioning.sh`,
     id,
-  ).finally(() => server.h.simulator.sim.injectLatency(0));
+    {},
+    releaseOnOutput(posProfileInsert, /Workflow Shop {2}IN_PROGRESS/),
+  ).finally(() => posProfileInsert.release());
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /Status:\s+FAILED/);
   assert.match(r.stdout, /"kind":"continue"/);

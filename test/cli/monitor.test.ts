@@ -1,9 +1,9 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CLI, ROOT, cli, configDir, run, startCli, useCliServer } from './support.ts';
+import { resource } from '../support/engine-proxy.ts';
+import { CLI, ROOT, cli, run, startCli, useCliServer } from './support.ts';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
@@ -18,9 +18,10 @@ const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
 test('on a terminal, monitor redraws one progress bar per tenant with its current step, then exits 0 when all complete', { skip: !hasTmux && 'tmux is not installed' }, async () => {
   const socket = `provisioner-test-${process.pid}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
-  server.h.simulator.sim.injectLatency(250); // slow until the screen shows the runs, then full speed
+  const companyInserts = server.h.proxy!.hold(resource('POST', 'Company'), 2); // both runs wait at step_2 until the screen shows them
   try {
     await createTenants(['Monitor Alpha Shop', 'Monitor Beta Duka']);
+    await companyInserts.arrived;
     const vars = Object.entries({ ...server.env, LANG: 'C.UTF-8', TERM: 'xterm-256color' }).map(([k, v]) => `${k}=${quote(v)}`).join(' ');
     const command = `cd ${quote(ROOT)} && env ${vars} ${quote(process.execPath)} ${quote(CLI)} monitor; echo MONITOR_EXIT=$?; sleep 120`;
     assert.equal((await tmux('new-session', '-d', '-s', 'monitor', '-x', '120', '-y', '40', command)).code, 0);
@@ -36,7 +37,7 @@ test('on a terminal, monitor redraws one progress bar per tenant with its curren
     assert.match(live, /Monitor Beta Duka\s+\[[█░#-]+\]\s+\d+%/, live);
     assert.match(live, /2 tenant\(s\): /);
 
-    server.h.simulator.sim.clearFaults();
+    companyInserts.release();
     let final = '';
     for (let i = 0; i < 300 && !final.includes('MONITOR_EXIT='); i++) {
       await sleep(100);
@@ -47,30 +48,26 @@ test('on a terminal, monitor redraws one progress bar per tenant with its curren
     assert.match(final, /Monitor Beta Duka\s+\[█{20}\] 100%\s+COMPLETED/);
     assert.match(final, /Monitor Alpha Shop \(.*\): COMPLETED, 10\/11 steps completed/);
   } finally {
-    server.h.simulator.sim.clearFaults();
+    companyInserts.release();
     await tmux('kill-server');
   }
 });
 
 test('off a terminal, monitor prints one line per change and exits 0 once every tenant IN_PROGRESS completed', async () => {
-  server.h.simulator.sim.injectLatency(250); // slow until the monitor printed a running line, then full speed
+  const companyInsert = server.h.proxy!.hold(resource('POST', 'Company')); // the run waits at step_2 until the monitor printed it
   try {
     await createTenants(['Plain Monitor Shop']);
-    const child = spawn(process.execPath, [CLI, 'monitor'], { cwd: ROOT, env: { ...process.env, ...server.env, NO_COLOR: undefined } });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      if (/IN_PROGRESS/.test(stdout)) server.h.simulator.sim.clearFaults();
-    });
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const [code] = (await once(child, 'exit')) as [number];
-    clearTimeout(guard);
+    await companyInsert.arrived;
+    const monitor = startCli(['monitor'], server.env);
+    await monitor.printed(/IN_PROGRESS/);
+    companyInsert.release();
+    const { code, stdout } = await monitor.done;
     assert.equal(code, 0, stdout);
-    assert.match(stdout, /^\d\d:\d\d:\d\d {2}Plain Monitor Shop {2}IN_PROGRESS {2}\d+% {2}step_/m);
+    assert.match(stdout, /^\d\d:\d\d:\d\d {2}Plain Monitor Shop {2}IN_PROGRESS {2}\d+% {2}step_2_company$/m);
     assert.match(stdout, /^\d\d:\d\d:\d\d {2}Plain Monitor Shop {2}COMPLETED {2}100%$/m);
     assert.ok(!stdout.includes('\x1b['), 'no escape codes in plain output');
   } finally {
-    server.h.simulator.sim.clearFaults();
+    companyInsert.release();
   }
 });
 

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { before, after } from 'node:test';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { startHarness, type Harness, type HarnessOptions } from '../support/harness.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'bin/provisioner.js');
@@ -36,7 +36,7 @@ export function run(file: string, args: string[], env: Record<string, string | u
       } catch {
         /* already gone */
       }
-    }, opts.timeoutMs ?? 60_000);
+    }, opts.timeoutMs ?? 180_000);
     child.on('error', (e) => {
       clearTimeout(timer);
       reject(e);
@@ -96,11 +96,11 @@ export interface CliServer {
 }
 
 /** A real server and a private config folder for one test file, torn down after it. */
-export function useCliServer(extraEnv: (h: Harness) => Record<string, string | undefined> = (h) => ({ PROVISIONER_TOKEN: h.token })): CliServer {
+export function useCliServer(extraEnv: (h: Harness) => Record<string, string | undefined> = (h) => ({ PROVISIONER_TOKEN: h.token }), harness: HarnessOptions = { proxy: true }): CliServer {
   const server = {} as CliServer;
   let cfg: Awaited<ReturnType<typeof configDir>>;
   before(async () => {
-    server.h = await startHarness();
+    server.h = await startHarness(harness);
     cfg = await configDir();
     server.dir = cfg.dir;
     server.env = { API_URL: `${server.h.api}/api`, PROVISIONER_CONFIG_DIR: cfg.dir, ...extraEnv(server.h) };

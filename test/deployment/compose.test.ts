@@ -126,7 +126,7 @@ async function healthCheck(testCommand: string[], env: Record<string, string>, r
   assert.equal(testCommand[1], 'node');
   const args = testCommand.slice(2).map((a) => (replace[0] ? a.replace(replace[0], replace[1]) : a));
   try {
-    await run(process.execPath, args, { env: { ...process.env, ...env }, timeout: 10_000 });
+    await run(process.execPath, args, { env: { ...process.env, ...env }, timeout: 60_000 });
     return 0;
   } catch (e) {
     return (e as { code?: number }).code ?? 1;

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { resource, type Hold } from '../support/engine-proxy.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { spawnProvisioner, type ProvisionerProcess } from '../support/processes.ts';
 
@@ -8,7 +8,7 @@ import { spawnProvisioner, type ProvisionerProcess } from '../support/processes.
 let h: Harness;
 const LEASE_MS = 1500;
 before(async () => {
-  h = await startHarness({ config: { workerInProcess: false } });
+  h = await startHarness({ proxy: true, config: { workerInProcess: false } });
 });
 after(() => h.close());
 
@@ -19,9 +19,9 @@ const workerEnv = () => ({
   STEP_RETRY_BASE_MS: '20',
 });
 
-/** Normal latency again, and no worker process left behind. */
-async function cleanUp(...workers: Array<ProvisionerProcess | null>): Promise<void> {
-  h.simulator.sim.injectLatency(0);
+/** Nothing held, and no worker process left behind. */
+async function cleanUp(hold: Hold, ...workers: Array<ProvisionerProcess | null>): Promise<void> {
+  hold.release();
   for (const w of workers) w?.kill('SIGKILL');
   await Promise.all(workers.map((w) => w?.exited));
 }
@@ -35,29 +35,24 @@ async function runningStep(tenantId: string): Promise<{ step: string; runId: str
   return rows[0] ? { step: rows[0].step_id, runId: rows[0].run_id, lockedBy: rows[0].locked_by } : null;
 }
 
-async function waitForRunningStep(tenantId: string, after: string[] = []): Promise<{ step: string; runId: string; lockedBy: string }> {
-  for (let i = 0; i < 400; i++) {
-    const r = await runningStep(tenantId);
-    if (r && !after.includes(r.step)) return r;
-    await sleep(10);
-  }
-  throw new Error('no step started');
-}
 
 test('a worker SIGKILLed in the middle of a step: another worker resumes the run at that step after the lease', async () => {
-  h.simulator.sim.injectLatency(60);
+  const companyRead = h.proxy!.hold(resource('GET', 'Company')); // the worker stays inside step_2 until killed
   let a: ProvisionerProcess | null = null;
   let b: ProvisionerProcess | null = null;
   try {
     a = spawnProvisioner(['worker'], workerEnv());
     await a.waitForLine(/provisioning worker started/);
     const { tenant } = await h.createTenant({ name: 'Killed Worker Shop', country_code: 'KE' });
-    const held = await waitForRunningStep(tenant.id, ['step_0_engine_check', 'step_1_platform_setup']);
+    await companyRead.arrived;
+    const held = (await runningStep(tenant.id))!;
+    assert.equal(held.step, 'step_2_company');
     a.kill('SIGKILL');
     const killedAt = Date.now();
     assert.equal((await a.exited).signal, 'SIGKILL');
+    companyRead.release(); // the dead worker's read goes through, answered to no one
     b = spawnProvisioner(['worker'], workerEnv());
-    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL'], 30_000);
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
     assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
     const interrupted = status.steps.find((s: any) => s.id === held.step);
     assert.equal(interrupted.attempts, 2, `${held.step} ran again, once`);
@@ -69,20 +64,24 @@ test('a worker SIGKILLed in the middle of a step: another worker resumes the run
     process.stdout.write(`# resumed ${waited} ms after SIGKILL (lease ${LEASE_MS} ms)\n`);
     assert.deepEqual(h.simulator.sim.duplicates(), []);
   } finally {
-    await cleanUp(a, b);
+    await cleanUp(companyRead, a, b);
   }
 });
 
 test('SIGTERM: the worker finishes its step, hands the run back and exits 0; the next worker resumes at once', async () => {
-  h.simulator.sim.injectLatency(60);
+  const companyRead = h.proxy!.hold(resource('GET', 'Company')); // SIGTERM arrives while the worker is inside step_2
   let a: ProvisionerProcess | null = null;
   let b: ProvisionerProcess | null = null;
   try {
     a = spawnProvisioner(['worker'], { ...workerEnv(), PROVISIONER_LEASE_MS: '60000' });
     await a.waitForLine(/provisioning worker started/);
     const { tenant } = await h.createTenant({ name: 'Deployed Worker Shop', country_code: 'KE' });
-    const held = await waitForRunningStep(tenant.id, ['step_0_engine_check', 'step_1_platform_setup']);
+    await companyRead.arrived;
+    const held = (await runningStep(tenant.id))!;
+    assert.equal(held.step, 'step_2_company');
     a.kill('SIGTERM');
+    await a.waitForLine(/SIGTERM: shutting down/);
+    companyRead.release(); // the step can finish now
     const exit = await a.exited;
     assert.equal(exit.code, 0);
     const { rows } = await h.provisioner.db.pool.query(`select status, lease_until < now() as released from onboarding.provisioning_runs where id = $1`, [held.runId]);
@@ -91,10 +90,10 @@ test('SIGTERM: the worker finishes its step, hands the run back and exits 0; the
     const stepAfter = (await h.call('GET', `/api/provisioning/tenants/${tenant.id}/status`)).body.steps.find((s: any) => s.id === held.step);
     assert.equal(stepAfter.status, 'completed', 'the step in progress was finished before exiting');
     b = spawnProvisioner(['worker'], workerEnv());
-    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL'], 30_000);
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
     assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
     assert.deepEqual(h.simulator.sim.duplicates(), []);
   } finally {
-    await cleanUp(a, b);
+    await cleanUp(companyRead, a, b);
   }
 });

@@ -1,10 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { resource } from '../support/engine-proxy.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
 
 let h: Harness;
 before(async () => {
-  h = await startHarness();
+  h = await startHarness({ proxy: true });
 });
 after(() => h.close());
 
@@ -33,20 +34,21 @@ test('start on a started tenant is a 409', async () => {
 });
 
 test('an active run refuses a second one with 409 and names the active run', async () => {
-  h.simulator.sim.injectLatency(40);
+  const { tenant } = await h.createTenant({ name: 'Busy Shop', country_code: 'KE' });
+  await h.waitForStatus(tenant.id, ['COMPLETED']);
+  const companyRead = h.proxy!.hold(resource('GET', 'Company')); // the retry stays in flight until released
   try {
-    const { tenant } = await h.createTenant({ name: 'Busy Shop', country_code: 'KE' });
-    await h.waitForStatus(tenant.id, ['COMPLETED']);
     const first = await h.call('POST', `/api/provisioning/tenants/${tenant.id}/retry`);
     assert.equal(first.status, 202);
+    await companyRead.arrived;
     const second = await h.call('POST', `/api/provisioning/tenants/${tenant.id}/retry`);
     assert.equal(second.status, 409);
     assert.equal(second.body.code, 'RUN_ACTIVE');
     assert.equal(second.body.active_run_id, first.body.run.id);
-    assert.equal((await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED'], 30_000)).status, 'COMPLETED');
   } finally {
-    h.simulator.sim.injectLatency(0);
+    companyRead.release();
   }
+  assert.equal((await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED'], 30_000)).status, 'COMPLETED');
 });
 
 test('concurrent retries of one tenant yield exactly one run', async () => {

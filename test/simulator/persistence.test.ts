@@ -1,6 +1,6 @@
 /** The data file: in memory by default, documents kept across restarts with `dataFile` (issue 3 §5). */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -42,7 +42,9 @@ test('writes are atomic (temp file renamed, none left) and land shortly after a 
   const sim = await startErpnextSimulator({ dataFile: file });
   const c = clientFor(sim);
   await Promise.all(Array.from({ length: 10 }, (_, i) => c.post(resourcePath('Customer'), { customer_name: `Burst ${i}` })));
-  await new Promise((r) => setTimeout(r, 400));
+  // the debounced write lands on its own, without a close: wait for it, however slow the machine
+  const stored = () => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')).tables?.Customer?.length ?? 0) : 0);
+  while (stored() < 10) await new Promise((r) => setTimeout(r, 50));
   const saved = JSON.parse(readFileSync(file, 'utf8'));
   assert.equal(saved.format, 'erpnext-simulator-data');
   assert.equal(saved.tables.Customer.length, 10);

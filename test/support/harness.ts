@@ -4,6 +4,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
 import { createScratchDatabase } from './database.ts';
+import { startEngineProxy, type EngineProxy } from './engine-proxy.ts';
 
 /** A running Provisioner (API + in-process worker) and an engine it provisions into. */
 export interface ProvisionerHarness {
@@ -21,6 +22,11 @@ export interface ProvisionerHarness {
 
 export interface Harness extends ProvisionerHarness {
   simulator: RunningSimulator;
+  /**
+   * With `proxy: true`, the forwarding proxy Provisioner reaches the simulator through: hold a
+   * request to keep a run in flight exactly as long as the test needs (no latency, no timer).
+   */
+  proxy: EngineProxy | null;
 }
 
 export interface EngineAccess {
@@ -33,22 +39,36 @@ export interface EngineAccess {
  * A real Provisioner (real PostgreSQL scratch database, real HTTP on a random port, in-process
  * worker) against a real simulator, with fast retries so failure tests stay short.
  */
-export async function startHarness(opts: { simulator?: SimulatorOptions; config?: Partial<Config> } = {}): Promise<Harness> {
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const simulator = await startErpnextSimulator({ port: 0, ...opts.simulator });
+  let proxy: EngineProxy | null = null;
   try {
-    const h = await startProvisionerHarness({ engine: { url: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret }, config: opts.config });
+    proxy = opts.proxy ? await startEngineProxy(simulator.url) : null;
+    // a held request must not run out of its time budget while the test holds it
+    const config = proxy ? { engineBudgets: { readMs: 60_000, writeMs: 60_000, companyInsertMs: 60_000 }, ...opts.config } : opts.config;
+    const h = await startProvisionerHarness({ engine: { url: proxy?.url ?? simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret }, config });
     return {
       ...h,
       simulator,
+      proxy,
       async close() {
         await h.close();
+        await proxy?.close();
         await simulator.close();
       },
     };
   } catch (e) {
+    await proxy?.close();
     await simulator.close();
     throw e;
   }
+}
+
+export interface HarnessOptions {
+  simulator?: SimulatorOptions;
+  config?: Partial<Config>;
+  /** Reach the simulator through a forwarding proxy (`h.proxy`) that can hold requests. */
+  proxy?: boolean;
 }
 
 /** A real Provisioner against any engine (the simulator, a real ERPNext, a proxy before one). */
@@ -105,7 +125,7 @@ export async function startProvisionerHarness(opts: { engine: EngineAccess; conf
       if (res.status !== 201) throw new Error(`tenant creation answered ${res.status}: ${JSON.stringify(res.body)}`);
       return res.body;
     },
-    async waitForStatus(tenantId, statuses, timeoutMs = opts.waitTimeoutMs ?? 20_000) {
+    async waitForStatus(tenantId, statuses, timeoutMs = opts.waitTimeoutMs ?? 120_000) {
       const deadline = Date.now() + timeoutMs;
       let last: any;
       while (Date.now() < deadline) {

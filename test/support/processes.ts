@@ -40,7 +40,7 @@ export function spawnProvisioner(args: string[], env: Record<string, string>): P
     lines,
     exited,
     kill: (signal) => void child.kill(signal),
-    waitForLine(pattern, timeoutMs = 20_000) {
+    waitForLine(pattern, timeoutMs = 120_000) {
       const seen = lines.find((l) => pattern.test(l));
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
