@@ -221,4 +221,25 @@ if (!site) {
     t.diagnostic(`${sequences(sfx).length} requests compared, ${differences.length} differences`);
     assert.deepEqual(differences, [], `the simulator differs from ${site!.url}:\n${differences.join('\n')}`);
   });
+
+  test('two Company inserts with one abbreviation at the same moment: one commits, and the loser answers as a real site\'s loser does', async (t) => {
+    const sfx = runSuffix();
+    const abbr = `R${sfx}`;
+    const insert = (name: string): Probe => ({ method: 'POST', path: r('Company'), body: { company_name: name, abbr, default_currency: 'KES', country: 'Kenya', create_chart_of_accounts_based_on: 'Standard Template', chart_of_accounts: 'Standard' }, pick: ['abbr'] });
+    const pair = [insert(`Race One ${sfx}`), insert(`Race Two ${sfx}`)];
+    // on a real site both pass validate_abbr while neither has committed (each insert takes seconds);
+    // the simulator parks both after that check, then lets them go on one after the other
+    const real = await Promise.all(pair.map((p) => send(site!, p)));
+    const simTarget = { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret };
+    sim.sim.holdCompanyInserts();
+    const simulatedAnswers = Promise.all(pair.map((p) => send(simTarget, p)));
+    await sim.sim.companyInsertsParked(2);
+    sim.sim.releaseCompanyInserts();
+    const simulated = await simulatedAnswers;
+    // which request wins is chance: compare the winner with the winner, the loser with the loser
+    const byOutcome = (answers: Answer[]) => [...answers].sort((x, y) => x.status - y.status);
+    t.diagnostic(`real: ${JSON.stringify(real)}`);
+    assert.equal(real.filter((a) => a.status === 200).length, 1, `exactly one real insert commits: ${JSON.stringify(real)}`);
+    assert.deepEqual(byOutcome(simulated), byOutcome(real));
+  });
 }
