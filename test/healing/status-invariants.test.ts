@@ -52,28 +52,28 @@ test('whatever the step outcomes and crash points, the status never contradicts 
         const first = startWorker(h, { leaseMs: 300 });
         let rescuer: ReturnType<typeof startWorker> | null = null;
         let crashed = false;
-        const deadline = Date.now() + 120_000; // a bound for a stuck run, not a speed requirement
-        let status: any;
-        for (;;) {
-          status = (await h.call('GET', `/api/provisioning/tenants/${tenant.id}/status`)).body;
-          // a 300 ms lease can lapse while a live worker waits for a busy CPU: a hint, not a contradiction
-          assertInvariants(status, true);
-          if (status.status !== 'IN_PROGRESS') break;
-          if (crashAfter !== null && !crashed && (await eventCount(tenant.id)) >= crashAfter) {
-            await first.crash();
-            crashed = true;
-            rescuer = startWorker(h, { leaseMs: 300 });
-          }
-          assert.ok(Date.now() < deadline, `run did not settle: ${JSON.stringify(status)}`);
-          await sleep(10);
-        }
-        if (!crashed) await first.stop();
-        if (process.env.TEST_VERBOSE) process.stderr.write(`crashed=${crashed} status=${status.status}\n`);
-        assertInvariants(status, false);
-
-        h.simulator.sim.clearFaults();
-        rescuer ??= startWorker(h, { leaseMs: 300 });
         try {
+          const deadline = Date.now() + 120_000; // a bound for a stuck run, not a speed requirement
+          let status: any;
+          for (;;) {
+            status = (await h.call('GET', `/api/provisioning/tenants/${tenant.id}/status`)).body;
+            // a 300 ms lease can lapse while a live worker waits for a busy CPU: a hint, not a contradiction
+            assertInvariants(status, true);
+            if (status.status !== 'IN_PROGRESS') break;
+            if (crashAfter !== null && !crashed && (await eventCount(tenant.id)) >= crashAfter) {
+              await first.crash();
+              crashed = true;
+              rescuer = startWorker(h, { leaseMs: 300 });
+            }
+            assert.ok(Date.now() < deadline, `run did not settle: ${JSON.stringify(status)}`);
+            await sleep(10);
+          }
+          if (!crashed) await first.stop();
+          if (process.env.TEST_VERBOSE) process.stderr.write(`crashed=${crashed} status=${status.status}\n`);
+          assertInvariants(status, false);
+
+          h.simulator.sim.clearFaults();
+          rescuer ??= startWorker(h, { leaseMs: 300 });
           if (status.status !== 'COMPLETED') {
             const res = await h.call('POST', `/api/provisioning/tenants/${tenant.id}/continue`);
             assert.equal(res.status, 202, JSON.stringify(res.body));
@@ -83,7 +83,9 @@ test('whatever the step outcomes and crash points, the status never contradicts 
           assertInvariants(status, false);
           assert.deepEqual(h.simulator.sim.duplicates(), []);
         } finally {
-          await rescuer.stop();
+          // a failed case must leave no worker polling: the file would never end
+          if (!crashed) await first.stop();
+          await rescuer?.stop();
         }
       },
     ),
