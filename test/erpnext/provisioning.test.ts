@@ -163,7 +163,7 @@ if (!site) {
       try {
         // both Company inserts are let go together, so both pass validate_abbr before either commits
         const both = proxy.hold(resource('POST', 'Company'), 2);
-        const [a, b] = await Promise.all([provision(`Astra Sales ${sfx}`, 'similar names, two processes'), provision(`Astra Stores ${sfx}`, 'similar names, two processes', {}, other)]);
+        const [a, b] = await Promise.all([provision(`Baraka Sales ${sfx}`, 'similar names, two processes'), provision(`Baraka Stores ${sfx}`, 'similar names, two processes', {}, other)]);
         await Promise.all([a.reaches(both), b.reaches(both)]);
         both.release();
         const [sa, sb] = await Promise.all([a.settled(), b.settled()]);
@@ -172,8 +172,8 @@ if (!site) {
       assert.notEqual(sa.engine.abbr.toUpperCase(), sb.engine.abbr.toUpperCase());
         // the loser met the winner inside its run: a 409 on "... - ABBR" moved it to the next
         // candidate, or MariaDB made it wait and fail (ENGINE_CONFLICT, retried); lock order decides
-        const first = abbreviationCandidates(`Astra Sales ${sfx}`)[0];
-        assert.equal(abbreviationCandidates(`Astra Stores ${sfx}`)[0], first);
+        const first = abbreviationCandidates(`Baraka Sales ${sfx}`)[0];
+        assert.equal(abbreviationCandidates(`Baraka Stores ${sfx}`)[0], first);
         assert.equal([sa, sb].filter((s) => s.engine.abbr === first).length, 1, `one keeps ${first}: ${sa.engine.abbr}, ${sb.engine.abbr}`);
         await assertWorkspace(sa);
         await assertWorkspace(sb);

@@ -104,6 +104,9 @@ test('issue 4: write-off account and cost centre are found or created and always
   assert.equal(profile.write_off_account, `Write Off - ${t.abbr}`);
   assert.equal(profile.write_off_cost_center, `Main - ${t.abbr}`);
   assert.ok(h.simulator.sim.get('Account', `Write Off - ${t.abbr}`));
+  const company = h.simulator.sim.get('Company', t.company)!;
+  assert.equal(company.write_off_account, `Write Off - ${t.abbr}`, 'the company\'s default is restored too');
+  assert.equal(company.cost_center, `Main - ${t.abbr}`);
   assert.deepEqual(h.simulator.sim.duplicates(), []);
 });
 

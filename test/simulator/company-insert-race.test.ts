@@ -65,6 +65,26 @@ test('released together, the first parked wins and the other fails the same way'
   assert.deepEqual(sim().list('Company').map((c) => c.name), [first]);
 });
 
+for (const [race, excType, message] of [
+  ['deadlock', 'QueryDeadlockError', "(1213, 'Deadlock found when trying to get lock; try restarting transaction')"],
+  ['lock_wait_timeout', 'QueryTimeoutError', "(1205, 'Lock wait timeout exceeded; try restarting transaction')"],
+] as const) {
+  test(`race outcome ${race}: the loser fails 500 ${excType}, as MariaDB's lock timing makes it on a real site, and is rolled back`, async () => {
+    assert.equal((await client().post('/__simulator/company-inserts', { race })).status, 200, 'the control API sets the outcome');
+    sim().holdCompanyInserts();
+    const replies = [insert(company('Apex Sales', 'AS')), insert(company('Apex Stores', 'AS'))];
+    const [first, second] = await sim().companyInsertsParked(2);
+    sim().releaseCompanyInserts();
+    const answered = await Promise.all(replies);
+    assert.deepEqual(answered.map((r) => r.status).sort(), [200, 500]);
+    const loser = answered.find((r) => r.status === 500)!;
+    assert.equal(loser.body.exc_type, excType);
+    assert.match(loser.body.exception, new RegExp(message.replace(/[()]/g, '\\$&')));
+    assertNothingOf(second!);
+    assert.deepEqual(sim().list('Company').map((c) => c.name), [first]);
+  });
+}
+
 test('abbreviations that differ only in case clash too (case-insensitive names); the loser\'s own name is in the message', async () => {
   sim().holdCompanyInserts();
   const upper = insert(company('Apex Sales', 'AS'));
@@ -122,7 +142,7 @@ test('a reset while inserts are parked fails them (500) and commits nothing', as
   sim().reset();
   assert.equal((await parked).status, 500);
   assert.equal(sim().get('Company', 'Apex Sales'), undefined);
-  assert.deepEqual(sim().companyInsertState(), { ms: 0, held: false, parked: [] });
+  assert.deepEqual(sim().companyInsertState(), { ms: 0, race: 'duplicate', held: false, parked: [] });
 });
 
 test('a Company insert duration (companyInsertMs) only delays the answer', async () => {
@@ -147,6 +167,6 @@ test('the control API holds, reports (waiting for parked inserts) and releases C
   assert.deepEqual((await control('company-inserts/release', { name: state.body.parked[0] })).body, { released: [state.body.parked[0]] });
   assert.deepEqual((await control('company-inserts/release', {})).body, { released: [state.body.parked[1]] });
   assert.deepEqual((await Promise.all([a, b])).map((r) => r.status).sort(), [200, 409]);
-  assert.deepEqual((await control('company-inserts')).body, { ms: 0, held: false, parked: [] });
+  assert.deepEqual((await control('company-inserts')).body, { ms: 0, race: 'duplicate', held: false, parked: [] });
   assert.equal((await control('company-inserts', { ms: -1 })).status, 400);
 });

@@ -1,3 +1,4 @@
+import type { CompanyDefaults } from '../../ports/engine.ts';
 import { EngineValidationError } from '../errors.ts';
 import { createOrAdopt, ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE, posAccount } from './ensures.ts';
 import { requireCompany, stripAbbr, tenantNames, type StepContext, type StepResult, type Step } from './step.ts';
@@ -89,6 +90,12 @@ async function ensurePosProfile(ctx: StepContext): Promise<StepResult> {
   const writeOffAccount = defaultAccount?.name ?? (await ensureAccount(ctx, company, abbr, posAccount('writeOffAccount'))).name;
   const defaultCostCenter = defaults.cost_center ? await ctx.engine.findCostCenter(company, stripAbbr(defaults.cost_center, abbr)) : null;
   const writeOffCostCenter = defaultCostCenter && !defaultCostCenter.isGroup ? defaultCostCenter.name : (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
+  // the company's own defaults come back too: a cleared or dangling default is what issue 4 is made of
+  const restored: CompanyDefaults = {
+    ...(defaultAccount ? {} : { write_off_account: writeOffAccount }),
+    ...(defaults.cost_center && defaultCostCenter ? {} : { cost_center: writeOffCostCenter }),
+  };
+  if (Object.keys(restored).length) await ctx.engine.setCompanyDefaults(company, restored);
   const sellingPriceList = (await ctx.engine.findMaster('price_list', 'Standard Selling')) ? 'Standard Selling' : null;
 
   await ctx.engine.createPosProfile({
@@ -104,7 +111,7 @@ async function ensurePosProfile(ctx: StepContext): Promise<StepResult> {
   });
   return {
     outcome: 'completed',
-    message: `POS Profile "${name}" created (${methods.join(', ')}; warehouse ${warehouse.name})`,
+    message: `POS Profile "${name}" created (${methods.join(', ')}; warehouse ${warehouse.name})${Object.keys(restored).length ? `; company defaults restored: ${Object.keys(restored).join(', ')}` : ''}`,
     facts: { posProfile: name, mainWarehouse: warehouse.name },
   };
 }

@@ -17,9 +17,28 @@
 import { FrappeError } from './errors.ts';
 import { sleep } from './http.ts';
 
+/**
+ * How the loser of a same-abbreviation race fails on a real site: which one is MariaDB's lock
+ * timing (both transactions insert Account rows and shift the nested-set bounds of tabAccount).
+ * Seen on ERPNext 15.71.1 (test/erpnext/differential.test.ts): the 409 on a quiet site at first,
+ * deadlocks (1213) on later quiet runs, lock wait timeouts (1205, after innodb_lock_wait_timeout)
+ * under load.
+ */
+export const COMPANY_RACE_OUTCOMES = ['duplicate', 'deadlock', 'lock_wait_timeout'] as const;
+export type CompanyRaceOutcome = (typeof COMPANY_RACE_OUTCOMES)[number];
+
+/** The loser's error for a race outcome other than the duplicate account (which the chart raises itself). */
+export function companyRaceError(outcome: Exclude<CompanyRaceOutcome, 'duplicate'>): FrappeError {
+  return outcome === 'deadlock'
+    ? new FrappeError('QueryDeadlockError', "(1213, 'Deadlock found when trying to get lock; try restarting transaction')", [], 500)
+    : new FrappeError('QueryTimeoutError', "(1205, 'Lock wait timeout exceeded; try restarting transaction')", [], 500);
+}
+
 export interface CompanyInsertState {
   /** Duration of each Company insert between its validation and its chart of accounts (ms). */
   ms: number;
+  /** How the loser of a same-abbreviation race fails. */
+  race: CompanyRaceOutcome;
   /** Company inserts park instead of waiting `ms`, until released. */
   held: boolean;
   /** Names of the parked Company inserts, in the order they arrived. */
@@ -37,10 +56,21 @@ export class CompanyInsertGate {
   private parked: Parked[] = [];
   private watchers: Array<{ count: number; resolve(names: string[]): void }> = [];
 
-  constructor(private ms = 0) {}
+  constructor(
+    private ms = 0,
+    private raceOutcome: CompanyRaceOutcome = 'duplicate',
+  ) {}
 
   setDuration(ms: number): void {
     this.ms = Math.max(0, Math.round(ms));
+  }
+
+  setRaceOutcome(outcome: CompanyRaceOutcome): void {
+    this.raceOutcome = outcome;
+  }
+
+  get race(): CompanyRaceOutcome {
+    return this.raceOutcome;
   }
 
   /** From now on Company inserts park after their validation, until released. */
@@ -98,7 +128,7 @@ export class CompanyInsertGate {
   }
 
   describe(): CompanyInsertState {
-    return { ms: this.ms, held: this.held, parked: this.names() };
+    return { ms: this.ms, race: this.raceOutcome, held: this.held, parked: this.names() };
   }
 
   private names(): string[] {

@@ -22,11 +22,13 @@
  *   GET    /__simulator/scenarios                   {data: scenario names}
  *   POST   /__simulator/scenarios                   {name, company?, warehouse?, mode_of_payment?, active?, count?}
  *   GET    /__simulator/company-inserts[?parked=N]  {ms, held, parked} (with parked=N: once N Company inserts are parked)
- *   POST   /__simulator/company-inserts             {ms?, hold?}: insert duration; hold true parks Company inserts, false releases them
+ *   POST   /__simulator/company-inserts             {ms?, hold?, race?}: insert duration; hold true parks Company inserts, false releases them;
+ *                                                    race: how the loser of a same-abbreviation race fails (duplicate | deadlock | lock_wait_timeout)
  *   POST   /__simulator/company-inserts/release     {name?}: the named parked insert, or all (the hold ends) → {released}
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { COMPANY_RACE_OUTCOMES } from './company-inserts.ts';
 import { faultSpecSchema, latencySpecSchema, lostResponseSpecSchema, seedSchema } from './faults.ts';
 import { readBody, safeDecode, sendJson } from './http.ts';
 import { ScenarioError, SCENARIOS, scenarioSpecSchema } from './scenarios.ts';
@@ -35,7 +37,7 @@ import type { CallFilter, ErpnextSimulator } from './simulator.ts';
 const downSchema = z.object({ down: z.boolean() }).strict();
 const updatingSchema = z.object({ updating: z.boolean() }).strict();
 const seedBodySchema = z.object({ seed: seedSchema }).strict();
-const companyInsertsSchema = z.object({ ms: z.number().int().min(0).max(600_000).optional(), hold: z.boolean().optional() }).strict();
+const companyInsertsSchema = z.object({ ms: z.number().int().min(0).max(600_000).optional(), hold: z.boolean().optional(), race: z.enum(COMPANY_RACE_OUTCOMES).optional() }).strict();
 const releaseSchema = z.object({ name: z.string().min(1).optional() }).strict();
 
 function callFilter(q: URLSearchParams): CallFilter {
@@ -126,6 +128,7 @@ export async function handleControl(sim: ErpnextSimulator, req: IncomingMessage,
     if (head === 'company-inserts' && !a && method === 'POST') {
       const body = companyInsertsSchema.parse(await jsonBody(req));
       if (body.ms !== undefined) sim.setCompanyInsertMs(body.ms);
+      if (body.race !== undefined) sim.setCompanyRaceOutcome(body.race);
       if (body.hold === true) sim.holdCompanyInserts();
       if (body.hold === false) sim.releaseCompanyInserts();
       return sendJson(res, 200, sim.companyInsertState());

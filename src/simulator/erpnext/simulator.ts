@@ -2,7 +2,7 @@
  * The simulated site: documents, call log and fault plan, with in-process inspection.
  * The HTTP server (server.ts) and the control API (control.ts) both work through this class.
  */
-import { CompanyInsertGate, type CompanyInsertState } from './company-inserts.ts';
+import { CompanyInsertGate, companyRaceError, type CompanyInsertState, type CompanyRaceOutcome } from './company-inserts.ts';
 import { completeInsert, deleteDocument as deleteViaPipeline, insertDocument, metaOf, prepareInsert, requestContext } from './documents.ts';
 import { DOCTYPES } from './doctypes/index.ts';
 import type { FrappeError } from './errors.ts';
@@ -154,7 +154,13 @@ export class ErpnextSimulator {
       return { result, ctx };
     };
     const wait = def.name === 'Company' ? this.companyInserts.pass(pending.doc.name) : undefined;
-    return wait ? wait.then(finish) : finish();
+    if (!wait) return finish();
+    return wait.then(() => {
+      // a rival with the abbreviation committed while this insert waited: the race is lost
+      const race = this.companyInserts.race;
+      if (race !== 'duplicate' && this.rivalCommitted(pending.doc)) throw companyRaceError(race);
+      return finish();
+    });
   }
 
   /**
@@ -166,6 +172,20 @@ export class ErpnextSimulator {
   }
 
   // ---- the Company insert window (company-inserts.ts) -----------------------------------
+
+  /** Another company with this one's abbreviation is committed. */
+  private rivalCommitted(company: Doc): boolean {
+    const abbr = String(company.abbr ?? '').toLowerCase();
+    return this.store
+      .begin()
+      .list('Company')
+      .some((c) => c.name !== company.name && String(c.abbr ?? '').toLowerCase() === abbr);
+  }
+
+  /** How the loser of a same-abbreviation Company race fails (company-inserts.ts). */
+  setCompanyRaceOutcome(outcome: CompanyRaceOutcome): void {
+    this.companyInserts.setRaceOutcome(outcome);
+  }
 
   /** Duration of each Company insert between its validation and its chart of accounts (0 = none). */
   setCompanyInsertMs(ms: number): void {
@@ -297,6 +317,7 @@ export class ErpnextSimulator {
   reset(): void {
     this.companyInserts.abort('The simulator was reset while this Company insert was held');
     this.companyInserts.setDuration(this.state.companyInsertMs ?? 0);
+    this.companyInserts.setRaceOutcome('duplicate');
     this.store.clear();
     this.callLog = [];
     this.faults.clear();
