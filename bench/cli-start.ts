@@ -6,6 +6,7 @@
  *   node -e 0                                   the floor: Node.js itself
  *   node bin/provisioner.js --version           the command, compiled (dist/)
  *   npx provisioner --version                   the same through npx (npm's own start-up included)
+ *   npx -c true                                 npm exec running the shell's `true`: the floor of any npx command
  *   node --import tsx src/cli/main.ts --version the sources compiled at start (how the bin used to run)
  *
  * prints the medians with their ratio to `node -e 0`, and writes them into docs/benchmarks.md
@@ -58,6 +59,8 @@ const subjects: Subject[] = [
   { label: 'node -e 0', file: process.execPath, args: ['-e', '0'], stdout: '' },
   { label: 'node bin/provisioner.js --version', file: process.execPath, args: ['bin/provisioner.js', '--version'], stdout: `${VERSION}\n` },
   { label: 'npx provisioner --version', file: npx, args: ['provisioner', '--version'], stdout: `${VERSION}\n` },
+  // npm's own floor: what any `npx <bin>` pays before the bin starts
+  { label: 'npx -c true', file: npx, args: ['-c', 'true'], stdout: '' },
 ];
 if (!opt['no-source']) {
   subjects.push({ label: 'node --import tsx src/cli/main.ts --version', file: process.execPath, args: ['--import', 'tsx', 'src/cli/main.ts', '--version'], stdout: `${VERSION}\n` });
@@ -153,8 +156,9 @@ if (!opt['no-write']) {
     ...rows.map((r) => `| \`${r.label}\` | ${r.median.toFixed(0)} | ${r.min.toFixed(0)} | ${r.max.toFixed(0)} | ${r.ratio.toFixed(2)} |`),
     '',
     `${verdict}. \`npx\` adds npm's own start-up (it loads npm and resolves the package before running`,
-    'the same bin); `node --import tsx src/cli/main.ts` is how the bin ran before `dist/` (TypeScript compiled at',
-    'every start).',
+    'the same bin): `npx -c true`, npm exec running no package at all, is that floor, and no package can go under it;',
+    'a `provisioner` on the PATH (`npm install -g .` or `npm link`) starts as the bin does.',
+    '`node --import tsx src/cli/main.ts` is how the bin ran before `dist/` (TypeScript compiled at every start).',
     END,
   ].join('\n');
   const header = '# Benchmarks\n\nWritten by the benchmarks themselves; the machine is shared and noisy: compare ratios, not absolute times.\n';
