@@ -67,6 +67,6 @@ test('a standalone simulator starts with the faults of its command line', async 
     { kind: 'lost', rate: 0.02 },
   ]);
   assert.equal(state.armedScenarios[0].name, 'abbreviation_taken');
-  assert.deepEqual(state.companyInserts, { ms: 250, held: false, parked: [] });
+  assert.deepEqual(state.companyInserts, { ms: 250, race: 'duplicate', held: false, parked: [] });
   assert.equal((await fetch(`${url}/api/method/ping`)).status, 200);
 });
