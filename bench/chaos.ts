@@ -108,6 +108,7 @@ const config: Config = {
   databaseUrl: dbUrl,
   dataDir: path.join(root, '.data/chaos'),
   embeddedPgPort: 0,
+  databasePoolMax: 10,
   demo: true,
   jwtSecret: 'chaos-secret-0123456789abcdefghijklmnopqrstuv',
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },

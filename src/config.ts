@@ -22,6 +22,8 @@ export interface Config {
   dataDir: string;
   /** Port of the embedded PostgreSQL; never 5432, which real servers own. (Default: 54329; env PROVISIONER_PG_PORT) */
   embeddedPgPort: number;
+  /** Connections in this process's pool, at least 5. (Default: 10; env DATABASE_POOL_MAX) */
+  databasePoolMax: number;
   /** Local demo: the guide's account exists and the server listens on localhost only. (Default: on when DATABASE_URL is unset; env PROVISIONER_DEMO) */
   demo: boolean;
   /** Signs access tokens; at least 32 characters outside demo mode. (env PROVISIONER_JWT_SECRET) */
@@ -43,6 +45,13 @@ export interface Config {
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
   logPretty: boolean;
 }
+
+/**
+ * The worker runs up to 4 runs at once and each holds one pooled connection for its tenant's
+ * advisory lock while it executes: a smaller pool would leave its state writes nothing to use.
+ */
+export const MIN_DATABASE_POOL = 5;
+export const DEFAULT_DATABASE_POOL = 10;
 
 /** The README's failure demo posts its faults to http://127.0.0.1:8000. */
 export const DEFAULT_SIMULATOR_PORT = 8000;
@@ -109,6 +118,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (jwtSecret.length < 32 || new Set(jwtSecret).size < 8) {
     throw new ConfigError('PROVISIONER_JWT_SECRET is too weak', 'Use a random string of at least 32 characters (openssl rand -hex 32).');
   }
+  const databasePoolMax = int(env, 'DATABASE_POOL_MAX', DEFAULT_DATABASE_POOL);
+  if (databasePoolMax < MIN_DATABASE_POOL) {
+    throw new ConfigError(`DATABASE_POOL_MAX=${databasePoolMax} is too small`, `Set DATABASE_POOL_MAX to ${MIN_DATABASE_POOL} or more: a worker's 4 concurrent runs hold one connection each for their tenant lock, and everything else needs at least one more.`);
+  }
   const erpnext = env.ERPNEXT_URL ? { url: env.ERPNEXT_URL, apiKey: env.ERPNEXT_API_KEY ?? '', apiSecret: env.ERPNEXT_API_SECRET ?? '' } : null;
   if (erpnext && (!erpnext.apiKey || !erpnext.apiSecret)) {
     throw new ConfigError('ERPNEXT_URL is set without ERPNEXT_API_KEY and ERPNEXT_API_SECRET', 'Set both to the API key and secret of an ERPNext user (User > API Access).');
@@ -119,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     dataDir,
     embeddedPgPort: int(env, 'PROVISIONER_PG_PORT', 54329),
+    databasePoolMax,
     demo,
     jwtSecret,
     erpnext,

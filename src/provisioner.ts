@@ -36,7 +36,7 @@ export interface Database {
 }
 
 /** Connects to DATABASE_URL or starts the embedded PostgreSQL, then applies the migrations. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>, logger: Logger): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' | 'databasePoolMax'>, logger: Logger): Promise<Database> {
   let url = config.databaseUrl;
   let stopEmbedded = async () => {};
   if (!url) {
@@ -45,7 +45,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     stopEmbedded = embedded.stop;
     logger.info({ data_dir: `${config.dataDir}/pg`, port: config.embeddedPgPort }, 'embedded PostgreSQL ready');
   }
-  const pool = createPool(url);
+  const pool = createPool(url, { max: config.databasePoolMax });
   const applied = await migrate(pool);
   if (applied.length) logger.info({ migrations: applied }, 'database migrated');
   return {

@@ -24,6 +24,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     databaseUrl: pg.url,
     dataDir: dir,
     embeddedPgPort: port,
+    databasePoolMax: 10,
     demo: true,
     jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
     erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
