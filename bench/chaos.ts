@@ -109,6 +109,7 @@ const config: Config = {
   dataDir: path.join(root, '.data/chaos'),
   embeddedPgPort: 0,
   databasePoolMax: 10,
+  allowNewerSchema: false,
   demo: true,
   jwtSecret: 'chaos-secret-0123456789abcdefghijklmnopqrstuv',
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },

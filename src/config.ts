@@ -24,6 +24,8 @@ export interface Config {
   embeddedPgPort: number;
   /** Connections in this process's pool, at least 5. (Default: 10; env DATABASE_POOL_MAX) */
   databasePoolMax: number;
+  /** Start on a database that has migrations this code does not know (older code, newer schema). (Default: false; env PROVISIONER_ALLOW_NEWER_SCHEMA) */
+  allowNewerSchema: boolean;
   /** Local demo: the guide's account exists and the server listens on localhost only. (Default: on when DATABASE_URL is unset; env PROVISIONER_DEMO) */
   demo: boolean;
   /** Signs access tokens; at least 32 characters outside demo mode. (env PROVISIONER_JWT_SECRET) */
@@ -133,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     embeddedPgPort: int(env, 'PROVISIONER_PG_PORT', 54329),
     databasePoolMax,
+    allowNewerSchema: bool(env, 'PROVISIONER_ALLOW_NEWER_SCHEMA', false),
     demo,
     jwtSecret,
     erpnext,

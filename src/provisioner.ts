@@ -36,7 +36,7 @@ export interface Database {
 }
 
 /** Connects to DATABASE_URL or starts the embedded PostgreSQL, then applies the migrations. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' | 'databasePoolMax'>, logger: Logger): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' | 'databasePoolMax' | 'allowNewerSchema'>, logger: Logger): Promise<Database> {
   let url = config.databaseUrl;
   let stopEmbedded = async () => {};
   if (!url) {
@@ -46,8 +46,18 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     logger.info({ data_dir: `${config.dataDir}/pg`, port: config.embeddedPgPort }, 'embedded PostgreSQL ready');
   }
   const pool = createPool(url, { max: config.databasePoolMax });
-  const applied = await migrate(pool);
-  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  let migrated: Awaited<ReturnType<typeof migrate>>;
+  try {
+    migrated = await migrate(pool, { allowNewerSchema: config.allowNewerSchema });
+  } catch (e) {
+    await pool.end().catch(() => {});
+    await stopEmbedded().catch(() => {});
+    throw e;
+  }
+  if (migrated.applied.length) logger.info({ migrations: migrated.applied }, 'database migrated');
+  if (migrated.unknown.length) {
+    logger.warn({ unknown_migrations: migrated.unknown }, 'the database has migrations this version does not know; starting anyway because PROVISIONER_ALLOW_NEWER_SCHEMA=true');
+  }
   return {
     url,
     pool,

@@ -59,7 +59,7 @@ test('statement_timeout, lock_timeout and application_name given in DATABASE_URL
   url.searchParams.set('statement_timeout', '30000');
   url.searchParams.set('lock_timeout', '5000');
   url.searchParams.set('application_name', 'provisioner-eu1');
-  const opened = await openDatabase({ databaseUrl: url.toString(), dataDir: '.data/test', embeddedPgPort: 0, databasePoolMax: 5 }, createLogger({ level: 'silent' }));
+  const opened = await openDatabase({ databaseUrl: url.toString(), dataDir: '.data/test', embeddedPgPort: 0, databasePoolMax: 5, allowNewerSchema: false }, createLogger({ level: 'silent' }));
   try {
     const { rows } = await opened.pool.query(`select current_setting('statement_timeout') as st, current_setting('lock_timeout') as lt, current_setting('application_name') as app`);
     assert.deepEqual(rows[0], { st: '30s', lt: '5s', app: 'provisioner-eu1' });

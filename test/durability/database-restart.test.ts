@@ -25,6 +25,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     dataDir: dir,
     embeddedPgPort: port,
     databasePoolMax: 10,
+    allowNewerSchema: false,
     demo: true,
     jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
     erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },

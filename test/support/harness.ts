@@ -61,6 +61,7 @@ export async function startProvisionerHarness(opts: { engine: EngineAccess; conf
     dataDir: '.data/test',
     embeddedPgPort: 0,
     databasePoolMax: 10,
+    allowNewerSchema: false,
     demo: true,
     jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
     erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
