@@ -39,17 +39,19 @@ export function registerServerCommands(program: Command): void {
       const db = await openDatabase(config, logger);
       const journal = new Journal(db.store, logger);
       const worker = createWorker(config, db, journal, engineFactory(config), logger);
-      worker.start();
       // step and engine-call metrics of this worker; the database gauges are on the API's /metrics
       const metrics = new ProvisionerMetrics({ store: db.store, logger, databaseGauges: false });
       metrics.observe(journal.bus);
-      const metricsServer = opts.metricsPort === undefined ? null : await serveMetrics(metrics, { port: opts.metricsPort, host: config.host });
-      if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
+      let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+      // before the worker starts: a SIGTERM right after "worker started" must hand runs back, not kill
       onShutdown(async () => {
         await worker.stop();
         await metricsServer?.close();
         await db.close();
       });
+      worker.start();
+      metricsServer = opts.metricsPort === undefined ? null : await serveMetrics(metrics, { port: opts.metricsPort, host: config.host });
+      if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
     });
 
   program
