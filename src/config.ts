@@ -28,7 +28,7 @@ export interface Config {
   allowNewerSchema: boolean;
   /** Local demo: the guide's account exists and the server listens on localhost only. (Default: on when DATABASE_URL is unset; env PROVISIONER_DEMO) */
   demo: boolean;
-  /** Signs access tokens; at least 32 characters outside demo mode. (env PROVISIONER_JWT_SECRET) */
+  /** Signs access tokens; at least 32 characters outside demo mode. Only `serve` needs it: '' for the commands that sign no token. (env PROVISIONER_JWT_SECRET) */
   jwtSecret: string;
   /** The default ERPNext engine; null = the built-in simulator (demo mode only). (env ERPNEXT_URL, ERPNEXT_API_KEY, ERPNEXT_API_SECRET) */
   erpnext: { url: string; apiKey: string; apiSecret: string } | null;
@@ -105,7 +105,13 @@ function demoSecret(dataDir: string): string {
   return secret;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The settings of this process from its environment. `signsTokens: false` is for the commands
+ * that never issue or check a token (worker, migrate, users create): they start without
+ * PROVISIONER_JWT_SECRET and ignore it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTokens?: boolean } = {}): Config {
+  const signsTokens = opts.signsTokens ?? true;
   const databaseUrl = env.DATABASE_URL || null;
   const demo = bool(env, 'PROVISIONER_DEMO', databaseUrl === null);
   const dataDir = path.resolve(env.PROVISIONER_DATA_DIR || '.data');
@@ -113,9 +119,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (demo && !LOOPBACK.test(host)) {
     throw new ConfigError(`Demo mode listens on localhost only, not ${host}`, 'Unset HOST, or leave demo mode (PROVISIONER_DEMO=false with PROVISIONER_JWT_SECRET and DATABASE_URL).');
   }
-  let jwtSecret = env.PROVISIONER_JWT_SECRET ?? '';
-  if (!jwtSecret) {
-    if (!demo) throw new ConfigError('PROVISIONER_JWT_SECRET is not set', 'Set PROVISIONER_JWT_SECRET to a random string of at least 32 characters (openssl rand -hex 32).');
+  let jwtSecret = signsTokens ? (env.PROVISIONER_JWT_SECRET ?? '') : '';
+  if (!signsTokens) {
+    // nothing to sign: the secret is neither required nor read
+  } else if (!jwtSecret) {
+    if (!demo) throw new ConfigError('PROVISIONER_JWT_SECRET is not set', 'Set PROVISIONER_JWT_SECRET to a random string of at least 32 characters (openssl rand -hex 32): `serve` signs access tokens with it (worker, migrate and users create do not need it).');
     jwtSecret = demoSecret(dataDir);
   } else if (jwtSecret.length < 32 || new Set(jwtSecret).size < 8) {
     throw new ConfigError('PROVISIONER_JWT_SECRET is too weak', 'Use a random string of at least 32 characters (openssl rand -hex 32).');

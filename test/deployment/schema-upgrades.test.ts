@@ -68,7 +68,7 @@ test('an older version refuses a database that has migrations it does not know, 
 
 test('the CLI stops with the error and its hint; PROVISIONER_ALLOW_NEWER_SCHEMA=true starts with a warning naming the migrations', async () => {
   const db = await databaseFromTheFuture();
-  const env = { DATABASE_URL: db.url, PROVISIONER_JWT_SECRET: 'cli-test-secret-0123456789abcdefghijkl', LOG_PRETTY: 'false' };
+  const env = { DATABASE_URL: db.url, LOG_PRETTY: 'false' };
   try {
     const refused = await cli(['migrate'], env);
     assert.equal(refused.code, 1, refused.stderr);

@@ -34,7 +34,8 @@ export function registerServerCommands(program: Command): void {
     .addOption(new Option('--metrics-port <port>', 'serve this worker\'s Prometheus metrics on :<port>/metrics').env('METRICS_PORT').argParser(port))
     .action(async (opts: { metricsPort?: number }) => {
       const { loadConfig, createLogger, openDatabase, Journal, createWorker, engineFactory, ProvisionerMetrics, serveMetrics } = await server();
-      const config = loadConfig();
+      // a worker signs and checks no token: it needs no PROVISIONER_JWT_SECRET
+      const config = loadConfig(process.env, { signsTokens: false });
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
       const db = await openDatabase(config, logger);
       const journal = new Journal(db.store, logger);
@@ -56,10 +57,10 @@ export function registerServerCommands(program: Command): void {
 
   program
     .command('migrate')
-    .description('Apply database migrations and exit (serve and worker also do it at start).')
+    .description('Apply database migrations and exit (serve and worker also do it at start). Needs DATABASE_URL, not PROVISIONER_JWT_SECRET.')
     .action(async () => {
       const { loadConfig, openDatabase, createLogger } = await server();
-      const config = loadConfig();
+      const config = loadConfig(process.env, { signsTokens: false });
       const db = await openDatabase(config, createLogger({ level: config.logLevel }));
       await db.close();
     });
@@ -67,7 +68,7 @@ export function registerServerCommands(program: Command): void {
   const users = program.command('users').description('Manage users directly in the database (for the first platform admin).');
   users
     .command('create')
-    .description('Create a user; the password is read from PROVISIONER_NEW_PASSWORD or --password')
+    .description('Create a user in the database named by DATABASE_URL (PROVISIONER_JWT_SECRET is not needed); the password is read from PROVISIONER_NEW_PASSWORD or --password')
     .requiredOption('--email <email>', 'login email')
     .option('--password <password>', 'password (prefer PROVISIONER_NEW_PASSWORD: arguments show in ps)')
     .option('--role <role>', 'platform_admin | tenant_admin | tenant_user', 'platform_admin')
@@ -78,7 +79,8 @@ export function registerServerCommands(program: Command): void {
       if (!['platform_admin', 'tenant_admin', 'tenant_user'].includes(opts.role)) throw new InvalidArgumentError(`unknown role ${opts.role}`);
       const { assertStrongPassword, hashPassword, loadConfig, openDatabase, createLogger } = await server();
       assertStrongPassword(password, opts.email);
-      const config = loadConfig();
+      // writes the user straight to the database: no token, so no PROVISIONER_JWT_SECRET needed
+      const config = loadConfig(process.env, { signsTokens: false });
       const db = await openDatabase(config, createLogger({ level: 'warn' }));
       try {
         const user = await db.store.createUser({ email: opts.email, passwordHash: await hashPassword(password), role: opts.role as 'platform_admin', tenantId: opts.tenant ?? null });
