@@ -112,6 +112,7 @@ const config: Config = {
   allowNewerSchema: false,
   demo: true,
   jwtSecret: 'chaos-secret-0123456789abcdefghijklmnopqrstuv',
+  trustProxy: false,
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
   simulatorPort: 0,
   workerInProcess: false,

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { ProvisionerError } from './domain/errors.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
@@ -30,6 +31,8 @@ export interface Config {
   demo: boolean;
   /** Signs access tokens; at least 32 characters outside demo mode. Only `serve` needs it: '' for the commands that sign no token. (env PROVISIONER_JWT_SECRET) */
   jwtSecret: string;
+  /** Which proxies' X-Forwarded-* headers the API believes: false, true (any peer), or addresses/CIDRs. (Default: false; env TRUST_PROXY) */
+  trustProxy: TrustProxy;
   /** The default ERPNext engine; null = the built-in simulator (demo mode only). (env ERPNEXT_URL, ERPNEXT_API_KEY, ERPNEXT_API_SECRET) */
   erpnext: { url: string; apiKey: string; apiSecret: string } | null;
   /** Port of the built-in simulator in demo mode, where the README's failure demo sends its faults. (Default: 8000; 0 = any free port; env SIMULATOR_PORT) */
@@ -47,6 +50,13 @@ export interface Config {
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
   logPretty: boolean;
 }
+
+/**
+ * Fastify's trustProxy: false, true (any peer), or the proxies' addresses and CIDRs. No hop
+ * count: Fastify 5 trusts nothing for a number, since a hop count cannot tell a proxy from a
+ * client that sends the header itself.
+ */
+export type TrustProxy = boolean | string[];
 
 /**
  * The worker runs up to 4 runs at once and each holds one pooled connection for its tenant's
@@ -93,6 +103,25 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name}=${env[name]} is not a boolean`, `Set ${name} to true or false.`);
+}
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY besides addresses and CIDRs. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustProxy(env: NodeJS.ProcessEnv): TrustProxy {
+  const raw = env.TRUST_PROXY?.trim() ?? '';
+  if (raw === '' || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const version = isIP(address ?? '');
+    const validPrefix = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (!PROXY_RANGES.includes(entry) && (version === 0 || !validPrefix || rest.length > 0)) {
+      throw new ConfigError(`TRUST_PROXY has "${entry}", which is not an address, a CIDR range or one of ${PROXY_RANGES.join(', ')}`, 'Set TRUST_PROXY to the reverse proxy\'s addresses (e.g. 127.0.0.1 or 10.0.0.0/8, comma-separated), or true when only the proxy can reach the API.');
+    }
+  }
+  return entries;
 }
 
 /** The demo signing secret: random once, then kept in the data folder so tokens survive restarts. */
@@ -146,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
     allowNewerSchema: bool(env, 'PROVISIONER_ALLOW_NEWER_SCHEMA', false),
     demo,
     jwtSecret,
+    trustProxy: trustProxy(env),
     erpnext,
     simulatorPort: int(env, 'SIMULATOR_PORT', DEFAULT_SIMULATOR_PORT),
     workerInProcess: bool(env, 'PROVISIONER_WORKER', true),

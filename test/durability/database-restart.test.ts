@@ -28,6 +28,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     allowNewerSchema: false,
     demo: true,
     jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    trustProxy: false,
     erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
     simulatorPort: 0,
     workerInProcess: true,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../src/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
 import { createScratchDatabase } from './database.ts';
@@ -33,10 +33,10 @@ export interface EngineAccess {
  * A real Provisioner (real PostgreSQL scratch database, real HTTP on a random port, in-process
  * worker) against a real simulator, with fast retries so failure tests stay short.
  */
-export async function startHarness(opts: { simulator?: SimulatorOptions; config?: Partial<Config> } = {}): Promise<Harness> {
+export async function startHarness(opts: { simulator?: SimulatorOptions; config?: Partial<Config>; logger?: Logger } = {}): Promise<Harness> {
   const simulator = await startErpnextSimulator({ port: 0, ...opts.simulator });
   try {
-    const h = await startProvisionerHarness({ engine: { url: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret }, config: opts.config });
+    const h = await startProvisionerHarness({ engine: { url: simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret }, config: opts.config, logger: opts.logger });
     return {
       ...h,
       simulator,
@@ -52,7 +52,7 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
 }
 
 /** A real Provisioner against any engine (the simulator, a real ERPNext, a proxy before one). */
-export async function startProvisionerHarness(opts: { engine: EngineAccess; config?: Partial<Config>; waitTimeoutMs?: number }): Promise<ProvisionerHarness> {
+export async function startProvisionerHarness(opts: { engine: EngineAccess; config?: Partial<Config>; waitTimeoutMs?: number; logger?: Logger }): Promise<ProvisionerHarness> {
   const db = await createScratchDatabase();
   const config: Config = {
     port: 0,
@@ -64,6 +64,7 @@ export async function startProvisionerHarness(opts: { engine: EngineAccess; conf
     allowNewerSchema: false,
     demo: true,
     jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    trustProxy: false,
     erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
     simulatorPort: 0,
     workerInProcess: true,
@@ -75,7 +76,7 @@ export async function startProvisionerHarness(opts: { engine: EngineAccess; conf
     logPretty: false,
     ...opts.config,
   };
-  const provisioner = await startProvisioner(config, createLogger({ level: config.logLevel }));
+  const provisioner = await startProvisioner(config, opts.logger ?? createLogger({ level: config.logLevel }));
   const api = provisioner.url;
   const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_ADMIN) });
   const token = ((await login.json()) as { access_token: string }).access_token;
