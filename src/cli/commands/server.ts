@@ -1,5 +1,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { onShutdown, port } from '../shared.ts';
+import { loadedEnvFile } from '../env-file.ts';
+import type { Logger } from '../../observability/logger.ts';
+
+/** Which env file the start read: names only, never values. */
+function logEnvFile(logger: Logger): void {
+  const file = loadedEnvFile();
+  if (file) logger.info({ env_file: file.path, variables: file.set, kept_from_environment: file.keptFromEnvironment }, `settings read from ${file.path}`);
+}
 
 /**
  * The server's modules (Fastify, pg, the engines...), loaded only when one of these commands
@@ -23,8 +31,11 @@ export function registerServerCommands(program: Command): void {
     .command('serve')
     .description('Run the HTTP API on :4000 (with an in-process worker). Without DATABASE_URL: embedded PostgreSQL, built-in ERPNext simulator, demo account.')
     .action(async () => {
-      const { loadConfig, startProvisioner } = await server();
-      const running = await startProvisioner(loadConfig());
+      const { loadConfig, startProvisioner, createLogger } = await server();
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+      logEnvFile(logger);
+      const running = await startProvisioner(config, logger);
       onShutdown(running.close);
     });
 
@@ -37,6 +48,7 @@ export function registerServerCommands(program: Command): void {
       // a worker signs and checks no token: it needs no PROVISIONER_JWT_SECRET
       const config = loadConfig(process.env, { signsTokens: false });
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+      logEnvFile(logger);
       const db = await openDatabase(config, logger);
       const journal = new Journal(db.store, logger);
       const worker = createWorker(config, db, journal, engineFactory(config), logger);
