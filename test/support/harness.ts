@@ -52,8 +52,15 @@ export async function startHarness(opts: { simulator?: SimulatorOptions; config?
 }
 
 /** A real Provisioner against any engine (the simulator, a real ERPNext, a proxy before one). */
-export async function startProvisionerHarness(opts: { engine: EngineAccess; config?: Partial<Config>; waitTimeoutMs?: number; logger?: Logger }): Promise<ProvisionerHarness> {
-  const db = await createScratchDatabase();
+export async function startProvisionerHarness(opts: {
+  engine: EngineAccess;
+  config?: Partial<Config>;
+  waitTimeoutMs?: number;
+  logger?: Logger;
+  /** A database to use (and drop at close) instead of a new scratch one: a restored backup. */
+  database?: { url: string; drop(): Promise<void> };
+}): Promise<ProvisionerHarness> {
+  const db = opts.database ?? (await createScratchDatabase());
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
