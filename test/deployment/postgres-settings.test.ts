@@ -14,6 +14,7 @@ import tls from 'node:tls';
 import pg from 'pg';
 import { loadConfig, DEFAULT_DATABASE_POOL, MIN_DATABASE_POOL } from '../../src/config.ts';
 import { openDatabase } from '../../src/provisioner.ts';
+import { MIGRATION_LOCK } from '../../src/adapters/postgres/migrate.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createScratchDatabase } from '../support/database.ts';
 import { startHarness } from '../support/harness.ts';
@@ -65,6 +66,41 @@ test('statement_timeout, lock_timeout and application_name given in DATABASE_URL
     assert.deepEqual(rows[0], { st: '30s', lt: '5s', app: 'provisioner-eu1' });
   } finally {
     await opened.close();
+    await db.drop();
+  }
+});
+
+test('a start that waits for another process\'s migrations longer than the statement_timeout and lock_timeout of DATABASE_URL still starts', async () => {
+  const db = await createScratchDatabase();
+  const url = new URL(db.url);
+  url.searchParams.set('statement_timeout', '300');
+  url.searchParams.set('lock_timeout', '300');
+  url.searchParams.set('application_name', 'provisioner-waiting');
+  const other = new pg.Client({ connectionString: db.url });
+  await other.connect();
+  try {
+    // another process is migrating
+    await other.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const opening = openDatabase({ databaseUrl: url.toString(), dataDir: '.data/test', embeddedPgPort: 0, databasePoolMax: 5, allowNewerSchema: false }, createLogger({ level: 'silent' }));
+    let settled = false;
+    opening.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    // until the start has waited for the lock well past both timeouts, as the server sees it (or gave up)
+    while (!settled) {
+      const { rows } = await other.query(
+        `select count(*)::int as n from pg_stat_activity where application_name = 'provisioner-waiting' and wait_event_type = 'Lock' and now() - query_start > interval '1 second'`,
+      );
+      if (rows[0].n === 1) break;
+    }
+    await other.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    const opened = await opening;
+    const { rows } = await opened.pool.query(`select current_setting('statement_timeout') as st, current_setting('lock_timeout') as lt`);
+    assert.deepEqual(rows[0], { st: '300ms', lt: '300ms' }, 'the session settings are back once migrated');
+    await opened.close();
+  } finally {
+    await other.end();
     await db.drop();
   }
 });

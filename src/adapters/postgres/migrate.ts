@@ -4,7 +4,7 @@ import { ProvisionerError } from '../../domain/errors.ts';
 
 const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
 /** Serialises concurrent start-ups (several API and worker processes) on one database. */
-const MIGRATION_LOCK = 7_402_113;
+export const MIGRATION_LOCK = 7_402_113;
 
 /**
  * The database has migrations this code does not know: an older version started after a newer
@@ -45,6 +45,9 @@ export async function migrate(pool: pg.Pool, opts: { allowNewerSchema?: boolean 
   const applied: string[] = [];
   let unknown: string[] = [];
   try {
+    // an operator's statement_timeout or lock_timeout (role, URL) is for the app's queries: waiting
+    // for another process's migrations, or a long migration, must not fail the start
+    await client.query(`set statement_timeout = 0; set lock_timeout = 0`);
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await client.query('create table if not exists public.provisioner_migrations (name text primary key, applied_at timestamptz not null default now())');
     const done = new Set((await client.query<{ name: string }>('select name from public.provisioner_migrations')).rows.map((r) => r.name));
@@ -65,6 +68,8 @@ export async function migrate(pool: pg.Pool, opts: { allowNewerSchema?: boolean 
     }
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    // back to the session's own settings: the connection returns to the pool
+    await client.query('reset statement_timeout; reset lock_timeout').catch(() => {});
     client.release();
   }
   return { applied, unknown };
