@@ -49,6 +49,7 @@ const skip = await (async () => {
 // the commands of docs/operations.md, "Backups and restore"
 const dump = (url: string, file: string, ...only: string[]) => run('pg_dump', ['--format=custom', ...only, `--file=${file}`, url]);
 const restore = (url: string, file: string) => run('pg_restore', ['--exit-on-error', '--single-transaction', '--no-owner', `--dbname=${url}`, file]);
+const ADVANCE_EVENT_IDS = `select setval('onboarding.provisioning_events_id_seq', (select coalesce(max(id), 0) from onboarding.provisioning_events) + 1000000)`;
 
 const DOCTYPES = ['Company', 'Account', 'Cost Center', 'Warehouse', 'Mode of Payment', 'Customer', 'Item', 'Item Price', 'POS Profile', 'POS Opening Entry'];
 
@@ -60,7 +61,9 @@ let settled: Record<string, any>;
 let midRun: string;
 let census: Record<string, number>;
 /** The mid-run tenant's run and steps as the restored copy has them, before anything runs on it. */
-let inFlight: { run: string; steps: Record<string, string> };
+let inFlight: { run: string; steps: Record<string, string>; lastEventId: number };
+/** The last event id the original wrote, after the backup: ids its clients may have seen. */
+let lastOriginalEventId: number;
 let files: { whole: string; schema: string; migrations: string };
 
 const countAll = () => Object.fromEntries(DOCTYPES.map((d) => [d, sim.sim.count(d)]));
@@ -98,6 +101,7 @@ before(async () => {
   assert.equal((await original.waitForStatus(midRun, ['COMPLETED', 'PARTIAL', 'FAILED'])).status, 'COMPLETED');
   census = countAll();
   assert.deepEqual(sim.sim.duplicates(), []);
+  lastOriginalEventId = (await original.provisioner.db.pool.query('select max(id)::int as id from onboarding.provisioning_events')).rows[0].id;
   await original.close();
 
   const copy = await createScratchDatabase();
@@ -107,7 +111,9 @@ before(async () => {
   try {
     const runs = await client.query(`select status from onboarding.provisioning_runs where tenant_id = $1`, [midRun]);
     const steps = await client.query(`select step_id, status from onboarding.provisioning_steps where tenant_id = $1`, [midRun]);
-    inFlight = { run: runs.rows.map((r) => r.status).join(','), steps: Object.fromEntries(steps.rows.map((r) => [r.step_id, r.status])) };
+    const events = await client.query('select max(id)::int as id from onboarding.provisioning_events');
+    inFlight = { run: runs.rows.map((r) => r.status).join(','), steps: Object.fromEntries(steps.rows.map((r) => [r.step_id, r.status])), lastEventId: events.rows[0].id };
+    await client.query(ADVANCE_EVENT_IDS);
   } finally {
     await client.end();
   }
@@ -143,6 +149,9 @@ test('a run in flight at the backup resumes on the restored copy once its lease 
   assert.ok(logs.some((l: any) => /^Resuming start run/.test(l.message)), 'the same run was resumed, not a new one started');
   assert.deepEqual(countAll(), census, 'no engine record was made twice');
   assert.deepEqual(sim.sim.duplicates(), []);
+  // with the event id sequence advanced, no id the original handed out after the backup comes again
+  const { rows } = await restored.provisioner.db.pool.query('select min(id)::int as id from onboarding.provisioning_events where id > $1', [inFlight.lastEventId]);
+  assert.ok(rows[0].id > lastOriginalEventId, `the copy's first new event id ${rows[0].id} is past the original's last, ${lastOriginalEventId}`);
 });
 
 test('a retry of every tenant on the restored copy creates no engine record', { skip }, async () => {
