@@ -124,12 +124,20 @@ function certificate(): { key: string; cert: string; certFile: string } {
  * The start of PostgreSQL's protocol, enough to see what a client does: it answers an SSLRequest
  * with 'S' and completes the TLS handshake (then closes), and records a plain StartupMessage.
  */
-async function tlsEndpoint(key: string, cert: string) {
-  const seen: Array<'plain' | 'tls'> = [];
+async function tlsEndpoint(key: string, cert: string, opts: { refuseTls?: boolean } = {}) {
+  const seen: Array<'plain' | 'tls' | 'refused'> = [];
   const server = net.createServer((socket) => {
     socket.once('data', (first) => {
       // SSLRequest: length 8, code 80877103
-      if (first.length === 8 && first.readInt32BE(4) === 80877103) {
+      if (first.length === 8 && first.readInt32BE(4) === 80877103 && opts.refuseTls) {
+        // a server without TLS answers 'N'; the client may go on in plain text on this socket
+        seen.push('refused');
+        socket.write('N');
+        socket.once('data', () => {
+          seen.push('plain');
+          socket.destroy();
+        });
+      } else if (first.length === 8 && first.readInt32BE(4) === 80877103) {
         socket.write('S');
         const secure = new tls.TLSSocket(socket, { isServer: true, key, cert });
         secure.on('secure', () => {
@@ -168,7 +176,7 @@ async function attempt(url: string): Promise<string> {
   }
 }
 
-test('sslmode in DATABASE_URL: require and verify-ca verify the certificate and host name like verify-full; uselibpqcompat=true&sslmode=require and no-verify encrypt without verifying', { skip: !hasOpenssl && 'openssl is not installed (it makes the test certificate)' }, async () => {
+test('sslmode in DATABASE_URL: require and verify-ca verify the certificate and host name like verify-full, prefer never falls back to plain text; uselibpqcompat=true&sslmode=require and no-verify encrypt without verifying', { skip: !hasOpenssl && 'openssl is not installed (it makes the test certificate)' }, async () => {
   const { key, cert, certFile } = certificate();
   const endpoint = await tlsEndpoint(key, cert);
   const at = (host: string, query: string) => `postgres://u:p@${host}:${endpoint.port}/db${query}`;
@@ -199,5 +207,16 @@ test('sslmode in DATABASE_URL: require and verify-ca verify the certificate and 
     assert.match((await outcome(at('127.0.0.1', '?uselibpqcompat=true&sslmode=verify-ca'))).result, /^refused: .*requires specifying a CA with sslrootcert/);
   } finally {
     await endpoint.close();
+  }
+  // prefer: no fallback to plain text when the server has no TLS
+  const plainOnly = await tlsEndpoint(key, cert, { refuseTls: true });
+  try {
+    for (const query of ['?sslmode=prefer', '?uselibpqcompat=true&sslmode=prefer']) {
+      plainOnly.seen.length = 0;
+      assert.match(await attempt(`postgres://u:p@127.0.0.1:${plainOnly.port}/db${query}`), /does not support SSL/, query);
+      assert.deepEqual(plainOnly.seen, ['refused'], query);
+    }
+  } finally {
+    await plainOnly.close();
   }
 });
