@@ -38,11 +38,15 @@ test('an API process with its worker opens at most DATABASE_POOL_MAX pooled conn
     const answers = await Promise.all(Array.from({ length: 40 }, () => h.call('GET', '/api/tenants')));
     assert.ok(answers.every((a) => a.status === 200));
     assert.ok(h.provisioner.db.pool.totalCount <= 5, `pool: ${h.provisioner.db.pool.totalCount}`);
-    const { rows } = await observer.query<{ application_name: string; n: number }>(
-      'select application_name, count(*)::int as n from pg_stat_activity where datname = $1 group by 1 order by 1',
-      [database],
-    );
-    const by = Object.fromEntries(rows.map((r) => [r.application_name, r.n]));
+    // the two LISTEN connections open in the background after the start: wait until both are there
+    let by: Record<string, number> = {};
+    for (let tries = 0; tries < 500 && !(by['provisioner-event-feed'] && by['provisioner-worker']); tries++) {
+      const { rows } = await observer.query<{ application_name: string; n: number }>(
+        'select application_name, count(*)::int as n from pg_stat_activity where datname = $1 group by 1 order by 1',
+        [database],
+      );
+      by = Object.fromEntries(rows.map((r) => [r.application_name, r.n]));
+    }
     const pooled = by.provisioner ?? 0;
     assert.ok(pooled >= 1 && pooled <= 5, JSON.stringify(by));
     assert.equal(by['provisioner-event-feed'], 1, JSON.stringify(by));
