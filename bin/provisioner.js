@@ -13,4 +13,7 @@ if (!existsSync(main)) {
   process.stderr.write('error: dist/ is missing (the compiled CLI)\nhint: run `npm run build` in the repository (npm ci runs it)\n');
   process.exit(1);
 }
+// settings from PROVISIONER_ENV_FILE or ./.env, before any module reads the environment
+const { loadEnvFileOrExit } = await import(new URL('../dist/cli/env-file.js', import.meta.url).href);
+loadEnvFileOrExit();
 await import(main.href);

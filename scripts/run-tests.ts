@@ -2,6 +2,8 @@
  * The README's test command. Finds a PostgreSQL for the tests (TEST_DATABASE_URL, else the
  * server at 127.0.0.1:5432 when it answers, else an embedded one), runs every test file with
  * node's test runner, and fails when no test ran. Each test file makes its own scratch database.
+ * The CLI processes the tests start run in the repository: PROVISIONER_ENV_FILE=/dev/null keeps a
+ * developer's ./.env out of them (test/cli/env-file.test.ts unsets it where the file is the point).
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -45,7 +47,7 @@ if (files.length === 0) {
 let output = '';
 const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   cwd: root,
-  env: { ...process.env, TEST_DATABASE_URL: adminUrl },
+  env: { ...process.env, TEST_DATABASE_URL: adminUrl, PROVISIONER_ENV_FILE: '/dev/null' },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 child.stdout.on('data', (chunk: Buffer) => {

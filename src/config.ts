@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { ProvisionerError } from './domain/errors.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
@@ -22,10 +23,16 @@ export interface Config {
   dataDir: string;
   /** Port of the embedded PostgreSQL; never 5432, which real servers own. (Default: 54329; env PROVISIONER_PG_PORT) */
   embeddedPgPort: number;
+  /** Connections in this process's pool, at least 5. (Default: 10; env DATABASE_POOL_MAX) */
+  databasePoolMax: number;
+  /** Start on a database that has migrations this code does not know (older code, newer schema). (Default: false; env PROVISIONER_ALLOW_NEWER_SCHEMA) */
+  allowNewerSchema: boolean;
   /** Local demo: the guide's account exists and the server listens on localhost only. (Default: on when DATABASE_URL is unset; env PROVISIONER_DEMO) */
   demo: boolean;
-  /** Signs access tokens; at least 32 characters outside demo mode. (env PROVISIONER_JWT_SECRET) */
+  /** Signs access tokens; at least 32 characters outside demo mode. Only `serve` needs it: '' for the commands that sign no token. (env PROVISIONER_JWT_SECRET) */
   jwtSecret: string;
+  /** Which proxies' X-Forwarded-* headers the API believes: false, true (any peer), or addresses/CIDRs. (Default: false; env TRUST_PROXY) */
+  trustProxy: TrustProxy;
   /** The default ERPNext engine; null = the built-in simulator (demo mode only). (env ERPNEXT_URL, ERPNEXT_API_KEY, ERPNEXT_API_SECRET) */
   erpnext: { url: string; apiKey: string; apiSecret: string } | null;
   /** Port of the built-in simulator in demo mode, where the README's failure demo sends its faults. (Default: 8000; 0 = any free port; env SIMULATOR_PORT) */
@@ -43,6 +50,20 @@ export interface Config {
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
   logPretty: boolean;
 }
+
+/**
+ * Fastify's trustProxy: false, true (any peer), or the proxies' addresses and CIDRs. No hop
+ * count: Fastify 5 trusts nothing for a number, since a hop count cannot tell a proxy from a
+ * client that sends the header itself.
+ */
+export type TrustProxy = boolean | string[];
+
+/**
+ * The worker runs up to 4 runs at once and each holds one pooled connection for its tenant's
+ * advisory lock while it executes: a smaller pool would leave its state writes nothing to use.
+ */
+export const MIN_DATABASE_POOL = 5;
+export const DEFAULT_DATABASE_POOL = 10;
 
 /** The README's failure demo posts its faults to http://127.0.0.1:8000. */
 export const DEFAULT_SIMULATOR_PORT = 8000;
@@ -84,6 +105,25 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new ConfigError(`${name}=${env[name]} is not a boolean`, `Set ${name} to true or false.`);
 }
 
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY besides addresses and CIDRs. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustProxy(env: NodeJS.ProcessEnv): TrustProxy {
+  const raw = env.TRUST_PROXY?.trim() ?? '';
+  if (raw === '' || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address, prefix, ...rest] = entry.split('/');
+    const version = isIP(address ?? '');
+    const validPrefix = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (!PROXY_RANGES.includes(entry) && (version === 0 || !validPrefix || rest.length > 0)) {
+      throw new ConfigError(`TRUST_PROXY has "${entry}", which is not an address, a CIDR range or one of ${PROXY_RANGES.join(', ')}`, 'Set TRUST_PROXY to the reverse proxy\'s addresses (e.g. 127.0.0.1 or 10.0.0.0/8, comma-separated), or true when only the proxy can reach the API.');
+    }
+  }
+  return entries;
+}
+
 /** The demo signing secret: random once, then kept in the data folder so tokens survive restarts. */
 function demoSecret(dataDir: string): string {
   const file = path.join(dataDir, 'demo-jwt-secret');
@@ -94,7 +134,13 @@ function demoSecret(dataDir: string): string {
   return secret;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The settings of this process from its environment. `signsTokens: false` is for the commands
+ * that never issue or check a token (worker, migrate, users create): they start without
+ * PROVISIONER_JWT_SECRET and ignore it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTokens?: boolean } = {}): Config {
+  const signsTokens = opts.signsTokens ?? true;
   const databaseUrl = env.DATABASE_URL || null;
   const demo = bool(env, 'PROVISIONER_DEMO', databaseUrl === null);
   const dataDir = path.resolve(env.PROVISIONER_DATA_DIR || '.data');
@@ -102,12 +148,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (demo && !LOOPBACK.test(host)) {
     throw new ConfigError(`Demo mode listens on localhost only, not ${host}`, 'Unset HOST, or leave demo mode (PROVISIONER_DEMO=false with PROVISIONER_JWT_SECRET and DATABASE_URL).');
   }
-  let jwtSecret = env.PROVISIONER_JWT_SECRET ?? '';
-  if (!jwtSecret) {
-    if (!demo) throw new ConfigError('PROVISIONER_JWT_SECRET is not set', 'Set PROVISIONER_JWT_SECRET to a random string of at least 32 characters (openssl rand -hex 32).');
+  let jwtSecret = signsTokens ? (env.PROVISIONER_JWT_SECRET ?? '') : '';
+  if (!signsTokens) {
+    // nothing to sign: the secret is neither required nor read
+  } else if (!jwtSecret) {
+    if (!demo) throw new ConfigError('PROVISIONER_JWT_SECRET is not set', 'Set PROVISIONER_JWT_SECRET to a random string of at least 32 characters (openssl rand -hex 32): `serve` signs access tokens with it (worker, migrate and users create do not need it).');
     jwtSecret = demoSecret(dataDir);
   } else if (jwtSecret.length < 32 || new Set(jwtSecret).size < 8) {
     throw new ConfigError('PROVISIONER_JWT_SECRET is too weak', 'Use a random string of at least 32 characters (openssl rand -hex 32).');
+  }
+  const databasePoolMax = int(env, 'DATABASE_POOL_MAX', DEFAULT_DATABASE_POOL);
+  if (databasePoolMax < MIN_DATABASE_POOL) {
+    throw new ConfigError(`DATABASE_POOL_MAX=${databasePoolMax} is too small`, `Set DATABASE_POOL_MAX to ${MIN_DATABASE_POOL} or more: a worker's 4 concurrent runs hold one connection each for their tenant lock, and everything else needs at least one more.`);
   }
   const erpnext = env.ERPNEXT_URL ? { url: env.ERPNEXT_URL, apiKey: env.ERPNEXT_API_KEY ?? '', apiSecret: env.ERPNEXT_API_SECRET ?? '' } : null;
   if (erpnext && (!erpnext.apiKey || !erpnext.apiSecret)) {
@@ -119,8 +171,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     dataDir,
     embeddedPgPort: int(env, 'PROVISIONER_PG_PORT', 54329),
+    databasePoolMax,
+    allowNewerSchema: bool(env, 'PROVISIONER_ALLOW_NEWER_SCHEMA', false),
     demo,
     jwtSecret,
+    trustProxy: trustProxy(env),
     erpnext,
     simulatorPort: int(env, 'SIMULATOR_PORT', DEFAULT_SIMULATOR_PORT),
     workerInProcess: bool(env, 'PROVISIONER_WORKER', true),

@@ -36,7 +36,7 @@ export interface Database {
 }
 
 /** Connects to DATABASE_URL or starts the embedded PostgreSQL, then applies the migrations. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort'>, logger: Logger): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' | 'databasePoolMax' | 'allowNewerSchema'>, logger: Logger): Promise<Database> {
   let url = config.databaseUrl;
   let stopEmbedded = async () => {};
   if (!url) {
@@ -45,9 +45,19 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     stopEmbedded = embedded.stop;
     logger.info({ data_dir: `${config.dataDir}/pg`, port: config.embeddedPgPort }, 'embedded PostgreSQL ready');
   }
-  const pool = createPool(url);
-  const applied = await migrate(pool);
-  if (applied.length) logger.info({ migrations: applied }, 'database migrated');
+  const pool = createPool(url, { max: config.databasePoolMax });
+  let migrated: Awaited<ReturnType<typeof migrate>>;
+  try {
+    migrated = await migrate(pool, { allowNewerSchema: config.allowNewerSchema });
+  } catch (e) {
+    await pool.end().catch(() => {});
+    await stopEmbedded().catch(() => {});
+    throw e;
+  }
+  if (migrated.applied.length) logger.info({ migrations: migrated.applied }, 'database migrated');
+  if (migrated.unknown.length) {
+    logger.warn({ unknown_migrations: migrated.unknown }, 'the database has migrations this version does not know; starting anyway because PROVISIONER_ALLOW_NEWER_SCHEMA=true');
+  }
   return {
     url,
     pool,
@@ -120,7 +130,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     const stopMetrics = metrics.observe(journal.bus);
     // the API (Fastify, zod, OpenAPI) and the simulator are loaded here, not by `provisioner worker`
     const { buildApi } = await import('./api/app.ts');
-    const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, eventFeed, metrics });
+    const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, trustProxy: config.trustProxy, eventFeed, metrics });
 
     try {
       await listenOrExplain(() => app.listen({ port: config.port, host: config.host }), 'The API', config.host, config.port, 'PORT');

@@ -7,6 +7,7 @@ import type { ProvisioningService } from '../application/provisioning-service.ts
 import type { EnginePort } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { TrustProxy } from '../config.ts';
 import { problemDetails } from './plugins/problem-details.ts';
 import { openApiTransform, problemComponent } from './responses.ts';
 import { authentication } from './plugins/authentication.ts';
@@ -36,11 +37,13 @@ export interface ApiOptions extends ApiDeps {
   jwtSecret: string;
   /** Interval of the SSE keep-alive comment. (Default: 15000 ms) */
   eventStreamKeepAliveMs?: number;
+  /** Which proxies' X-Forwarded-For/-Proto/-Host to believe, for request.ip and the request log. (Default: none) */
+  trustProxy?: TrustProxy;
 }
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, any, any, FastifyBaseLogger, ZodTypeProvider>> {
-  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: 256 * 1024 }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: 256 * 1024, trustProxy: opts.trustProxy ?? false }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -59,7 +59,7 @@ export class Worker {
 
   private async listen(): Promise<void> {
     if (this.stopping) return;
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl });
+    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: 'provisioner-worker' });
     const retry = () => {
       if (this.listener === client) this.listener = null;
       if (!this.stopping) setTimeout(() => void this.listen(), this.pollMs * 2).unref();

@@ -88,7 +88,7 @@ test('every service command is a real CLI command with real options', async () =
   assert.match(stdout, /METRICS_PORT/);
 });
 
-test('the api and worker settings load with loadConfig, and each variable is one the app reads', () => {
+test('the api and worker settings load with loadConfig as their commands read them, leave every default to the app, and each variable is one the app reads', () => {
   assert.match(String(services.api.environment.PROVISIONER_JWT_SECRET), /^\$\{PROVISIONER_JWT_SECRET:\?/);
   assert.throws(() => environmentOf('api', {}), /PROVISIONER_JWT_SECRET/, 'no secret, no start');
 
@@ -106,9 +106,12 @@ test('the api and worker settings load with loadConfig, and each variable is one
   assert.equal(decodeURIComponent(db.password), interpolate(services.postgres.environment.POSTGRES_PASSWORD, {}));
   assert.match(services.postgres.healthcheck.test[1], new RegExp(`pg_isready -U ${db.username} -d ${db.pathname.slice(1)}`));
 
-  const worker = loadConfig(environmentOf('worker', operatorEnv));
+  // as `provisioner worker` reads them: no token secret, no engine settings
+  const worker = loadConfig(environmentOf('worker', operatorEnv), { signsTokens: false });
   assert.equal(worker.databaseUrl, api.databaseUrl);
-  assert.equal(worker.jwtSecret, api.jwtSecret);
+  assert.equal(services.worker.environment.PROVISIONER_JWT_SECRET, undefined);
+  assert.equal(services.worker.environment.ERPNEXT_URL, undefined);
+  assert.deepEqual(worker.engineBudgets, api.engineBudgets);
 
   for (const service of ['api', 'worker']) {
     for (const name of Object.keys(services[service].environment)) {
@@ -116,6 +119,13 @@ test('the api and worker settings load with loadConfig, and each variable is one
       assert.ok(read, `${service}: ${name} is read somewhere in src/`);
     }
   }
+  // every tuning variable left unset falls back to the app's own default, not one of compose's
+  const defaults = loadConfig({ DATABASE_URL: 'postgres://p@db/provisioner', PROVISIONER_JWT_SECRET: operatorEnv.PROVISIONER_JWT_SECRET });
+  for (const key of ['databasePoolMax', 'leaseMs', 'engineBudgets', 'engineMaxConcurrency', 'retryPolicy', 'logLevel', 'trustProxy'] as const) {
+    assert.deepEqual(api[key], defaults[key], `compose's ${key} is the app's default`);
+    assert.deepEqual(worker[key], defaults[key], `compose's ${key} is the app's default`);
+  }
+  assert.equal(loadConfig(environmentOf('api', { ...operatorEnv, STEP_MAX_ATTEMPTS: '3' })).retryPolicy.maxAttempts, 3, 'an operator value goes through');
   // no ERPNext given: the api still starts (register engines with POST /api/engines)
   assert.equal(loadConfig(environmentOf('api', { PROVISIONER_JWT_SECRET: operatorEnv.PROVISIONER_JWT_SECRET })).erpnext, null);
 });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../../src/config.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
 import { createScratchDatabase } from './database.ts';
@@ -46,7 +46,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     proxy = opts.proxy ? await startEngineProxy(simulator.url) : null;
     // a held request must not run out of its time budget while the test holds it
     const config = proxy ? { engineBudgets: { readMs: 60_000, writeMs: 60_000, companyInsertMs: 60_000 }, ...opts.config } : opts.config;
-    const h = await startProvisionerHarness({ engine: { url: proxy?.url ?? simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret }, config });
+    const h = await startProvisionerHarness({ engine: { url: proxy?.url ?? simulator.url, apiKey: simulator.apiKey, apiSecret: simulator.apiSecret }, config, logger: opts.logger });
     return {
       ...h,
       simulator,
@@ -67,21 +67,32 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
 export interface HarnessOptions {
   simulator?: SimulatorOptions;
   config?: Partial<Config>;
+  logger?: Logger;
   /** Reach the simulator through a forwarding proxy (`h.proxy`) that can hold requests. */
   proxy?: boolean;
 }
 
 /** A real Provisioner against any engine (the simulator, a real ERPNext, a proxy before one). */
-export async function startProvisionerHarness(opts: { engine: EngineAccess; config?: Partial<Config>; waitTimeoutMs?: number }): Promise<ProvisionerHarness> {
-  const db = await createScratchDatabase();
+export async function startProvisionerHarness(opts: {
+  engine: EngineAccess;
+  config?: Partial<Config>;
+  waitTimeoutMs?: number;
+  logger?: Logger;
+  /** A database to use (and drop at close) instead of a new scratch one: a restored backup. */
+  database?: { url: string; drop(): Promise<void> };
+}): Promise<ProvisionerHarness> {
+  const db = opts.database ?? (await createScratchDatabase());
   const config: Config = {
     port: 0,
     host: '127.0.0.1',
     databaseUrl: db.url,
     dataDir: '.data/test',
     embeddedPgPort: 0,
+    databasePoolMax: 10,
+    allowNewerSchema: false,
     demo: true,
     jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    trustProxy: false,
     erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
     simulatorPort: 0,
     workerInProcess: true,
@@ -93,7 +104,7 @@ export async function startProvisionerHarness(opts: { engine: EngineAccess; conf
     logPretty: false,
     ...opts.config,
   };
-  const provisioner = await startProvisioner(config, createLogger({ level: config.logLevel }));
+  const provisioner = await startProvisioner(config, opts.logger ?? createLogger({ level: config.logLevel }));
   const api = provisioner.url;
   const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_ADMIN) });
   const token = ((await login.json()) as { access_token: string }).access_token;

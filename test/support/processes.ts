@@ -13,10 +13,13 @@ export interface ProvisionerProcess {
 }
 
 /** `provisioner <args>` as a real child process (what operators and CI run). */
-export function spawnProvisioner(args: string[], env: Record<string, string>): ProvisionerProcess {
+export function spawnProvisioner(args: string[], env: Record<string, string | undefined>, opts: { cwd?: string } = {}): ProvisionerProcess {
+  // undefined removes a variable of this process's environment
+  const merged: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...env })) if (v !== undefined) merged[k] = v;
   const child = spawn(process.execPath, [path.join(root, 'bin/provisioner.js'), ...args], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...env },
+    cwd: opts.cwd ?? root,
+    env: merged,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];

@@ -48,7 +48,7 @@ export function statusExitCode(statuses: readonly ProvisioningStatus[]): number 
 /** The exit-code table as `--help` shows it. */
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok (status: COMPLETED, or nothing to report)   1  failure (unexpected, server error)
-  2  usage (bad arguments or input refused)         3  configuration (API_URL, credentials file)
+  2  usage (bad arguments or input refused)         3  configuration (API_URL, credentials file, .env file)
   4  not logged in / token or credentials refused   5  forbidden (403)
   6  not found (404)                                7  conflict (409: not allowed now)
   8  API unreachable                                130 interrupted (Ctrl-C), 143 terminated

@@ -1,5 +1,13 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { onShutdown, port } from '../shared.ts';
+import { loadedEnvFile } from '../env-file.ts';
+import type { Logger } from '../../observability/logger.ts';
+
+/** Which env file the start read: names only, never values. */
+function logEnvFile(logger: Logger): void {
+  const file = loadedEnvFile();
+  if (file) logger.info({ env_file: file.path, variables: file.set, kept_from_environment: file.keptFromEnvironment }, `settings read from ${file.path}`);
+}
 
 /**
  * The server's modules (Fastify, pg, the engines...), loaded only when one of these commands
@@ -23,8 +31,11 @@ export function registerServerCommands(program: Command): void {
     .command('serve')
     .description('Run the HTTP API on :4000 (with an in-process worker). Without DATABASE_URL: embedded PostgreSQL, built-in ERPNext simulator, demo account.')
     .action(async () => {
-      const { loadConfig, startProvisioner } = await server();
-      const running = await startProvisioner(loadConfig());
+      const { loadConfig, startProvisioner, createLogger } = await server();
+      const config = loadConfig();
+      const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+      logEnvFile(logger);
+      const running = await startProvisioner(config, logger);
       onShutdown(running.close);
     });
 
@@ -34,30 +45,34 @@ export function registerServerCommands(program: Command): void {
     .addOption(new Option('--metrics-port <port>', 'serve this worker\'s Prometheus metrics on :<port>/metrics').env('METRICS_PORT').argParser(port))
     .action(async (opts: { metricsPort?: number }) => {
       const { loadConfig, createLogger, openDatabase, Journal, createWorker, engineFactory, ProvisionerMetrics, serveMetrics } = await server();
-      const config = loadConfig();
+      // a worker signs and checks no token: it needs no PROVISIONER_JWT_SECRET
+      const config = loadConfig(process.env, { signsTokens: false });
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
+      logEnvFile(logger);
       const db = await openDatabase(config, logger);
       const journal = new Journal(db.store, logger);
       const worker = createWorker(config, db, journal, engineFactory(config), logger);
-      worker.start();
       // step and engine-call metrics of this worker; the database gauges are on the API's /metrics
       const metrics = new ProvisionerMetrics({ store: db.store, logger, databaseGauges: false });
       metrics.observe(journal.bus);
-      const metricsServer = opts.metricsPort === undefined ? null : await serveMetrics(metrics, { port: opts.metricsPort, host: config.host });
-      if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
+      let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
+      // before the worker starts: a SIGTERM right after "worker started" must hand runs back, not kill
       onShutdown(async () => {
         await worker.stop();
         await metricsServer?.close();
         await db.close();
       });
+      worker.start();
+      metricsServer = opts.metricsPort === undefined ? null : await serveMetrics(metrics, { port: opts.metricsPort, host: config.host });
+      if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
     });
 
   program
     .command('migrate')
-    .description('Apply database migrations and exit (serve and worker also do it at start).')
+    .description('Apply database migrations and exit (serve and worker also do it at start). Needs DATABASE_URL, not PROVISIONER_JWT_SECRET.')
     .action(async () => {
       const { loadConfig, openDatabase, createLogger } = await server();
-      const config = loadConfig();
+      const config = loadConfig(process.env, { signsTokens: false });
       const db = await openDatabase(config, createLogger({ level: config.logLevel }));
       await db.close();
     });
@@ -65,7 +80,7 @@ export function registerServerCommands(program: Command): void {
   const users = program.command('users').description('Manage users directly in the database (for the first platform admin).');
   users
     .command('create')
-    .description('Create a user; the password is read from PROVISIONER_NEW_PASSWORD or --password')
+    .description('Create a user in the database named by DATABASE_URL (PROVISIONER_JWT_SECRET is not needed); the password is read from PROVISIONER_NEW_PASSWORD or --password')
     .requiredOption('--email <email>', 'login email')
     .option('--password <password>', 'password (prefer PROVISIONER_NEW_PASSWORD: arguments show in ps)')
     .option('--role <role>', 'platform_admin | tenant_admin | tenant_user', 'platform_admin')
@@ -76,7 +91,8 @@ export function registerServerCommands(program: Command): void {
       if (!['platform_admin', 'tenant_admin', 'tenant_user'].includes(opts.role)) throw new InvalidArgumentError(`unknown role ${opts.role}`);
       const { assertStrongPassword, hashPassword, loadConfig, openDatabase, createLogger } = await server();
       assertStrongPassword(password, opts.email);
-      const config = loadConfig();
+      // writes the user straight to the database: no token, so no PROVISIONER_JWT_SECRET needed
+      const config = loadConfig(process.env, { signsTokens: false });
       const db = await openDatabase(config, createLogger({ level: 'warn' }));
       try {
         const user = await db.store.createUser({ email: opts.email, passwordHash: await hashPassword(password), role: opts.role as 'platform_admin', tenantId: opts.tenant ?? null });

@@ -1,0 +1,57 @@
+/**
+ * Outside demo mode there is no default account: the first platform admin is made with
+ * `users create`, straight in the database. Only `serve` signs tokens, so only `serve` needs
+ * PROVISIONER_JWT_SECRET; the commands that touch only the database start without it.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config.ts';
+import { startProvisioner } from '../../src/provisioner.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createScratchDatabase } from '../support/database.ts';
+import { spawnProvisioner } from '../support/processes.ts';
+import { cli } from '../cli/support.ts';
+
+const PASSWORD = 'first-admin-Passw0rd-long';
+let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+before(async () => {
+  db = await createScratchDatabase();
+});
+after(() => db.drop());
+
+/** What an operator has before the first start: a database, no secret. */
+const databaseOnly = () => ({ DATABASE_URL: db.url, PROVISIONER_JWT_SECRET: undefined, PROVISIONER_DEMO: undefined, LOG_PRETTY: 'false' });
+
+test('users create makes the first platform admin with DATABASE_URL alone (it signs no token), and serve then logs it in', async () => {
+  const made = await cli(['users', 'create', '--email', 'ops@example.com'], { ...databaseOnly(), PROVISIONER_NEW_PASSWORD: PASSWORD });
+  assert.equal(made.code, 0, made.stderr);
+  assert.match(made.stdout, /^created platform_admin ops@example\.com \(/);
+  assert.ok(!`${made.stdout}${made.stderr}`.includes(PASSWORD), 'the password is never printed');
+
+  const config = loadConfig({ DATABASE_URL: db.url, PROVISIONER_JWT_SECRET: 'serve-secret-0123456789abcdefghijklmnop', PORT: '0', HOST: '127.0.0.1' });
+  const running = await startProvisioner(config, createLogger({ level: 'silent' }));
+  try {
+    const login = await fetch(`${running.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ops@example.com', password: PASSWORD }) });
+    assert.equal(login.status, 200);
+    assert.equal(((await login.json()) as { user: { role: string } }).user.role, 'platform_admin');
+  } finally {
+    await running.close();
+  }
+});
+
+test('migrate and worker start without PROVISIONER_JWT_SECRET', async () => {
+  const migrated = await cli(['migrate'], databaseOnly());
+  assert.equal(migrated.code, 0, migrated.stderr);
+
+  const worker = spawnProvisioner(['worker'], { DATABASE_URL: db.url, PROVISIONER_JWT_SECRET: '' });
+  await worker.waitForLine(/provisioning worker started/);
+  worker.kill('SIGTERM');
+  assert.deepEqual(await worker.exited, { code: 0, signal: null }, worker.lines.join('\n'));
+});
+
+test('serve without PROVISIONER_JWT_SECRET stops with CONFIG_INVALID (exit 3), and the hint says which commands need it', async () => {
+  const refused = await cli(['serve'], databaseOnly());
+  assert.equal(refused.code, 3, refused.stderr);
+  assert.match(refused.stderr, /^error \[CONFIG_INVALID\]: PROVISIONER_JWT_SECRET is not set$/m);
+  assert.match(refused.stderr, /^hint: .*openssl rand -hex 32.*`serve` signs access tokens with it \(worker, migrate and users create do not need it\)/m);
+});
