@@ -13,6 +13,18 @@ async function createTenant(name: string, extra: string[] = []): Promise<string>
   return JSON.parse(r.stdout).tenant.id;
 }
 
+/** A tenant FAILED at step_8 (every POS Profile insert refused), the refusal gone since. */
+async function failedTenant(name: string): Promise<string> {
+  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
+  try {
+    const id = await createTenant(name);
+    await server.h.waitForStatus(id, ['FAILED']);
+    return id;
+  } finally {
+    server.h.simulator.sim.clearFaults();
+  }
+}
+
 test('tenants create, list and show print tables, and --json is exactly the API\'s JSON', async () => {
   const created = await cli(['tenants', 'create', '--name', 'Listed Shop', '--country', 'ke', '--no-auto-start'], server.env);
   assert.equal(created.code, 0, created.stderr);
@@ -64,14 +76,7 @@ test('status exits 13 for NOT_STARTED with the guide\'s start command, 10 while 
 });
 
 test('a FAILED tenant: status exits 12 with the error code, hint and the continue and retry commands; continue resolves it', async () => {
-  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
-  let id: string;
-  try {
-    id = await createTenant('Broken Shop');
-    await server.h.waitForStatus(id, ['FAILED']);
-  } finally {
-    server.h.simulator.sim.clearFaults();
-  }
+  const id = await failedTenant('Broken Shop');
   const r = await cli(['status', id], server.env);
   assert.equal(r.code, 12);
   assert.match(r.stdout, /Current step:\s+step_8_pos_profile/);
@@ -143,14 +148,7 @@ test('logs filter by step and level; --json is the API\'s answer; --follow --unt
 });
 
 test('logs --wait-next on a FAILED tenant waits for the continue pressed later, prints its run and exits with its status', async () => {
-  server.h.simulator.sim.injectFault({ doctype: 'POS Profile', method: 'POST', status: 500, count: 100 });
-  let id: string;
-  try {
-    id = await createTenant('Waiting Logs Shop');
-    await server.h.waitForStatus(id, ['FAILED']);
-  } finally {
-    server.h.simulator.sim.clearFaults();
-  }
+  const id = await failedTenant('Waiting Logs Shop');
   const logs = startCli(['logs', id, '--wait-next'], server.env);
   await logs.printed(new RegExp(`FAILED, no active run: waiting for the next one, e.g. npx provisioner continue ${id}`));
   assert.equal((await server.h.call('POST', `/api/provisioning/tenants/${id}/continue`)).status, 202);

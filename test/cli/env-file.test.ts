@@ -6,12 +6,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createScratchDatabase } from '../support/database.ts';
 import { spawnProvisioner } from '../support/processes.ts';
 import { CLI, run } from './support.ts';
+import { freePort } from '../support/ports.ts';
 
 let cwd: string;
 before(async () => {
@@ -104,14 +104,6 @@ test('a line that Node 20 reads together with the next one (spaces on a blank li
   }
 });
 
-/** A port free a moment ago (the server under test must listen on a port the .env names). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 test('serve starts from a .env alone: database, secret and address, and logs which file it read without a value', async () => {
   const db = await createScratchDatabase();

@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createServer } from 'node:net';
 import { cli, configDir, useCliServer } from './support.ts';
+import { freePort } from '../support/ports.ts';
 
 // no cached login, no token: the CLI finds its own credentials
 const server = useCliServer(() => ({ PROVISIONER_TOKEN: undefined, PROVISIONER_PASSWORD: undefined }));
@@ -109,11 +109,3 @@ test('logout forgets the cached token', async () => {
   assert.match((await cli(['logout'], server.env)).stdout, /Not logged in/);
 });
 
-/** A port nothing listens on: bound by the OS, then released. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}

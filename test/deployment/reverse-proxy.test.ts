@@ -16,6 +16,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { freePort } from '../support/ports.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -123,13 +124,6 @@ function substitute(text: string, pairs: Array<[string, string]>): string {
   }, text);
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Resolves once something accepts connections on the port (the proxy has started). */
 async function listening(port: number, proxy: ChildProcess, output: () => string): Promise<void> {
