@@ -1,7 +1,7 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resource } from '../support/engine-proxy.ts';
-import { cli, configDir, startCli, useCliServer } from './support.ts';
+import { cli, startCli, useCliServer } from './support.ts';
 
 const server = useCliServer();
 

@@ -1,8 +1,8 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cli, configDir, useCliServer } from './support.ts';
+import { cli, useCliServer } from './support.ts';
 
 const server = useCliServer();
 

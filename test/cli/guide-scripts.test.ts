@@ -1,10 +1,10 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resource, type Hold } from '../support/engine-proxy.ts';
-import { configDir, run, useCliServer } from './support.ts';
+import { run, useCliServer } from './support.ts';
 
 /**
  * The guide's commands (provisioning-resolution-guide.md) that use the two scripts, as written,

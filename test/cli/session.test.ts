@@ -1,8 +1,8 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { cli, configDir, useCliServer } from './support.ts';
+import { cli, useCliServer } from './support.ts';
 import { freePort } from '../support/ports.ts';
 
 // no cached login, no token: the CLI finds its own credentials
