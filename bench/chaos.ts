@@ -19,6 +19,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
 import { mulberry32 } from '../src/simulator/erpnext/faults.ts';
 import type { Config } from '../src/config.ts';
+import { DEFAULT_AUTO_CONTINUE_POLICY } from '../src/domain/auto-continue.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
@@ -120,6 +121,8 @@ const config: Config = {
   engineBudgets: { readMs: engineTimeoutMs, writeMs: engineTimeoutMs, companyInsertMs: engineTimeoutMs },
   engineMaxConcurrency: 8,
   retryPolicy: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2000 },
+  // the harness measures what the retries inside steps achieve; auto-continue is left out (for now)
+  autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
   logLevel: 'silent',
   logPretty: false,
 };
@@ -142,6 +145,7 @@ const workerEnv = {
   STEP_MAX_ATTEMPTS: '8',
   STEP_RETRY_BASE_MS: '100',
   STEP_RETRY_MAX_MS: '2000',
+  PROVISIONER_AUTO_CONTINUE: 'false',
   LOG_LEVEL: 'warn',
   LOG_PRETTY: 'false',
 };

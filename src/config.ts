@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { ProvisionerError } from './domain/errors.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
+import { DEFAULT_AUTO_CONTINUE_POLICY, type AutoContinuePolicy } from './domain/auto-continue.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from './ports/engine.ts';
 
 export class ConfigError extends ProvisionerError {
@@ -46,6 +47,12 @@ export interface Config {
   /** Concurrent requests to one engine from this process. (Default: 8; env ENGINE_MAX_CONCURRENCY) */
   engineMaxConcurrency: number;
   retryPolicy: RetryPolicy;
+  /**
+   * Continue FAILED/PARTIAL tenants whose failure was transient once the engine answers again.
+   * (Defaults: on, 5 a day, 30 s doubling to 15 min, a sweep every 5 s; env PROVISIONER_AUTO_CONTINUE,
+   * AUTO_CONTINUE_MAX_PER_DAY, AUTO_CONTINUE_BACKOFF_MS, AUTO_CONTINUE_MAX_BACKOFF_MS, AUTO_CONTINUE_INTERVAL_MS)
+   */
+  autoContinue: AutoContinuePolicy & { intervalMs: number };
   logLevel: string;
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
   logPretty: boolean;
@@ -190,6 +197,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
       maxAttempts: int(env, 'STEP_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
       baseDelayMs: int(env, 'STEP_RETRY_BASE_MS', DEFAULT_RETRY_POLICY.baseDelayMs),
       maxDelayMs: int(env, 'STEP_RETRY_MAX_MS', DEFAULT_RETRY_POLICY.maxDelayMs),
+    },
+    autoContinue: {
+      enabled: bool(env, 'PROVISIONER_AUTO_CONTINUE', DEFAULT_AUTO_CONTINUE_POLICY.enabled),
+      maxPerDay: int(env, 'AUTO_CONTINUE_MAX_PER_DAY', DEFAULT_AUTO_CONTINUE_POLICY.maxPerDay),
+      backoffMs: int(env, 'AUTO_CONTINUE_BACKOFF_MS', DEFAULT_AUTO_CONTINUE_POLICY.backoffMs),
+      maxBackoffMs: int(env, 'AUTO_CONTINUE_MAX_BACKOFF_MS', DEFAULT_AUTO_CONTINUE_POLICY.maxBackoffMs),
+      intervalMs: Math.max(100, int(env, 'AUTO_CONTINUE_INTERVAL_MS', 5_000)),
     },
     logLevel: env.LOG_LEVEL || 'info',
     logPretty: bool(env, 'LOG_PRETTY', demo && Boolean(process.stdout.isTTY)),

@@ -17,6 +17,7 @@ import type { EnginePort } from './ports/engine.ts';
 import { ProvisioningService } from './application/provisioning-service.ts';
 import { hashPassword } from './application/passwords.ts';
 import { Worker } from './runner/worker.ts';
+import { AutoContinuer } from './runner/auto-continuer.ts';
 import type { RunningSimulator } from './simulator/erpnext/index.ts';
 import { VERSION } from './version.ts';
 
@@ -80,12 +81,28 @@ export function createWorker(config: Config, db: Database, journal: Journal, eng
   return new Worker({ store: db.store, journal, engineFor, retryPolicy: config.retryPolicy, databaseUrl: db.url, logger, leaseMs: config.leaseMs });
 }
 
+/**
+ * Auto-continue as configured. It runs beside each worker (a process that provisions also
+ * heals); several processes sweeping at once make one run per tenant all the same.
+ */
+export function createAutoContinuer(
+  config: Config,
+  db: Database,
+  journal: Journal,
+  engineFor: ReturnType<typeof engineFactory>,
+  logger: Logger,
+  service = new ProvisioningService(db.store, journal, (r) => engineFor(r), DEFAULT_ENGINE_ID),
+): AutoContinuer {
+  return new AutoContinuer({ store: db.store, service, journal, engineFor: (r) => engineFor(r), policy: config.autoContinue, intervalMs: config.autoContinue.intervalMs, logger });
+}
+
 export interface RunningProvisioner {
   url: string;
   app: FastifyInstance<any, any, any, any, any>;
   db: Database;
   simulator: RunningSimulator | null;
   worker: Worker | null;
+  autoContinuer: AutoContinuer | null;
   eventFeed: EventFeed;
   metrics: ProvisionerMetrics;
   close(): Promise<void>;
@@ -142,6 +159,8 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     // claims runs only once the API is up: a server that cannot start does no work
     const worker = config.workerInProcess ? createWorker(config, db, journal, engineFor, logger) : null;
     worker?.start();
+    const autoContinuer = worker ? createAutoContinuer(config, db, journal, engineFor, logger, service) : null;
+    autoContinuer?.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -154,7 +173,9 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       worker,
       eventFeed,
       metrics,
+      autoContinuer,
       close: async () => {
+        await autoContinuer?.stop();
         await worker?.stop();
         await app.close();
         await eventFeed.close();

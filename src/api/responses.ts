@@ -161,6 +161,7 @@ const ProvisioningConfig = z.object({
   pos_store_enabled: z.boolean(),
   country_template: z.string().nullable(),
   payment_methods: z.array(z.string()),
+  auto_continue: z.boolean(),
 });
 
 const EngineFacts = z
@@ -219,7 +220,7 @@ const TENANT_EXAMPLE: z.output<typeof Tenant> = {
   created_at: CREATED_AT,
   status: 'COMPLETED',
   message: null,
-  provisioning_config: { include_demo_data: false, pos_store_enabled: true, country_template: null, payment_methods: ['Cash', 'M-Pesa'] },
+  provisioning_config: { include_demo_data: false, pos_store_enabled: true, country_template: null, payment_methods: ['Cash', 'M-Pesa'], auto_continue: true },
   engine_facts: {
     company: 'Mama Mboga Shop',
     abbr: 'MMS',

@@ -13,6 +13,7 @@ export const StartBody = z
     pos_store_enabled: z.boolean().optional(),
     country_template: z.string().trim().min(1).max(140).nullable().optional(),
     payment_methods: z.array(z.string().trim().min(1).max(140)).min(1).max(10).optional(),
+    auto_continue: z.boolean().optional().describe('Continue automatically after a transient failure (engine down, slow, updating, rate-limiting) once the engine answers again (default: true)'),
   })
   .strict()
   .nullish()
@@ -33,6 +34,7 @@ export const ProvisioningOptions = z
     pos_store_enabled: z.boolean().optional(),
     country_template: z.string().trim().min(1).max(140).nullable().optional(),
     payment_methods: z.array(z.string().trim().min(1).max(140)).min(1).max(10).optional(),
+    auto_continue: z.boolean().optional().describe('Continue automatically after a transient failure (engine down, slow, updating, rate-limiting) once the engine answers again (default: true)'),
   })
   .strict();
 

@@ -2,7 +2,7 @@ import { assertRunAllowed, planRun, type RunKind } from '../domain/plan.ts';
 import { stepDefinition, type StepId } from '../domain/steps/catalogue.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../domain/steps/step.ts';
 import { countryFor } from '../domain/countries.ts';
-import { EngineHealthCheckError, ProvisionerError, StepNotSkippableError, RunConflictError, toProvisionerError } from '../domain/errors.ts';
+import { EngineHealthCheckError, ProvisionerError, StepNotSkippableError, RunConflictError, StateChangedError, toProvisionerError } from '../domain/errors.ts';
 import { ENGINE_KINDS, type EnginePort } from '../ports/engine.ts';
 import type { EngineRecord, RunRecord, TenantRecord } from '../ports/store.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
@@ -83,7 +83,16 @@ export class ProvisioningService {
   async requestRun(
     tenantId: string,
     kind: RunKind,
-    opts: { config?: Partial<RunConfig>; fromStep?: StepId | null; idempotencyKey?: string | null; requestedBy?: string | null } = {},
+    opts: {
+      config?: Partial<RunConfig>;
+      fromStep?: StepId | null;
+      idempotencyKey?: string | null;
+      requestedBy?: string | null;
+      /** Only when this is still the tenant's latest run (auto-continue decided on it); else STATE_CHANGED. */
+      afterRunId?: string;
+      /** The caller has just seen the engine healthy: skip the pre-flight health check. */
+      engineChecked?: boolean;
+    } = {},
   ): Promise<{ run: RunRecord; created: boolean }> {
     const tenant = await this.tenant(tenantId);
     if (opts.idempotencyKey) {
@@ -95,8 +104,9 @@ export class ProvisioningService {
     const steps = stepsOf.get(tenantId) ?? [];
     const latest = runs.get(tenantId) ?? null;
     if (latest && (latest.status === 'queued' || latest.status === 'running')) throw new RunConflictError(latest.id);
+    if (opts.afterRunId !== undefined && latest?.id !== opts.afterRunId) throw new StateChangedError(latest?.id ?? null);
     assertRunAllowed(kind, buildStatusView(tenant, steps, latest).status);
-    await this.assertEngineHealthy(tenant, kind);
+    if (!opts.engineChecked) await this.assertEngineHealthy(tenant, kind);
     const plan = planRun(kind, steps, opts.fromStep ?? null);
     const config: RunConfig = { ...DEFAULT_RUN_CONFIG, ...tenant.config, ...stripUndefined(opts.config ?? {}) };
     const result = await this.store.createRun({

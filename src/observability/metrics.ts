@@ -45,6 +45,7 @@ export class ProvisionerMetrics {
   private readonly stepDuration: Histogram<'step' | 'outcome'>;
   private readonly stepRetries: Counter<'step' | 'code'>;
   private readonly runsFinished: Counter<'status'>;
+  private readonly autoContinues: Counter<'code'>;
   private readonly engineCallDuration: Histogram<'engine' | 'doctype' | 'method'>;
   private readonly engineCallErrors: Counter<'engine' | 'doctype' | 'code'>;
   private readonly runs: Gauge<'status'>;
@@ -65,6 +66,7 @@ export class ProvisionerMetrics {
     });
     this.stepRetries = new Counter({ name: 'provisioner_step_retries_total', help: 'Step attempts that failed with a transient error and were retried, by step and error code', labelNames: ['step', 'code'], registers });
     this.runsFinished = new Counter({ name: 'provisioner_runs_finished_total', help: 'Runs finished by this process, by final status (COMPLETED, PARTIAL, FAILED)', labelNames: ['status'], registers });
+    this.autoContinues = new Counter({ name: 'provisioner_auto_continues_total', help: 'Runs this process continued automatically after a transient failure, by the failure\'s code', labelNames: ['code'], registers });
     this.engineCallDuration = new Histogram({
       name: 'provisioner_engine_call_duration_seconds',
       help: 'Latency of engine (ERPNext) requests, by engine, DocType or method, and HTTP method',
@@ -113,6 +115,7 @@ export class ProvisionerMetrics {
     if (outcome && e.stepId && e.durationMs !== null) this.stepDuration.observe({ step: e.stepId, outcome }, e.durationMs / 1000);
     else if (e.type === 'step_retrying' && e.stepId) this.stepRetries.inc({ step: e.stepId, code: e.code ?? 'unknown' });
     else if (e.type === 'run_finished' && e.status) this.runsFinished.inc({ status: e.status });
+    else if (e.type === 'auto_continue') this.autoContinues.inc({ code: e.code ?? 'unknown' });
     else if (e.type === 'engine_call' && e.engine) {
       const call = e.engine;
       const labels = { engine: await this.engineOf(e.tenantId), doctype: engineCallTarget(call.path) };

@@ -9,6 +9,7 @@ import { startProvisioner, DEMO_ADMIN } from '../../src/provisioner.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startErpnextSimulator } from '../../src/simulator/erpnext/index.ts';
 import type { Config } from '../../src/config.ts';
+import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
 
 // A PostgreSQL of its own, so that it can be restarted without disturbing other tests.
 test('a PostgreSQL restart in the middle of runs: the API and the worker reconnect and every run ends COMPLETED', async () => {
@@ -36,6 +37,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
     logLevel: 'silent',
     logPretty: false,
   };

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { STEPS, type StepId } from '../../domain/steps/catalogue.ts';
 import type { RunKind } from '../../domain/plan.ts';
+import type { SettledRun } from '../../domain/auto-continue.ts';
 import type { EngineFacts, RunConfig } from '../../domain/steps/step.ts';
 import { RunConflictError, StateChangedError } from '../../domain/errors.ts';
 import type {
@@ -482,6 +483,47 @@ export class PostgresStore {
   async lastEventId(): Promise<number> {
     const { rows } = await this.pool.query(`select coalesce(max(id), 0) as id from onboarding.provisioning_events`);
     return rows[0]!.id;
+  }
+
+  // ---- auto-continue -----------------------------------------------------------------------
+
+  /**
+   * Tenants whose latest run ended FAILED or PARTIAL, oldest first, with what auto-continue
+   * decides on: the first failed step and its code, the tenant's switch, and how many runs
+   * auto-continue made for the tenant in the last 24 hours (counted from the runs themselves,
+   * so a process dying between the run and its event cannot undercount).
+   */
+  async settledRuns(limit: number, requester: string): Promise<Array<SettledRun & { exhaustionNoted: boolean }>> {
+    const { rows } = await this.pool.query(
+      `select r.tenant_id, r.id as run_id, t.engine_id, r.finished_at, f.step_id as failed_step, f.error_code as cause,
+         coalesce((t.config ->> 'autoContinue')::boolean, true) as tenant_allows,
+         (select count(*)::int from onboarding.provisioning_runs a
+           where a.tenant_id = r.tenant_id and a.requested_by = $2 and a.created_at > now() - interval '1 day') as continues_today,
+         exists (select 1 from onboarding.provisioning_events e
+           where e.tenant_id = r.tenant_id and e.run_id = r.id and e.type = 'auto_continue_exhausted') as exhaustion_noted
+       from onboarding.provisioning_runs r
+       join onboarding.tenants t on t.id = r.tenant_id
+       left join lateral (
+         select s.step_id, s.error_code from onboarding.provisioning_steps s
+         where s.tenant_id = r.tenant_id and s.run_id = r.id and s.error_code is not null and (s.status = 'failed' or s.skip_reason = 'failure')
+         order by s.ordinal limit 1) f on true
+       where r.status in ('failed', 'partial')
+         and not exists (select 1 from onboarding.provisioning_runs n where n.tenant_id = r.tenant_id and n.created_at > r.created_at)
+       order by r.finished_at
+       limit $1`,
+      [limit, requester],
+    );
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      runId: r.run_id,
+      engineId: r.engine_id,
+      finishedAt: r.finished_at,
+      failedStep: r.failed_step,
+      cause: r.cause,
+      tenantAllows: r.tenant_allows,
+      continuesToday: r.continues_today,
+      exhaustionNoted: r.exhaustion_noted,
+    }));
   }
 
   // ---- metrics -----------------------------------------------------------------------------

@@ -164,7 +164,7 @@ export const provisioningRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { 
 
   app.post('/api/provisioning/tenants/:id/start', { schema: schemas.start }, async (req, reply) => {
     const b = req.body ?? {};
-    const config = { includeDemoData: b.include_demo_data ?? false, posStoreEnabled: b.pos_store_enabled ?? true, countryTemplate: b.country_template ?? null, paymentMethods: b.payment_methods };
+    const config = { includeDemoData: b.include_demo_data ?? false, posStoreEnabled: b.pos_store_enabled ?? true, countryTemplate: b.country_template ?? null, paymentMethods: b.payment_methods, autoContinue: b.auto_continue };
     return reply.status(202).send(await request('start', req.params.id, req.user, req.headers['idempotency-key'], { config }));
   });
 

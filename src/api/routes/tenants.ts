@@ -22,7 +22,7 @@ function tenantView(t: TenantRecord, s: StatusView) {
     created_at: t.createdAt.toISOString(),
     status: s.status,
     message: t.note,
-    provisioning_config: { include_demo_data: t.config.includeDemoData, pos_store_enabled: t.config.posStoreEnabled, country_template: t.config.countryTemplate, payment_methods: t.config.paymentMethods },
+    provisioning_config: { include_demo_data: t.config.includeDemoData, pos_store_enabled: t.config.posStoreEnabled, country_template: t.config.countryTemplate, payment_methods: t.config.paymentMethods, auto_continue: t.config.autoContinue ?? true },
     engine_facts: t.engineFacts,
   };
 }
@@ -107,7 +107,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
       engineId: b.engine_id,
       adminEmail: b.admin_email ?? null,
       autoStart: p?.auto_start ?? true,
-      config: { includeDemoData: p?.include_demo_data, posStoreEnabled: p?.pos_store_enabled, countryTemplate: p?.country_template, paymentMethods: p?.payment_methods },
+      config: { includeDemoData: p?.include_demo_data, posStoreEnabled: p?.pos_store_enabled, countryTemplate: p?.country_template, paymentMethods: p?.payment_methods, autoContinue: p?.auto_continue },
     };
     return reply.status(201).send(await create(input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }, req.user.email));
   });

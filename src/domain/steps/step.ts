@@ -10,6 +10,8 @@ export interface RunConfig {
   countryTemplate: string | null;
   /** Payment methods of the POS profile; the first is the default. */
   paymentMethods: string[];
+  /** Continue automatically after a transient failure (src/domain/auto-continue.ts); not a step setting. */
+  autoContinue: boolean;
 }
 
 export const DEFAULT_RUN_CONFIG: RunConfig = {
@@ -17,6 +19,7 @@ export const DEFAULT_RUN_CONFIG: RunConfig = {
   posStoreEnabled: true,
   countryTemplate: null,
   paymentMethods: ['Cash', 'M-Pesa'],
+  autoContinue: true,
 };
 
 export interface TenantProfile {

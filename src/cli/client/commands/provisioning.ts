@@ -129,12 +129,13 @@ export function registerProvisioningCommands(program: Command): void {
     .option('--demo-data', 'create demo items (step_6_items)')
     .option('--no-pos-store', 'no "POS Store" warehouse')
     .option('--country-template <name>', 'chart of accounts template')
+    .option('--no-auto-continue', 'after a transient failure, wait for an operator instead of continuing once the engine answers again')
     .addOption(keyOption())
     .addOption(waitOption())
     .action(
-      clientAction(async (ctx, id: string, opts: { demoData?: boolean; posStore: boolean; countryTemplate?: string; idempotencyKey?: string; wait?: boolean }) => {
+      clientAction(async (ctx, id: string, opts: { demoData?: boolean; posStore: boolean; countryTemplate?: string; autoContinue: boolean; idempotencyKey?: string; wait?: boolean }) => {
         const api = await ctx.api();
-        const body = { include_demo_data: opts.demoData === true, pos_store_enabled: opts.posStore, country_template: opts.countryTemplate ?? null };
+        const body = { include_demo_data: opts.demoData === true, pos_store_enabled: opts.posStore, country_template: opts.countryTemplate ?? null, auto_continue: opts.autoContinue ? undefined : false };
         return afterRun(ctx, api, await api.post<RunAnswer>(`/provisioning/tenants/${id}/start`, body, keyHeader(opts.idempotencyKey)), opts.wait);
       }),
     );

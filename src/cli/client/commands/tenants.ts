@@ -42,10 +42,11 @@ export function registerTenantCommands(program: Command): void {
     .option('--no-pos-store', 'no "POS Store" warehouse')
     .option('--country-template <name>', 'chart of accounts template')
     .option('--payment-method <name>', 'a payment method (repeatable; default Cash and M-Pesa)', collect)
+    .option('--no-auto-continue', 'after a transient failure, wait for an operator instead of continuing once the engine answers again')
     .option('--admin-email <email>', 'the tenant admin\'s email (with PROVISIONER_ADMIN_PASSWORD also creates the admin user)')
     .option('--admin-name <name>', 'the tenant admin\'s name')
     .action(
-      clientAction(async (ctx, opts: { name: string; country: string; currency?: string; engine?: string; autoStart: boolean; demoData?: boolean; posStore: boolean; countryTemplate?: string; paymentMethod?: string[]; adminEmail?: string; adminName?: string }) => {
+      clientAction(async (ctx, opts: { name: string; country: string; currency?: string; engine?: string; autoStart: boolean; autoContinue: boolean; demoData?: boolean; posStore: boolean; countryTemplate?: string; paymentMethod?: string[]; adminEmail?: string; adminName?: string }) => {
         if (!/^[A-Za-z]{2}$/.test(opts.country)) throw new InvalidArgumentError(`--country "${opts.country}" is not a two-letter country code`);
         const body = {
           name: opts.name,
@@ -61,6 +62,7 @@ export function registerTenantCommands(program: Command): void {
             pos_store_enabled: opts.posStore,
             country_template: opts.countryTemplate ?? null,
             payment_methods: opts.paymentMethod,
+            auto_continue: opts.autoContinue,
           },
         };
         const answer = await (await ctx.api()).post<{ tenant: TenantRow; provisioning: ProvisioningSummary & { run_id: string | null } }>('/tenants', body);
