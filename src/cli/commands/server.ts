@@ -51,7 +51,8 @@ export function registerServerCommands(program: Command): void {
       logEnvFile(logger);
       const db = await openDatabase(config, logger);
       const journal = new Journal(db.store, logger);
-      const worker = createWorker(config, db, journal, engineFactory(config), logger);
+      const engineFor = engineFactory(config, db, logger);
+      const worker = createWorker(config, db, journal, engineFor, logger);
       // step and engine-call metrics of this worker; the database gauges are on the API's /metrics
       const metrics = new ProvisionerMetrics({ store: db.store, logger, databaseGauges: false });
       metrics.observe(journal.bus);
@@ -59,6 +60,7 @@ export function registerServerCommands(program: Command): void {
       // before the worker starts: a SIGTERM right after "worker started" must hand runs back, not kill
       onShutdown(async () => {
         await worker.stop();
+        await engineFor.close();
         await metricsServer?.close();
         await db.close();
       });
