@@ -44,7 +44,7 @@ export interface Config {
   leaseMs: number;
   /** How long engine calls may take: reads, writes, the Company insert. (env ENGINE_TIMEOUT_MS, ENGINE_WRITE_TIMEOUT_MS, ENGINE_COMPANY_TIMEOUT_MS) */
   engineBudgets: EngineTimeBudgets;
-  /** Concurrent requests to one engine from this process. (Default: 8; env ENGINE_MAX_CONCURRENCY) */
+  /** Concurrent requests to one engine from the whole fleet (slots in PostgreSQL, fewer while it is overloaded). (Default: 8; env ENGINE_MAX_CONCURRENCY) */
   engineMaxConcurrency: number;
   retryPolicy: RetryPolicy;
   /**

@@ -12,6 +12,7 @@ import { migrate } from './adapters/postgres/migrate.ts';
 import { PostgresStore } from './adapters/postgres/store.ts';
 import { createEngine, type EngineCall } from './adapters/engine-factory.ts';
 import { EngineGates } from './adapters/engine-gate.ts';
+import { FleetEngineSlots } from './adapters/postgres/engine-slots.ts';
 import type { EngineRecord } from './ports/store.ts';
 import type { EnginePort } from './ports/engine.ts';
 import { ProvisioningService } from './application/provisioning-service.ts';
@@ -70,14 +71,22 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   };
 }
 
-/** Engines as configured: time budgets, and one concurrency limit per engine for this process. */
-export function engineFactory(config: Pick<Config, 'engineBudgets' | 'engineMaxConcurrency'>): (record: EngineRecord, onCall?: (call: EngineCall) => void) => EnginePort {
-  const gates = new EngineGates(config.engineMaxConcurrency);
-  return (record, onCall) => createEngine(record, { budgets: config.engineBudgets, onCall, gates });
+export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => void) => EnginePort) & { close(): Promise<void> };
+
+/**
+ * Engines as configured: time budgets, and one concurrency limit per engine. With a database,
+ * the limit is shared by every process on it (ENGINE_MAX_CONCURRENCY fleet-wide, slots held in
+ * PostgreSQL); without, per process. close() ends the slots' connection.
+ */
+export function engineFactory(config: Pick<Config, 'engineBudgets' | 'engineMaxConcurrency'>, db?: Pick<Database, 'url'>, logger?: Logger): EngineFor {
+  const fleet = db ? new FleetEngineSlots({ databaseUrl: db.url, logger }) : undefined;
+  const gates = new EngineGates(config.engineMaxConcurrency, fleet);
+  const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { budgets: config.engineBudgets, onCall, gates });
+  return Object.assign(engineFor, { close: async () => void (await fleet?.close()) });
 }
 
 /** A worker as configured (serve's in-process one and the worker command's). */
-export function createWorker(config: Config, db: Database, journal: Journal, engineFor: ReturnType<typeof engineFactory>, logger: Logger): Worker {
+export function createWorker(config: Config, db: Database, journal: Journal, engineFor: EngineFor, logger: Logger): Worker {
   return new Worker({ store: db.store, journal, engineFor, retryPolicy: config.retryPolicy, databaseUrl: db.url, logger, leaseMs: config.leaseMs });
 }
 
@@ -89,7 +98,7 @@ export function createAutoContinuer(
   config: Config,
   db: Database,
   journal: Journal,
-  engineFor: ReturnType<typeof engineFactory>,
+  engineFor: EngineFor,
   logger: Logger,
   service = new ProvisioningService(db.store, journal, (r) => engineFor(r), DEFAULT_ENGINE_ID),
 ): AutoContinuer {
@@ -114,6 +123,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
   const { store } = db;
   let simulator: RunningSimulator | null = null;
   const eventFeed = new EventFeed({ store, databaseUrl: db.url, logger });
+  let closeEngines = async () => {};
   try {
     if (config.erpnext) {
       await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: config.erpnext.url, apiKey: config.erpnext.apiKey, apiSecret: config.erpnext.apiSecret });
@@ -138,7 +148,8 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     }
 
     const journal = new Journal(store, logger);
-    const engineFor = engineFactory(config);
+    const engineFor = engineFactory(config, db, logger);
+    closeEngines = engineFor.close;
     const service = new ProvisioningService(store, journal, (r) => engineFor(r), DEFAULT_ENGINE_ID);
     await eventFeed.start();
     // separate workers write the run lines: the API's log shows them too, as the guide expects
@@ -178,6 +189,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
         await autoContinuer?.stop();
         await worker?.stop();
         await app.close();
+        await engineFor.close();
         await eventFeed.close();
         stopMetrics();
         await simulator?.close();
@@ -185,6 +197,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       },
     };
   } catch (e) {
+    await closeEngines().catch(() => {});
     await eventFeed.close().catch(() => {});
     await simulator?.close().catch(() => {});
     await db.close().catch(() => {});

@@ -24,7 +24,7 @@ export function createEngine(record: EngineRecord, opts: EngineFactoryOptions = 
       apiSecret: record.apiSecret,
       budgets: opts.budgets,
       onCall: opts.onCall,
-      gate: gates ? (fn) => gates.run(record.id, fn) : undefined,
+      gate: gates ? (fn, kind) => gates.run(record.id, fn, kind) : undefined,
       serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
     });
   }

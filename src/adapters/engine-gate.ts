@@ -1,24 +1,31 @@
 import pLimit, { type LimitFunction } from 'p-limit';
+import type { FleetEngineSlots } from './postgres/engine-slots.ts';
 
 /**
- * At most `limit` requests in flight to one engine from this process, so that hundreds of
- * tenants provisioned at once queue here instead of flooding one ERPNext. The limit is per
- * process: K worker processes allow up to K × limit concurrent requests to an engine.
+ * At most `limit` requests in flight to one engine, so that hundreds of tenants provisioned at
+ * once queue here instead of flooding one ERPNext. With `fleet`, the limit holds across every
+ * process sharing the database (and adapts to the engine's answers, see FleetEngineSlots);
+ * without it, per process only. Either way this process queues its own calls first, so it never
+ * asks PostgreSQL for more slots than the limit.
  */
 export class EngineGates {
   private readonly gates = new Map<string, LimitFunction>();
   private readonly lanes = new Map<string, LimitFunction>();
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    private readonly fleet?: FleetEngineSlots,
+  ) {}
 
   /** Runs `fn` when the engine has a free slot. */
-  run<T>(engineId: string, fn: () => Promise<T>): Promise<T> {
+  run<T>(engineId: string, fn: () => Promise<T>, kind = ''): Promise<T> {
     let gate = this.gates.get(engineId);
     if (!gate) {
       gate = pLimit(this.limit);
       this.gates.set(engineId, gate);
     }
-    return gate(fn);
+    const fleet = this.fleet;
+    return gate(fleet ? () => fleet.run(engineId, this.limit, kind, fn) : fn);
   }
 
   /**

@@ -13,6 +13,12 @@ export interface WorkerOptions extends Omit<RunExecutorDeps, 'workerId'> {
   leaseMs?: number;
   /** Poll interval when no notification arrives. (Default: 1000 ms) */
   pollMs?: number;
+  /**
+   * How often an idle worker looks for runs whose worker died (their tenant lock is free while
+   * their lease still runs): a SIGKILLed worker's runs resume within about this long, whatever
+   * the lease. (Default: 250 ms)
+   */
+  orphanCheckMs?: number;
   /** Runs executed at the same time by this worker. (Default: 4) */
   concurrency?: number;
   workerId?: string;
@@ -27,6 +33,7 @@ export class Worker {
   readonly workerId: string;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly orphanCheckMs: number;
   private readonly concurrency: number;
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private stopping = false;
@@ -38,6 +45,7 @@ export class Worker {
     this.workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.leaseMs = opts.leaseMs ?? 30_000;
     this.pollMs = opts.pollMs ?? 1_000;
+    this.orphanCheckMs = opts.orphanCheckMs ?? 250;
     this.concurrency = opts.concurrency ?? 4;
   }
 
@@ -79,22 +87,23 @@ export class Worker {
 
   private async claimLoop(): Promise<void> {
     while (!this.stopping) {
-      let claimed: RunRecord | null = null;
+      let claimed: { run: RunRecord; locked: boolean; client: pg.PoolClient } | null = null;
       if (this.active.size < this.concurrency) {
         try {
-          claimed = await this.opts.store.claimRun(this.workerId, this.leaseMs);
+          claimed = await this.claim();
         } catch (e) {
           this.opts.logger.warn({ err: e, worker_id: this.workerId }, 'provisioning worker: claim failed (database unavailable?); will retry');
         }
       }
       if (claimed) {
-        this.execute(claimed);
+        this.execute(claimed.run, claimed.client, claimed.locked);
         continue;
       }
-      // sleep until a notification, the poll interval, or the moment a dead worker's lease
-      // expires, whichever comes first: a crashed run resumes as soon as it may
+      // sleep until a notification, the next orphan check, or the moment a lease expires,
+      // whichever comes first: a crashed run resumes as soon as it may
       let waitMs = this.pollMs;
       if (this.active.size < this.concurrency) {
+        waitMs = Math.min(waitMs, this.orphanCheckMs);
         const expiry = await this.opts.store.msUntilNextLeaseExpiry().catch(() => null);
         if (expiry !== null) waitMs = Math.min(waitMs, expiry + 5);
       }
@@ -110,14 +119,34 @@ export class Worker {
   }
 
   /**
-   * Holds the tenant's advisory lock on a connection of its own while the run executes. A
-   * worker whose lease expired but which still runs (a long engine call) keeps the lock, so the
-   * next claimant hands the run back instead of running the same tenant twice at once. A
-   * killed worker's connection closes and PostgreSQL releases the lock at once.
+   * Claims a run on the connection that then holds its tenant lock for as long as the run
+   * executes (the claim takes the lock in the same statement). A worker whose lease expired but
+   * which still runs (a long engine call) keeps the lock, so the next claimant hands the run
+   * back instead of running the same tenant twice at once. A killed worker's connection closes
+   * and PostgreSQL releases the lock at once: that is how other workers see its runs orphaned.
    */
-  private async withTenantLock(run: RunRecord, controller: AbortController, fn: () => Promise<unknown>): Promise<void> {
+  private async claim(): Promise<{ run: RunRecord; locked: boolean; client: pg.PoolClient } | null> {
     const client = await this.opts.store.pool.connect();
-    let locked = false;
+    let lost: Error | undefined;
+    const onError = (e: Error) => (lost = e);
+    client.on('error', onError);
+    try {
+      const claimed = await this.opts.store.claimRun(this.workerId, this.leaseMs, client);
+      client.removeListener('error', onError);
+      if (!claimed) {
+        client.release(lost);
+        return null;
+      }
+      return { ...claimed, client };
+    } catch (e) {
+      client.removeListener('error', onError);
+      // a session lock survives a failed statement: never hand this connection to anyone else
+      client.release(e instanceof Error ? e : new Error(String(e)));
+      throw e;
+    }
+  }
+
+  private async withTenantLock(run: RunRecord, client: pg.PoolClient, locked: boolean, controller: AbortController, fn: () => Promise<unknown>): Promise<void> {
     let lost: Error | undefined;
     // the lock lives as long as this connection: if the database drops it, stop after the step
     const onError = (e: Error) => {
@@ -126,7 +155,6 @@ export class Worker {
     };
     client.on('error', onError);
     try {
-      locked = (await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(hashtext('provisioner:tenant:' || $1)) as ok`, [run.tenantId])).rows[0]!.ok;
       if (!locked) {
         this.opts.logger.warn({ run_id: run.id, tenant_id: run.tenantId, worker_id: this.workerId }, 'provisioning run still held by a previous worker; handing it back');
         await this.opts.store.releaseRun(run.id, this.workerId, this.pollMs);
@@ -134,13 +162,17 @@ export class Worker {
       }
       await fn();
     } finally {
-      if (locked && !lost) await client.query(`select pg_advisory_unlock(hashtext('provisioner:tenant:' || $1))`, [run.tenantId]).catch(() => {});
+      if (locked && !lost) {
+        // a connection that still held the lock must not go back to the pool
+        const unlocked = await this.opts.store.unlockTenant(run.tenantId, client).catch((e: Error) => ((lost = e), false));
+        if (!unlocked) lost ??= new Error('tenant lock was not held at unlock');
+      }
       client.removeListener('error', onError);
       client.release(lost);
     }
   }
 
-  private execute(run: RunRecord): void {
+  private execute(run: RunRecord, client: pg.PoolClient, locked: boolean): void {
     const controller = new AbortController();
     const heartbeat = setInterval(() => {
       this.opts.store.extendLease(run.id, this.workerId, this.leaseMs).then(
@@ -150,7 +182,7 @@ export class Worker {
         () => {},
       );
     }, Math.max(100, Math.floor(this.leaseMs / 3)));
-    const done = this.withTenantLock(run, controller, () => executeRun(run, { ...this.opts, workerId: this.workerId }, controller.signal))
+    const done = this.withTenantLock(run, client, locked, controller, () => executeRun(run, { ...this.opts, workerId: this.workerId }, controller.signal))
       .catch((e) => this.opts.logger.error({ err: e, run_id: run.id, tenant_id: run.tenantId }, 'provisioning run crashed; its lease will expire and another claim resumes it'))
       .then(() => {
         clearInterval(heartbeat);

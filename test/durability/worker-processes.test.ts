@@ -36,7 +36,7 @@ async function runningStep(tenantId: string): Promise<{ step: string; runId: str
 }
 
 
-test('a worker SIGKILLed in the middle of a step: another worker resumes the run at that step after the lease', async () => {
+test('a worker SIGKILLed in the middle of a step: another worker started after the kill resumes the run at that step', async () => {
   const companyRead = h.proxy!.hold(resource('GET', 'Company')); // the worker stays inside step_2 until killed
   let a: ProvisionerProcess | null = null;
   let b: ProvisionerProcess | null = null;
@@ -62,6 +62,43 @@ test('a worker SIGKILLed in the middle of a step: another worker resumes the run
     assert.equal(resumed.run_id, held.runId);
     const waited = Date.parse(resumed.ts) - killedAt;
     process.stdout.write(`# resumed ${waited} ms after SIGKILL (lease ${LEASE_MS} ms)\n`);
+    assert.deepEqual(h.simulator.sim.duplicates(), []);
+  } finally {
+    await cleanUp(companyRead, a, b);
+  }
+});
+
+test('a worker SIGKILLed in the middle of a step: an idle worker resumes the run long before its 30 s lease expires', async () => {
+  const companyRead = h.proxy!.hold(resource('GET', 'Company')); // the worker stays inside step_2 until killed
+  const env = { ...workerEnv(), PROVISIONER_LEASE_MS: '30000' };
+  let a: ProvisionerProcess | null = null;
+  let b: ProvisionerProcess | null = null;
+  try {
+    a = spawnProvisioner(['worker'], env);
+    await a.waitForLine(/provisioning worker started/);
+    const { tenant } = await h.createTenant({ name: 'Failover Shop', country_code: 'KE' });
+    await companyRead.arrived;
+    const held = (await runningStep(tenant.id))!;
+    assert.equal(held.step, 'step_2_company');
+    // the second worker is up and idle before the kill: what follows is failover, not start-up
+    b = spawnProvisioner(['worker'], env);
+    await b.waitForLine(/provisioning worker started/);
+    const { rows: before } = await h.provisioner.db.pool.query(`select lease_until from onboarding.provisioning_runs where id = $1`, [held.runId]);
+    const leaseUntil: Date = before[0].lease_until;
+    a.kill('SIGKILL');
+    assert.equal((await a.exited).signal, 'SIGKILL');
+    companyRead.release(); // the dead worker's read goes through, answered to no one
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+    assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+    const { rows: resumed } = await h.provisioner.db.pool.query(
+      `select created_at from onboarding.provisioning_events where run_id = $1 and type = 'run_resumed'`,
+      [held.runId],
+    );
+    assert.equal(resumed.length, 1, 'the run was resumed once, not restarted');
+    // both instants are the database's clock: no stopwatch in the test
+    assert.ok(resumed[0].created_at < leaseUntil, `resumed at ${resumed[0].created_at.toISOString()}, before the dead worker's lease ran out at ${leaseUntil.toISOString()}`);
+    const interrupted = status.steps.find((s: any) => s.id === held.step);
+    assert.equal(interrupted.attempts, 2, `${held.step} ran again, once`);
     assert.deepEqual(h.simulator.sim.duplicates(), []);
   } finally {
     await cleanUp(companyRead, a, b);

@@ -36,6 +36,11 @@ export interface EngineProxy {
   fail(match: RequestMatcher, status: number): { clear(): void };
   /** Requests seen, in order (forwarded or not). */
   seen: ProxiedRequest[];
+  /** Requests the engine has now: arrived, not yet answered (held ones included). */
+  readonly inFlight: number;
+  /** The most requests in flight at once since the start (or the last resetPeak). */
+  readonly peakInFlight: number;
+  resetPeak(): void;
   close(): Promise<void>;
 }
 
@@ -49,6 +54,8 @@ export async function startEngineProxy(upstreamUrl: string): Promise<EngineProxy
   const upstream = new URL(upstreamUrl);
   const rules: Rule[] = [];
   const seen: ProxiedRequest[] = [];
+  let inFlight = 0;
+  let peakInFlight = 0;
 
   const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const out = http.request(
@@ -67,6 +74,15 @@ export async function startEngineProxy(upstreamUrl: string): Promise<EngineProxy
     const url = new URL(req.url ?? '/', 'http://proxy');
     const info: ProxiedRequest = { method: req.method ?? 'GET', path: decodeURIComponent(url.pathname) };
     seen.push(info);
+    inFlight++;
+    peakInFlight = Math.max(peakInFlight, inFlight);
+    // answered, or the caller gave up (its connection closed): the engine has one request fewer
+    let counted = true;
+    const done = () => {
+      if (counted) (counted = false), inFlight--;
+    };
+    res.on('finish', done);
+    res.on('close', done);
     const rule = rules.find((r) => r.match(info) && (r.status !== undefined || (r.hold && !r.hold.released)));
     if (rule?.status !== undefined) {
       req.resume();
@@ -87,6 +103,13 @@ export async function startEngineProxy(upstreamUrl: string): Promise<EngineProxy
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
+    get inFlight() {
+      return inFlight;
+    },
+    get peakInFlight() {
+      return peakInFlight;
+    },
+    resetPeak: () => void (peakInFlight = inFlight),
     hold(match, count = 1) {
       let arrived!: () => void;
       const promise = new Promise<void>((resolve) => (arrived = resolve));

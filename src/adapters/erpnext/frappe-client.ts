@@ -13,8 +13,8 @@ export interface FrappeClientOptions extends FrappeCredentials {
   budgets?: Partial<EngineTimeBudgets>;
   /** Called after every request, for logs and metrics; never sees credentials. */
   onCall?: (call: EngineCall) => void;
-  /** Wraps every request, e.g. to limit concurrency per engine. (Default: none) */
-  gate?: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Wraps every request, e.g. to limit concurrency per engine; `kind` is the method and route, e.g. "GET /api/resource/Company". (Default: none) */
+  gate?: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
 }
 
 export interface EngineCall {
@@ -65,7 +65,7 @@ export class FrappeClient {
   private readonly authorization: string;
   readonly budgets: EngineTimeBudgets;
   private readonly onCall: ((call: EngineCall) => void) | undefined;
-  private readonly gate: <T>(fn: () => Promise<T>) => Promise<T>;
+  private readonly gate: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
 
   constructor(opts: FrappeClientOptions) {
     this.gate = opts.gate ?? ((fn) => fn());
@@ -81,7 +81,8 @@ export class FrappeClient {
 
   /** `timeoutMs` overrides the budget of the method (reads for GET, writes otherwise). */
   request<T>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
-    return this.gate(() => this.send<T>(method, path, opts));
+    // the route without the document's name: calls of one kind take about as long as each other
+    return this.gate(() => this.send<T>(method, path, opts), `${method} ${path.split('?')[0]!.split('/').slice(0, 4).join('/')}`);
   }
 
   private async send<T>(method: HttpMethod, path: string, opts: RequestOptions): Promise<T> {

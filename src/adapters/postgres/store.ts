@@ -381,23 +381,47 @@ export class PostgresStore {
   }
 
   /**
-   * Claims the oldest runnable run: queued, or running under an expired lease (its worker
-   * died). SKIP LOCKED lets any number of workers claim concurrently without waiting.
+   * Claims the oldest runnable run: queued, running under an expired lease, or running under a
+   * live lease whose tenant lock nobody holds (its worker died: PostgreSQL ended the worker's
+   * session and released the lock at once, so the run resumes without waiting for the lease).
+   * SKIP LOCKED lets any number of workers claim concurrently without waiting.
+   *
+   * Run it on the connection that will hold the tenant lock for the run: the statement takes
+   * that lock itself, before it commits, so no other claimant ever sees this run running without
+   * its lock (and mistakes it for an orphan). `locked` is false when the previous worker still
+   * holds the lock (alive, but its lease expired): the caller hands the run back. A lock taken
+   * before the server's last start was lost to the restart, not to a dead worker, and its
+   * worker may still be inside a step: then only the lease lets another worker in.
    */
-  async claimRun(workerId: string, leaseMs: number): Promise<RunRecord | null> {
-    const { rows } = await this.pool.query(
-      `update onboarding.provisioning_runs set status = 'running', locked_by = $1, lease_until = now() + make_interval(secs => $2::float8 / 1000),
-         started_at = coalesce(started_at, now())
-       where id = (
-         select id from onboarding.provisioning_runs
-         where status = 'queued' or (status = 'running' and lease_until < now())
-         order by created_at
-         for update skip locked
-         limit 1)
-       returning *`,
+  async claimRun(workerId: string, leaseMs: number, q: Queryable = this.pool): Promise<{ run: RunRecord; locked: boolean } | null> {
+    const { rows } = await q.query(
+      `with pick as (
+         select r.id, r.tenant_id from onboarding.provisioning_runs r
+         where r.status = 'queued'
+            or (r.status = 'running' and (r.lease_until < now()
+                or (r.locked_at > pg_postmaster_start_time()
+                    and onboarding.tenant_lock_key(r.tenant_id) not in (
+                      select (l.classid::bigint << 32) | l.objid::bigint from pg_locks l
+                      where l.locktype = 'advisory' and l.objsubid = 1 and l.granted
+                        and l.database = (select oid from pg_database where datname = current_database())))))
+         order by r.created_at
+         for update of r skip locked
+         limit 1),
+       lock as (select id, pg_try_advisory_lock(onboarding.tenant_lock_key(tenant_id)) as locked from pick)
+       update onboarding.provisioning_runs r set status = 'running', locked_by = $1, lease_until = now() + make_interval(secs => $2::float8 / 1000),
+         started_at = coalesce(started_at, now()), locked_at = case when lock.locked then now() end
+       from lock
+       where r.id = lock.id
+       returning r.*, lock.locked`,
       [workerId, leaseMs],
     );
-    return rows[0] ? toRun(rows[0]) : null;
+    return rows[0] ? { run: toRun(rows[0]), locked: rows[0].locked } : null;
+  }
+
+  /** Releases a tenant lock claimRun took on this connection; false when it was not held. */
+  async unlockTenant(tenantId: string, q: Queryable): Promise<boolean> {
+    const { rows } = await q.query<{ ok: boolean }>(`select pg_advisory_unlock(onboarding.tenant_lock_key($1)) as ok`, [tenantId]);
+    return rows[0]!.ok;
   }
 
   /** Milliseconds until the earliest lease of a running run expires (null when none runs). */

@@ -51,7 +51,7 @@ export function registerServerCommands(program: Command): void {
       logEnvFile(logger);
       const db = await openDatabase(config, logger);
       const journal = new Journal(db.store, logger);
-      const engineFor = engineFactory(config);
+      const engineFor = engineFactory(config, db, logger);
       const worker = createWorker(config, db, journal, engineFor, logger);
       const autoContinuer = createAutoContinuer(config, db, journal, engineFor, logger);
       // step and engine-call metrics of this worker; the database gauges are on the API's /metrics
@@ -62,6 +62,7 @@ export function registerServerCommands(program: Command): void {
       onShutdown(async () => {
         await autoContinuer.stop();
         await worker.stop();
+        await engineFor.close();
         await metricsServer?.close();
         await db.close();
       });

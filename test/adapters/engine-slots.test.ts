@@ -1,0 +1,67 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type pg from 'pg';
+import { createScratchDatabase } from '../support/database.ts';
+import { createPool } from '../../src/adapters/postgres/database.ts';
+import { migrate } from '../../src/adapters/postgres/migrate.ts';
+import { FleetEngineSlots } from '../../src/adapters/postgres/engine-slots.ts';
+import { EngineRateLimitedError } from '../../src/domain/errors.ts';
+
+// Two FleetEngineSlots on two sessions stand for two worker processes sharing one database.
+let db: Awaited<ReturnType<typeof createScratchDatabase>>;
+let pool: pg.Pool;
+before(async () => {
+  db = await createScratchDatabase();
+  pool = createPool(db.url);
+  await migrate(pool);
+});
+after(async () => {
+  await pool.end();
+  await db.drop();
+});
+
+test('slots are shared by processes: with every slot taken elsewhere a call waits, and runs when one is released', async () => {
+  const a = new FleetEngineSlots({ databaseUrl: db.url });
+  const b = new FleetEngineSlots({ databaseUrl: db.url });
+  try {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const bothStarted = new Promise<void>((r) => (started = r));
+    let inA = 0;
+    const held = [0, 1].map(() => a.run('e', 2, 'k', async () => (++inA === 2 && started(), gate)));
+    await bothStarted;
+    let ranInB = false;
+    const waiting = b.run('e', 2, 'k', async () => void (ranInB = true));
+    // B's statement saw no free slot: it is waiting for a release
+    await new Promise((r) => setImmediate(r));
+    assert.equal(ranInB, false);
+    release();
+    await Promise.all([...held, waiting]);
+    assert.equal(ranInB, true);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
+test('a 429 halves the shared limit for every process; good answers raise it back one at a time', async () => {
+  const a = new FleetEngineSlots({ databaseUrl: db.url });
+  const b = new FleetEngineSlots({ databaseUrl: db.url });
+  const limitRow = async () => (await pool.query(`select current_limit from onboarding.engine_limits where engine_id = 'x'`)).rows[0]?.current_limit;
+  try {
+    await assert.rejects(a.run('x', 8, 'GET /api/resource/Company', () => Promise.reject(new EngineRateLimitedError(undefined))));
+    while ((await limitRow()) === undefined) await new Promise((r) => setImmediate(r));
+    assert.equal(await limitRow(), 4);
+    await b.run('x', 8, 'k', async () => {});
+    assert.equal(b.limit('x'), 4, 'the other process follows the shared limit');
+    // a second later (moved back rather than waited for), a good answer adds one slot
+    await pool.query(`update onboarding.engine_limits set changed_at = now() - interval '2 seconds' where engine_id = 'x'`);
+    await b.run('x', 8, 'k', async () => {});
+    while ((await limitRow()) === 4) await new Promise((r) => setImmediate(r));
+    assert.equal(await limitRow(), 5);
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
