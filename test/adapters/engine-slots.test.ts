@@ -47,21 +47,45 @@ test('slots are shared by processes: with every slot taken elsewhere a call wait
 
 test('a 429 halves the shared limit for every process; good answers raise it back one at a time', async () => {
   const a = new FleetEngineSlots({ databaseUrl: db.url });
-  const b = new FleetEngineSlots({ databaseUrl: db.url });
+  let bClock = Date.now();
+  const b = new FleetEngineSlots({ databaseUrl: db.url, now: () => bClock });
   const limitRow = async () => (await pool.query(`select current_limit from onboarding.engine_limits where engine_id = 'x'`)).rows[0]?.current_limit;
   try {
     await assert.rejects(a.run('x', 8, 'GET /api/resource/Company', () => Promise.reject(new EngineRateLimitedError(undefined))));
-    while ((await limitRow()) === undefined) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 10_000 && (await limitRow()) === undefined; i++) await new Promise((r) => setImmediate(r));
     assert.equal(await limitRow(), 4);
     await b.run('x', 8, 'k', async () => {});
     assert.equal(b.limit('x'), 4, 'the other process follows the shared limit');
-    // a second later (moved back rather than waited for), a good answer adds one slot
+    // two seconds later (both clocks moved rather than waited for), a good answer adds one slot
     await pool.query(`update onboarding.engine_limits set changed_at = now() - interval '2 seconds' where engine_id = 'x'`);
+    bClock += 2_000;
     await b.run('x', 8, 'k', async () => {});
-    while ((await limitRow()) === 4) await new Promise((r) => setImmediate(r));
+    // the raise is written after the call returns: wait for the row, not for a time
+    for (let i = 0; i < 10_000 && (await limitRow()) === 4; i++) await new Promise((r) => setImmediate(r));
     assert.equal(await limitRow(), 5);
   } finally {
     await a.close();
     await b.close();
+  }
+});
+
+test('a process releases every slot it took: many calls at once leave no lock behind', async () => {
+  const a = new FleetEngineSlots({ databaseUrl: db.url });
+  try {
+    // more calls than slots, each lasting a database round trip, so that slot statements run
+    // while this process holds slots
+    await Promise.all(Array.from({ length: 30 }, () => a.run('leak', 3, 'k', async () => void (await pool.query('select pg_sleep(0.005)')))));
+    // the last release is written after its call returns: wait for the lock count, not for a time
+    const held = async () =>
+      (
+        await pool.query(
+          `select count(*)::int as n from pg_locks l join pg_stat_activity s on s.pid = l.pid
+           where l.locktype = 'advisory' and s.application_name = 'provisioner-engine-slots' and s.datname = current_database()`,
+        )
+      ).rows[0].n as number;
+    for (let i = 0; i < 10_000 && (await held()) > 0; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(await held(), 0, 'no slot lock is left once every call has ended');
+  } finally {
+    await a.close();
   }
 });

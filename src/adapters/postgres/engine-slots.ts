@@ -53,7 +53,12 @@ export class FleetEngineSlots {
   /** Takes slots one statement at a time, so that each one knows the slots taken before it. */
   private taking: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly opts: { databaseUrl: string; logger?: Logger }) {}
+  private readonly now: () => number;
+
+  /** `now`: this process's clock for the once-a-second gate (tests move it instead of waiting). */
+  constructor(private readonly opts: { databaseUrl: string; logger?: Logger; now?: () => number }) {
+    this.now = opts.now ?? Date.now;
+  }
 
   /** Runs `fn` holding one of the engine's `cap` fleet-wide slots. */
   async run<T>(engineId: string, cap: number, kind: string, fn: () => Promise<T>): Promise<T> {
@@ -142,10 +147,15 @@ export class FleetEngineSlots {
     const client = await this.connection();
     const held = this.held.get(engineId) ?? new Set<number>();
     this.held.set(engineId, held);
-    // lazily: LIMIT stops at the first slot whose lock is free, so no other slot is taken
+    // lazily: LIMIT stops at the first slot whose lock is free, so no other slot is taken. The
+    // CASE makes PostgreSQL skip the slots this process holds before it tries their lock: in a
+    // plain AND the planner may call the cheaper pg_try_advisory_lock first, which succeeds again
+    // on a lock this session holds (re-entrant) and leaks one level of it when the row is dropped
     const { rows } = await client.query<{ slot: number | null; lim: number }>(
       `with l as (select least($2::int, coalesce((select current_limit from onboarding.engine_limits where engine_id = $1), $2::int)) as lim)
-       select (select s from generate_series(0, l.lim - 1) s where s <> all($3::int[]) and pg_try_advisory_lock(onboarding.engine_slot_key($1), s) limit 1) as slot, l.lim from l`,
+       select (select s from generate_series(0, l.lim - 1) s
+               where case when s = any($3::int[]) then false else pg_try_advisory_lock(onboarding.engine_slot_key($1), s) end
+               limit 1) as slot, l.lim from l`,
       [engineId, cap, [...held]],
     );
     const { slot, lim } = rows[0]!;
@@ -165,7 +175,7 @@ export class FleetEngineSlots {
       if (u && u.n >= 5 && ms > SLOW_FLOOR_MS && ms > SLOW_FACTOR * u.ms) overload = `slow: ${Math.round(ms)} ms, usually ${Math.round(u.ms)} ms`;
       else this.usual.set(key, u ? { ms: u.ms + 0.1 * (ms - u.ms), n: u.n + 1 } : { ms, n: 1 });
     }
-    const now = Date.now();
+    const now = this.now();
     if (now - (this.lastAdjust.get(engineId) ?? 0) < ADJUST_EVERY_MS) return;
     const current = this.limits.get(engineId) ?? cap;
     if (overload) {
