@@ -217,24 +217,24 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
 
   if (sim.faults.updating) {
     // maintenance mode: init_request raises before auth; browsers get the "Updating" page [V app.py, response.py]
-    sim.recordCall({ ...key, status: 503, outcome: 'updating' });
+    sim.recordCall({ ...key, latencyMs: delay, status: 503, outcome: 'updating' });
     if (wantsJson(req, url.pathname)) return sendJson(res, 503, errorBody(sessionStoppedError(), [], sim.errorTraceback()));
     return sendText(res, 503, 'text/html; charset=utf-8', `<!DOCTYPE html><html><head><title>Updating</title></head><body><h1>Updating</h1><p>${UPDATING_MESSAGE}</p></body></html>`);
   }
 
   const fault = sim.faults.decide(key);
   if (fault?.kind === 'error') {
-    sim.recordCall({ ...key, status: fault.status, outcome: 'injected' });
+    sim.recordCall({ ...key, latencyMs: delay, status: fault.status, outcome: 'injected' });
     faultAnswer(res, fault.status, fault.body, fault.retryAfter !== undefined ? { 'Retry-After': String(fault.retryAfter) } : {});
     return;
   }
   if (fault?.kind === 'timeout') {
     // held: never answered nor applied; the socket closes when the client gives up (or on close())
-    sim.recordCall({ ...key, status: 0, outcome: 'timeout' });
+    sim.recordCall({ ...key, latencyMs: delay, status: 0, outcome: 'timeout' });
     return;
   }
   if (fault?.kind === 'reset') {
-    sim.recordCall({ ...key, status: 0, outcome: 'reset' });
+    sim.recordCall({ ...key, latencyMs: delay, status: 0, outcome: 'reset' });
     req.socket.resetAndDestroy();
     return;
   }
@@ -256,11 +256,11 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
   opts.logger?.info({ method, path: key.path, status: answer.status, ms: Date.now() - started, lost }, 'erpnext simulator request');
   if (lost) {
     // applied (or rejected) as usual, but the client never hears back
-    sim.recordCall({ ...key, status: answer.status, outcome: 'lost' });
+    sim.recordCall({ ...key, latencyMs: delay, status: answer.status, outcome: 'lost' });
     req.socket.destroy();
     return;
   }
-  sim.recordCall({ ...key, status: answer.status });
+  sim.recordCall({ ...key, latencyMs: delay, status: answer.status });
   if (route.kind === 'not-api' || !wantsJson(req, url.pathname)) {
     const title = answer.status === 200 ? 'OK' : HTML_TITLES[answer.status] ?? 'Server Error';
     if (answer.status < 400) return sendJson(res, answer.status, answer.body);

@@ -38,6 +38,8 @@ export interface CallRecord {
    * status (also abbreviation_taken); updating: 503 of maintenance mode.
    */
   outcome?: 'lost' | 'refused' | 'timeout' | 'reset' | 'injected' | 'updating';
+  /** The injected latency the request waited before it was handled (0: none). */
+  latencyMs?: number;
   at: string;
 }
 
