@@ -11,6 +11,7 @@ import type { TrustProxy } from '../config.ts';
 import { problemDetails } from './plugins/problem-details.ts';
 import { openApiTransform, problemComponent } from './responses.ts';
 import { authentication } from './plugins/authentication.ts';
+import { inputHygiene } from './plugins/input-hygiene.ts';
 import { authRoutes } from './routes/auth.ts';
 import { provisioningRoutes } from './routes/provisioning.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -61,6 +62,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   });
 
   await app.register(problemDetails);
+  await app.register(inputHygiene);
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Provisioner API', version: opts.version, description: 'Provisioning of POS workspaces inside ERPNext: status, logs, start, continue, retry.' },

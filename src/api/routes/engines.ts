@@ -29,6 +29,7 @@ export async function liveEngineHealth(engine: EnginePort) {
 }
 
 const tags = ['engines'];
+const badEngineId = PROBLEM.validation('params.id', 'must not contain control characters');
 const schemas = {
   list: { tags, operationId: 'listEngines', summary: 'Registered engines (no credentials)', response: { 200: EngineList, ...problems(PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) } },
   register: {
@@ -43,14 +44,14 @@ const schemas = {
     operationId: 'getEngine',
     summary: 'One engine',
     params: EngineIdParams,
-    response: { 200: EngineAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   health: {
     tags,
     operationId: 'checkEngineHealth',
     summary: 'Live engine check: reachable, authenticated, versions, latency',
     params: EngineIdParams,
-    response: { 200: EngineHealthAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineHealthAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
 };
 
