@@ -119,6 +119,8 @@ const config: Config = {
   leaseMs,
   engineBudgets: { readMs: engineTimeoutMs, writeMs: engineTimeoutMs, companyInsertMs: engineTimeoutMs },
   engineMaxConcurrency: 8,
+  eventStreamsPerUser: 10,
+  eventStreamsMax: 500,
   retryPolicy: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2000 },
   logLevel: 'silent',
   logPretty: false,

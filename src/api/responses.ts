@@ -63,7 +63,7 @@ export const ProblemSchema = z
   })
   .describe('application/problem+json (RFC 9457)');
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 401: 'Not logged in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 500: 'Unexpected error', 503: 'Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 401: 'Not logged in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 429: 'Too many', 500: 'Unexpected error', 503: 'Unavailable' };
 
 type ProblemResponse = { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } };
 
