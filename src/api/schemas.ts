@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { STEP_IDS } from '../domain/steps/catalogue.ts';
 import { ENGINE_KINDS } from '../ports/engine.ts';
+import type { PageKey } from '../ports/store.ts';
 
 /**
  * A UUID in any letter case, as PostgreSQL stores and answers it: lower case. The ids of tokens,
@@ -104,9 +105,50 @@ export const LogsQuery = z.object({
   include_engine_calls: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
 });
 
+/** Rows per page of a list: 50 unless asked, at most 500. */
+export const PAGE_LIMIT = { default: 50, max: 500 };
+
+const PAGE_KEY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const ENGINE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A list's next_cursor as the API wrote it: base64url of [created_at, id] of the last row it sent. */
+export function encodeCursor(key: PageKey): string {
+  return Buffer.from(JSON.stringify([key.createdAt, key.id])).toString('base64url');
+}
+
+/** The opaque cursor of a list whose ids look like `id`; anything else is a 400 naming the parameter. */
+const Cursor = (id: RegExp | 'uuid') =>
+  z
+    .string()
+    .max(200)
+    .transform((text, ctx): PageKey => {
+      try {
+        const key: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+        if (Array.isArray(key) && key.length === 2 && typeof key[0] === 'string' && typeof key[1] === 'string' && PAGE_KEY_TIME.test(key[0])) {
+          const idOk = id === 'uuid' ? z.uuid().safeParse(key[1]).success : id.test(key[1]);
+          if (idOk && !Number.isNaN(Date.parse(key[0]))) return { createdAt: key[0], id: key[1].toLowerCase() };
+        }
+      } catch {
+        // not base64url JSON: said below
+      }
+      ctx.addIssue({ code: 'custom', message: 'not a cursor: pass next_cursor of the previous page as it was' });
+      return z.NEVER;
+    })
+    .describe('next_cursor of the previous page (omit for the first page)');
+
+const PageQuery = (id: RegExp | 'uuid') => ({
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMIT.max).default(PAGE_LIMIT.default).describe(`Rows per page (default ${PAGE_LIMIT.default}, at most ${PAGE_LIMIT.max})`),
+  cursor: Cursor(id).optional(),
+});
+
 export const TenantListQuery = z.object({
   status: z.enum(['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED']).optional(),
+  ...PageQuery('uuid'),
 });
+
+export const UserListQuery = z.object(PageQuery('uuid'));
+
+export const EngineListQuery = z.object(PageQuery(ENGINE_ID));
 
 export const CreateUserBody = z
   .object({
@@ -121,7 +163,7 @@ export const CreateUserBody = z
 
 export const EngineBody = z
   .object({
-    id: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
+    id: z.string().trim().regex(ENGINE_ID, 'lower-case letters, digits and dashes'),
     kind: z.enum(ENGINE_KINDS),
     base_url: z.url({ protocol: /^https?$/ }),
     api_key: singleLine().min(1).max(200),
