@@ -106,9 +106,10 @@ export class ApiClient {
 
   /**
    * Every row of a paged list (`key`: its array, e.g. "tenants"), following next_cursor 500
-   * rows at a time; a server without paging answers one page without next_cursor.
+   * rows at a time, as one last page (next_cursor null); a server without paging answers one
+   * page without next_cursor.
    */
-  async getAll<K extends string, T>(path: string, key: K, query: Query = {}): Promise<Record<K, T[]>> {
+  async getAll<K extends string, T>(path: string, key: K, query: Query = {}): Promise<Record<K, T[]> & { next_cursor: null }> {
     const rows: T[] = [];
     let cursor: string | null | undefined;
     do {
@@ -116,7 +117,7 @@ export class ApiClient {
       rows.push(...page[key]);
       cursor = page.next_cursor;
     } while (cursor);
-    return { [key]: rows } as Record<K, T[]>;
+    return { [key]: rows, next_cursor: null } as Record<K, T[]> & { next_cursor: null };
   }
 
   async post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
