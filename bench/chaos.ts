@@ -120,6 +120,8 @@ const config: Config = {
   leaseMs,
   engineBudgets: { readMs: engineTimeoutMs, writeMs: engineTimeoutMs, companyInsertMs: engineTimeoutMs },
   engineMaxConcurrency: 8,
+  eventStreamsPerUser: 10,
+  eventStreamsMax: 500,
   retryPolicy: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2000 },
   // the harness measures what the retries inside steps achieve; auto-continue is left out (for now)
   autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },

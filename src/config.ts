@@ -46,6 +46,10 @@ export interface Config {
   engineBudgets: EngineTimeBudgets;
   /** Concurrent requests to one engine from the whole fleet (slots in PostgreSQL, fewer while it is overloaded). (Default: 8; env ENGINE_MAX_CONCURRENCY) */
   engineMaxConcurrency: number;
+  /** Open event streams (SSE) per user, in this API process. (Default: 10; env EVENT_STREAMS_PER_USER) */
+  eventStreamsPerUser: number;
+  /** Open event streams (SSE) of all users, in this API process. (Default: 500; env EVENT_STREAMS_MAX) */
+  eventStreamsMax: number;
   retryPolicy: RetryPolicy;
   /**
    * Continue FAILED/PARTIAL tenants whose failure was transient once the engine answers again.
@@ -71,6 +75,12 @@ export type TrustProxy = boolean | string[];
  */
 export const MIN_DATABASE_POOL = 5;
 export const DEFAULT_DATABASE_POOL = 10;
+
+/**
+ * Open event streams per API process. A stream costs a socket and a subscriber of the one
+ * event feed, no database connection; the caps keep one user (or a flood) from taking them all.
+ */
+export const DEFAULT_EVENT_STREAM_LIMITS = { perUser: 10, total: 500 };
 
 /** The README's failure demo posts its faults to http://127.0.0.1:8000. */
 export const DEFAULT_SIMULATOR_PORT = 8000;
@@ -193,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
       companyInsertMs: int(env, 'ENGINE_COMPANY_TIMEOUT_MS', DEFAULT_ENGINE_TIME_BUDGETS.companyInsertMs),
     },
     engineMaxConcurrency: Math.max(1, int(env, 'ENGINE_MAX_CONCURRENCY', 8)),
+    eventStreamsPerUser: Math.max(1, int(env, 'EVENT_STREAMS_PER_USER', DEFAULT_EVENT_STREAM_LIMITS.perUser)),
+    eventStreamsMax: Math.max(1, int(env, 'EVENT_STREAMS_MAX', DEFAULT_EVENT_STREAM_LIMITS.total)),
     retryPolicy: {
       maxAttempts: int(env, 'STEP_MAX_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
       baseDelayMs: int(env, 'STEP_RETRY_BASE_MS', DEFAULT_RETRY_POLICY.baseDelayMs),

@@ -158,7 +158,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     const stopMetrics = metrics.observe(journal.bus);
     // the API (Fastify, zod, OpenAPI) and the simulator are loaded here, not by `provisioner worker`
     const { buildApi } = await import('./api/app.ts');
-    const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, trustProxy: config.trustProxy, eventFeed, metrics });
+    const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, trustProxy: config.trustProxy, eventFeed, metrics, eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax } });
 
     try {
       await listenOrExplain(() => app.listen({ port: config.port, host: config.host }), 'The API', config.host, config.port, 'PORT');

@@ -11,6 +11,7 @@ import type { TrustProxy } from '../config.ts';
 import { problemDetails } from './plugins/problem-details.ts';
 import { openApiTransform, problemComponent } from './responses.ts';
 import { authentication } from './plugins/authentication.ts';
+import { inputHygiene } from './plugins/input-hygiene.ts';
 import { authRoutes } from './routes/auth.ts';
 import { provisioningRoutes } from './routes/provisioning.ts';
 import { tenantRoutes } from './routes/tenants.ts';
@@ -37,6 +38,8 @@ export interface ApiOptions extends ApiDeps {
   jwtSecret: string;
   /** Interval of the SSE keep-alive comment. (Default: 15000 ms) */
   eventStreamKeepAliveMs?: number;
+  /** Open event streams allowed per user and in all, in this process. (Default: DEFAULT_EVENT_STREAM_LIMITS) */
+  eventStreamLimits?: { perUser: number; total: number };
   /** Which proxies' X-Forwarded-For/-Proto/-Host to believe, for request.ip and the request log. (Default: none) */
   trustProxy?: TrustProxy;
 }
@@ -61,6 +64,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   });
 
   await app.register(problemDetails);
+  await app.register(inputHygiene);
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Provisioner API', version: opts.version, description: 'Provisioning of POS workspaces inside ERPNext: status, logs, start, continue, retry.' },
@@ -79,7 +83,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   await app.register(provisioningRoutes, deps);
   await app.register(engineRoutes, deps);
   await app.register(userRoutes, deps);
-  await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs });
+  await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs, limits: opts.eventStreamLimits });
   await app.register(metricsRoutes, deps);
   return app;
 }

@@ -63,7 +63,7 @@ export const ProblemSchema = z
   })
   .describe('application/problem+json (RFC 9457)');
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 401: 'Not logged in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 500: 'Unexpected error', 503: 'Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 401: 'Not logged in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 429: 'Too many', 500: 'Unexpected error', 503: 'Unavailable' };
 
 type ProblemResponse = { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } };
 
@@ -92,6 +92,7 @@ export function problems(...examples: Problem[]): Record<number, ProblemResponse
 export const PROBLEM = {
   validation: (path: string, message: string) => validationProblem([{ path, message }]),
   malformedJson: problem(400, 'MALFORMED_JSON', 'Body is not valid JSON'),
+  badCursor: validationProblem([{ path: 'querystring.cursor', message: 'not a cursor: pass next_cursor of the previous page as it was' }]),
   unauthenticated: problemOf(new UnauthenticatedError('Missing Authorization header')),
   forbidden: problemOf(new ForbiddenError('Only platform admins may do this')),
   tenantNotFound: problemOf(new TenantNotFoundError(TENANT_ID)),
@@ -255,9 +256,15 @@ export const TenantCreated = answer(
   },
 );
 
-export const TenantList = answer(z.object({ tenants: z.array(Tenant.extend({ provisioning: ProvisioningSummary })) }), 'Tenants the caller may see, with their status', {
-  tenants: [{ ...TENANT_EXAMPLE, provisioning: SUMMARY_EXAMPLE }],
-});
+/** The cursor of the next page of a list, or null on the last page. */
+const nextCursor = () => z.string().nullable().describe('Pass as ?cursor= for the next page; null: this is the last page');
+const NEXT_CURSOR_EXAMPLE = 'WyIyMDI2LTA1LTA0VDA5OjE1OjAyLjY2NTEyM1oiLCIzOGVkM2Y1Ny0wZDM2LTRlNDctODQ5Yy0xNTJjNzI4NjNhMzEiXQ';
+
+export const TenantList = answer(
+  z.object({ tenants: z.array(Tenant.extend({ provisioning: ProvisioningSummary })), next_cursor: nextCursor() }),
+  'A page of the tenants the caller may see (oldest first), with their status',
+  { tenants: [{ ...TENANT_EXAMPLE, provisioning: SUMMARY_EXAMPLE }], next_cursor: NEXT_CURSOR_EXAMPLE },
+);
 
 const StepView = z.object({
   id: StepId,
@@ -418,13 +425,13 @@ const EngineHealth = z.object({
 });
 const HEALTH_EXAMPLE: z.output<typeof EngineHealth> = { reachable: true, authenticated: true, user: 'Administrator', versions: { frappe: '15.51.0', erpnext: '15.44.1' }, latency_ms: 26 };
 
-export const EngineList = answer(z.object({ engines: z.array(Engine) }), 'Registered engines', { engines: [ENGINE_EXAMPLE] });
+export const EngineList = answer(z.object({ engines: z.array(Engine), next_cursor: nextCursor() }), 'A page of the registered engines (oldest first)', { engines: [ENGINE_EXAMPLE], next_cursor: null });
 export const EngineAnswer = answer(z.object({ engine: Engine }), 'The engine', { engine: ENGINE_EXAMPLE });
 export const EngineHealthAnswer = answer(z.object({ engine: Engine, health: EngineHealth }), 'The engine and the result of a live check', { engine: ENGINE_EXAMPLE, health: HEALTH_EXAMPLE });
 
 const User = z.object({ id: uuid(), email: z.string(), name: z.string().nullable(), role: Role, tenant_id: uuid().nullable(), created_at: timestamp() });
 const USER_EXAMPLE: z.output<typeof User> = { id: USER_ID, email: 'admin@moran.com', name: 'Demo admin', role: 'platform_admin', tenant_id: null, created_at: CREATED_AT };
-export const UserList = answer(z.object({ users: z.array(User) }), 'Users (no password hashes)', { users: [USER_EXAMPLE] });
+export const UserList = answer(z.object({ users: z.array(User), next_cursor: nextCursor() }), 'A page of the users (oldest first; no password hashes)', { users: [USER_EXAMPLE], next_cursor: null });
 export const UserAnswer = answer(z.object({ user: User }), 'The user created', {
   user: { ...USER_EXAMPLE, email: 'owner@mamamboga.co.ke', name: 'Owner', role: 'tenant_admin', tenant_id: TENANT_ID },
 });

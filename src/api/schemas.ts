@@ -1,8 +1,21 @@
 import { z } from 'zod';
 import { STEP_IDS } from '../domain/steps/catalogue.ts';
 import { ENGINE_KINDS } from '../ports/engine.ts';
+import type { PageKey } from '../ports/store.ts';
 
-export const TenantIdParams = z.object({ id: z.uuid({ message: 'must be a tenant id (UUID)' }) });
+/**
+ * A UUID in any letter case, as PostgreSQL stores and answers it: lower case. The ids of tokens,
+ * maps and answers are compared as strings, so an upper-case id must not reach them as such.
+ */
+const Uuid = (message?: string) => z.uuid(message ? { message } : undefined).toLowerCase();
+
+/** C0 control characters and DEL: no name, id, key or email holds one (NUL is refused for every field by plugins/input-hygiene.ts). */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Text on one line: a name, an id, a key. */
+const singleLine = () => z.string().refine((s) => !CONTROL_CHARACTERS.test(s), 'must not contain control characters');
+
+export const TenantIdParams = z.object({ id: Uuid('must be a tenant id (UUID)') });
 
 export const StepIdSchema = z.enum(STEP_IDS);
 
@@ -11,8 +24,8 @@ export const StartBody = z
   .object({
     include_demo_data: z.boolean().optional(),
     pos_store_enabled: z.boolean().optional(),
-    country_template: z.string().trim().min(1).max(140).nullable().optional(),
-    payment_methods: z.array(z.string().trim().min(1).max(140)).min(1).max(10).optional(),
+    country_template: singleLine().trim().min(1).max(140).nullable().optional(),
+    payment_methods: z.array(singleLine().trim().min(1).max(140)).min(1).max(10).optional(),
     auto_continue: z.boolean().optional().describe('Continue automatically after a transient failure (engine down, slow, updating, rate-limiting) once the engine answers again (default: true)'),
   })
   .strict()
@@ -32,8 +45,8 @@ export const ProvisioningOptions = z
     auto_start: z.boolean().default(true),
     include_demo_data: z.boolean().optional(),
     pos_store_enabled: z.boolean().optional(),
-    country_template: z.string().trim().min(1).max(140).nullable().optional(),
-    payment_methods: z.array(z.string().trim().min(1).max(140)).min(1).max(10).optional(),
+    country_template: singleLine().trim().min(1).max(140).nullable().optional(),
+    payment_methods: z.array(singleLine().trim().min(1).max(140)).min(1).max(10).optional(),
     auto_continue: z.boolean().optional().describe('Continue automatically after a transient failure (engine down, slow, updating, rate-limiting) once the engine answers again (default: true)'),
   })
   .strict();
@@ -47,8 +60,7 @@ const TenantName = z
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} &'.,()-]*$/u, 'letters, digits, spaces and & \' . , ( ) - only, starting with a letter or digit');
 
 /** A registered engine's id, or an engine kind whose default engine serves the tenant. */
-const EngineRef = z
-  .string()
+const EngineRef = singleLine()
   .trim()
   .min(1)
   .max(64)
@@ -61,7 +73,7 @@ export const CreateTenantBody = z
     currency: z.string().trim().regex(/^[A-Za-z]{3}$/, 'three-letter currency code').optional(),
     engine_id: EngineRef.optional(),
     admin_email: z.email().optional(),
-    admin_name: z.string().trim().min(1).max(140).optional(),
+    admin_name: singleLine().trim().min(1).max(140).optional(),
     admin_password: z.string().min(1).max(200).optional(),
     provisioning: ProvisioningOptions.optional(),
   })
@@ -72,16 +84,16 @@ export const CreateTenantBody = z
 export const LegacyCreateTenantBody = z.object({
   name: TenantName,
   admin_email: z.email().optional(),
-  admin_name: z.string().trim().min(1).max(140).optional(),
+  admin_name: singleLine().trim().min(1).max(140).optional(),
   admin_password: z.string().min(1).max(200).optional(),
   country_code: z.string().trim().regex(/^[A-Za-z]{2}$/, 'two-letter country code'),
   engine: EngineRef.optional(),
-  category: z.string().max(140).optional(),
+  category: singleLine().max(140).optional(),
   description: z.string().max(2000).optional(),
 }).meta({ example: { name: 'Mama Mboga Shop', admin_email: 'owner@mamamboga.co.ke', admin_name: 'Owner', admin_password: 'a long passphrase', country_code: 'KE', category: 'retail' } });
 
 export const LoginBody = z
-  .object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(200) })
+  .object({ email: singleLine().trim().min(1).max(320), password: z.string().min(1).max(200) })
   .strict()
   .meta({ example: { email: 'admin@moran.com', password: 'admin123' } });
 
@@ -89,36 +101,77 @@ export const LogsQuery = z.object({
   step: StepIdSchema.optional(),
   level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   since: z.iso.datetime({ offset: true }).optional(),
-  after_id: z.coerce.number().int().min(0).optional(),
+  after_id: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(200),
-  offset: z.coerce.number().int().min(0).default(0),
+  offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   include_engine_calls: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+});
+
+/** Rows per page of a list: 50 unless asked, at most 500. */
+export const PAGE_LIMIT = { default: 50, max: 500 };
+
+const PAGE_KEY_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const ENGINE_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A list's next_cursor as the API wrote it: base64url of [created_at, id] of the last row it sent. */
+export function encodeCursor(key: PageKey): string {
+  return Buffer.from(JSON.stringify([key.createdAt, key.id])).toString('base64url');
+}
+
+/** The opaque cursor of a list whose ids look like `id`; anything else is a 400 naming the parameter. */
+const Cursor = (id: RegExp | 'uuid') =>
+  z
+    .string()
+    .max(200)
+    .transform((text, ctx): PageKey => {
+      try {
+        const key: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+        if (Array.isArray(key) && key.length === 2 && typeof key[0] === 'string' && typeof key[1] === 'string' && PAGE_KEY_TIME.test(key[0])) {
+          const idOk = id === 'uuid' ? z.uuid().safeParse(key[1]).success : id.test(key[1]);
+          if (idOk && !Number.isNaN(Date.parse(key[0]))) return { createdAt: key[0], id: key[1].toLowerCase() };
+        }
+      } catch {
+        // not base64url JSON: said below
+      }
+      ctx.addIssue({ code: 'custom', message: 'not a cursor: pass next_cursor of the previous page as it was' });
+      return z.NEVER;
+    })
+    .describe('next_cursor of the previous page (omit for the first page)');
+
+const PageQuery = (id: RegExp | 'uuid') => ({
+  limit: z.coerce.number().int().min(1).max(PAGE_LIMIT.max).default(PAGE_LIMIT.default).describe(`Rows per page (default ${PAGE_LIMIT.default}, at most ${PAGE_LIMIT.max})`),
+  cursor: Cursor(id).optional(),
 });
 
 export const TenantListQuery = z.object({
   status: z.enum(['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED']).optional(),
+  ...PageQuery('uuid'),
 });
+
+export const UserListQuery = z.object(PageQuery('uuid'));
+
+export const EngineListQuery = z.object(PageQuery(ENGINE_ID));
 
 export const CreateUserBody = z
   .object({
     email: z.email(),
-    name: z.string().trim().min(1).max(140).optional(),
+    name: singleLine().trim().min(1).max(140).optional(),
     password: z.string().min(1).max(200),
     role: z.enum(['platform_admin', 'tenant_admin', 'tenant_user']),
-    tenant_id: z.uuid().optional(),
+    tenant_id: Uuid().optional(),
   })
   .strict()
   .meta({ example: { email: 'owner@mamamboga.co.ke', name: 'Owner', password: 'a long passphrase', role: 'tenant_admin', tenant_id: '38ed3f57-0d36-4e47-849c-152c72863a31' } });
 
 export const EngineBody = z
   .object({
-    id: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and dashes'),
+    id: z.string().trim().regex(ENGINE_ID, 'lower-case letters, digits and dashes'),
     kind: z.enum(ENGINE_KINDS),
     base_url: z.url({ protocol: /^https?$/ }),
-    api_key: z.string().min(1).max(200),
-    api_secret: z.string().min(1).max(200),
+    api_key: singleLine().min(1).max(200),
+    api_secret: singleLine().min(1).max(200),
   })
   .strict()
   .meta({ example: { id: 'erp-eu', kind: 'erpnext', base_url: 'https://erp.example.com', api_key: '4f1c2a9e8b7d6c5', api_secret: '0a1b2c3d4e5f6a7' } });
 
-export const EngineIdParams = z.object({ id: z.string().min(1).max(64) });
+export const EngineIdParams = z.object({ id: singleLine().min(1).max(64) });

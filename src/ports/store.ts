@@ -98,3 +98,16 @@ export interface StepFailure {
   message: string;
   hint: string;
 }
+
+/** Where a page of a list ends: the (created_at, id) of its last row, created_at to the microsecond. */
+export interface PageKey {
+  createdAt: string;
+  id: string;
+}
+
+/** Rows in (created_at, id) order after a key, each with its own key; `more`: rows follow the last one. */
+export interface Page<T> {
+  items: T[];
+  keys: PageKey[];
+  more: boolean;
+}

@@ -36,6 +36,8 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     leaseMs: 2_000,
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
+    eventStreamsPerUser: 10,
+    eventStreamsMax: 500,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
     logLevel: 'silent',

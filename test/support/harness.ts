@@ -100,6 +100,8 @@ export async function startProvisionerHarness(opts: {
     leaseMs: 5_000,
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
+    eventStreamsPerUser: 10,
+    eventStreamsMax: 500,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     // off unless a test turns it on: tests that fail a tenant on purpose press Continue themselves
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 100 },

@@ -8,6 +8,8 @@ import type {
   EngineRecord,
   EventRecord,
   NewEvent,
+  Page,
+  PageKey,
   Role,
   RunRecord,
   RunStatus,
@@ -102,6 +104,9 @@ const eventParams = (e: NewEvent): unknown[] => [
   e.engine ? JSON.stringify(e.engine) : null,
 ];
 
+/** created_at in UTC to the microsecond: a page key that casts back to the same timestamptz. */
+const PAGE_KEY_TIME = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /** Channel on which a new runnable run is announced to idle workers. */
 export const RUNS_CHANNEL = 'provisioner_runs';
 /** Channel on which every new event is announced as "<tenant_id>:<event id>". */
@@ -135,6 +140,27 @@ export class PostgresStore {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
+  /** One page of users, oldest first. */
+  listUsersPage(page: { after: PageKey | null; limit: number }): Promise<Page<UserRecord>> {
+    return this.page('onboarding.users', 'uuid', 'true', [], page, toUser);
+  }
+
+  /**
+   * Rows of a table in (created_at, id) order after `page.after`: one more than the limit is
+   * read to tell whether more follow. `where` may use $1..$n of `params`.
+   */
+  private async page<T>(table: string, idType: 'uuid' | 'text', where: string, params: unknown[], page: { after: PageKey | null; limit: number }, map: (r: Row) => T): Promise<Page<T>> {
+    const n = params.length;
+    const { rows } = await this.pool.query(
+      `select *, ${PAGE_KEY_TIME} as page_key_time from ${table}
+       where (${where}) and ($${n + 1}::timestamptz is null or (created_at, id) > ($${n + 1}::timestamptz, $${n + 2}::${idType}))
+       order by created_at, id limit $${n + 3}`,
+      [...params, page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
+    );
+    const kept = rows.slice(0, page.limit);
+    return { items: kept.map(map), keys: kept.map((r) => ({ createdAt: r.page_key_time, id: String(r.id) })), more: rows.length > page.limit };
+  }
+
   async listUsers(): Promise<UserRecord[]> {
     const { rows } = await this.pool.query(`select * from onboarding.users order by created_at`);
     return rows.map(toUser);
@@ -156,6 +182,11 @@ export class PostgresStore {
   async getEngine(id: string): Promise<EngineRecord | null> {
     const { rows } = await this.pool.query(`select * from onboarding.engines where id = $1`, [id]);
     return rows[0] ? toEngine(rows[0]) : null;
+  }
+
+  /** One page of engines, oldest first. */
+  listEnginesPage(page: { after: PageKey | null; limit: number }): Promise<Page<EngineRecord>> {
+    return this.page('onboarding.engines', 'text', 'true', [], page, toEngine);
   }
 
   async listEngines(): Promise<EngineRecord[]> {
@@ -189,6 +220,11 @@ export class PostgresStore {
   async listTenants(filter: { ids?: string[] } = {}): Promise<TenantRecord[]> {
     const { rows } = await this.pool.query(`select * from onboarding.tenants where ($1::uuid[] is null or id = any($1)) order by created_at`, [filter.ids ?? null]);
     return rows.map(toTenant);
+  }
+
+  /** One page of tenants (only `ids` when given), oldest first. */
+  listTenantsPage(filter: { ids?: string[] }, page: { after: PageKey | null; limit: number }): Promise<Page<TenantRecord>> {
+    return this.page('onboarding.tenants', 'uuid', '$1::uuid[] is null or id = any($1)', [filter.ids ?? null], page, toTenant);
   }
 
   async setTenantNote(id: string, note: string | null): Promise<void> {

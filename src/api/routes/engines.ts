@@ -3,7 +3,7 @@ import type { EngineRecord } from '../../ports/store.ts';
 import type { EnginePort } from '../../ports/engine.ts';
 import { EngineNotFoundError } from '../../application/provisioning-service.ts';
 import { toProvisionerError } from '../../domain/errors.ts';
-import { EngineBody, EngineIdParams } from '../schemas.ts';
+import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
 
@@ -29,8 +29,15 @@ export async function liveEngineHealth(engine: EnginePort) {
 }
 
 const tags = ['engines'];
+const badEngineId = PROBLEM.validation('params.id', 'must not contain control characters');
 const schemas = {
-  list: { tags, operationId: 'listEngines', summary: 'Registered engines (no credentials)', response: { 200: EngineList, ...problems(PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) } },
+  list: {
+    tags,
+    operationId: 'listEngines',
+    summary: 'Registered engines, oldest first (no credentials; paging: limit, cursor)',
+    querystring: EngineListQuery,
+    response: { 200: EngineList, ...problems(PROBLEM.badCursor, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+  },
   register: {
     tags,
     operationId: 'registerEngine',
@@ -43,21 +50,24 @@ const schemas = {
     operationId: 'getEngine',
     summary: 'One engine',
     params: EngineIdParams,
-    response: { 200: EngineAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   health: {
     tags,
     operationId: 'checkEngineHealth',
     summary: 'Live engine check: reachable, authenticated, versions, latency',
     params: EngineIdParams,
-    response: { 200: EngineHealthAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineHealthAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
 };
 
 export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
   app.addHook('onRequest', app.requirePlatformAdmin);
 
-  app.get('/api/engines', { schema: schemas.list }, async () => ({ engines: (await store.listEngines()).map(engineView) }));
+  app.get('/api/engines', { schema: schemas.list }, async (req) => {
+    const page = await store.listEnginesPage({ after: req.query.cursor ?? null, limit: req.query.limit });
+    return { engines: page.items.map(engineView), next_cursor: page.more ? encodeCursor(page.keys.at(-1)!) : null };
+  });
 
   app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
     const b = req.body;

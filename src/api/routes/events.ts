@@ -5,14 +5,60 @@ import { z } from 'zod';
 import type { EventRecord } from '../../ports/store.ts';
 import type { EventSubscription } from '../../observability/event-feed.ts';
 import { UnauthenticatedError, type Principal } from '../plugins/authentication.ts';
+import { ProvisionerError } from '../../domain/errors.ts';
+import { DEFAULT_EVENT_STREAM_LIMITS } from '../../config.ts';
 import { TenantIdParams } from '../schemas.ts';
 import { assertCanSee, logEntryView } from './provisioning.ts';
 import type { ApiDeps } from '../app.ts';
 import { EVENT_STREAM_EXAMPLE, PROBLEM, problems, textResponse } from '../responses.ts';
+import { problemOf } from '../plugins/problem-details.ts';
 
 export interface EventRoutesOptions extends ApiDeps {
   /** Interval of the `: keep-alive` comment that keeps proxies from closing idle streams. (Default: 15000 ms) */
   keepAliveMs?: number;
+  /** Open streams allowed per user and in all, in this process. (Default: DEFAULT_EVENT_STREAM_LIMITS) */
+  limits?: { perUser: number; total: number };
+}
+
+/** Seconds a refused client waits before trying again: slots free as other streams close. */
+export const STREAM_RETRY_AFTER_S = 10;
+
+export class TooManyStreamsError extends ProvisionerError {
+  constructor(detail: string) {
+    super(
+      'TOO_MANY_STREAMS',
+      detail,
+      `Close event streams you no longer read (each open page or monitor holds one; one stream of /api/provisioning/events carries every tenant you may see), then retry after ${STREAM_RETRY_AFTER_S} s.`,
+      { httpStatus: 429 },
+    );
+  }
+}
+
+/**
+ * Open streams per user and in all. A slot is taken before any database work and given back
+ * exactly once: when the stream closes, or when it failed to open.
+ */
+class StreamSlots {
+  private readonly byUser = new Map<string, number>();
+  private total = 0;
+  constructor(private readonly limits: { perUser: number; total: number }) {}
+
+  take(user: string): () => void {
+    const mine = this.byUser.get(user) ?? 0;
+    if (mine >= this.limits.perUser) throw new TooManyStreamsError(`This user has ${mine} event streams open, the most allowed per user (${this.limits.perUser})`);
+    if (this.total >= this.limits.total) throw new TooManyStreamsError(`This server has ${this.total} event streams open, the most it allows (${this.limits.total})`);
+    this.byUser.set(user, mine + 1);
+    this.total++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.total--;
+      const left = (this.byUser.get(user) ?? 1) - 1;
+      if (left > 0) this.byUser.set(user, left);
+      else this.byUser.delete(user);
+    };
+  }
 }
 
 const EventId = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -41,9 +87,20 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * tenant or every tenant the caller may see. Reconnecting with Last-Event-ID replays exactly the
  * events after it, then continues live.
  */
-export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app, { service, eventFeed, keepAliveMs = 15_000 }) => {
+export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app, { service, eventFeed, keepAliveMs = 15_000, limits = DEFAULT_EVENT_STREAM_LIMITS }) => {
   const tags = ['events'];
   const open = new Set<ServerResponse>();
+  const slots = new StreamSlots(limits);
+
+  /** A slot for the caller's new stream, or 429 TOO_MANY_STREAMS with Retry-After. */
+  const takeSlot = (request: FastifyRequest, reply: FastifyReply): (() => void) => {
+    try {
+      return slots.take(request.user.sub);
+    } catch (e) {
+      reply.header('retry-after', String(STREAM_RETRY_AFTER_S));
+      throw e;
+    }
+  };
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const token = (request.query as { access_token?: unknown }).access_token;
@@ -60,7 +117,8 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
     for (const res of open) res.end();
   });
 
-  const stream = async (request: FastifyRequest, reply: FastifyReply, tenantIds: string[] | null, query: z.infer<typeof EventsQuery>): Promise<void> => {
+  /** Streams to the client; `release` gives its slot back once the stream ends (or failed to start). */
+  const stream = async (request: FastifyRequest, reply: FastifyReply, tenantIds: string[] | null, query: z.infer<typeof EventsQuery>, release: () => void): Promise<void> => {
     const header = request.headers['last-event-id'];
     const afterId = typeof header === 'string' && header !== '' ? Number(header) : (query.last_event_id ?? query.since_id ?? null);
 
@@ -69,12 +127,19 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
     const pending: string[] = [];
     write = (chunk) => void pending.push(chunk);
     const res = reply.raw;
-    const subscription: EventSubscription = await eventFeed.subscribe({
-      tenantIds,
-      afterId,
-      onEvent: (e) => write(sseFrame(e)),
-      onEnd: () => res.end(),
-    });
+    // the replay runs pooled queries, each connection given back at once: streams hold none
+    let subscription: EventSubscription;
+    try {
+      subscription = await eventFeed.subscribe({
+        tenantIds,
+        afterId,
+        onEvent: (e) => write(sseFrame(e)),
+        onEnd: () => res.end(),
+      });
+    } catch (e) {
+      release();
+      throw e;
+    }
 
     reply.hijack();
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
@@ -95,6 +160,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
       clearInterval(keepAlive);
       subscription.unsubscribe();
       open.delete(res);
+      release();
     };
     res.on('close', cleanUp);
     // the client may have gone while the replay was read
@@ -104,6 +170,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
   const schema = { tags, security: [{ bearer: [] }], querystring: EventsQuery, headers: EventsHeaders, produces: ['text/event-stream'] };
   const streamed = textResponse('text/event-stream', 'Server-Sent Events: a keep-alive comment, the stored events after Last-Event-ID, then new ones as they happen', EVENT_STREAM_EXAMPLE);
   const badEventId = PROBLEM.validation('headers.last-event-id', 'must be an event id');
+  const tooManyStreams = problemOf(new TooManyStreamsError(`This user has ${DEFAULT_EVENT_STREAM_LIMITS.perUser} event streams open, the most allowed per user (${DEFAULT_EVENT_STREAM_LIMITS.perUser})`));
 
   app.get(
     '/api/provisioning/tenants/:id/events',
@@ -113,13 +180,19 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
         operationId: 'streamTenantEvents',
         summary: 'Server-Sent Events of one tenant: step transitions, attempts, run ends (Last-Event-ID resumes)',
         params: TenantIdParams,
-        response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable) },
+        response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, PROBLEM.tenantNotFound, tooManyStreams, PROBLEM.databaseUnavailable) },
       },
     },
     async (request, reply) => {
       assertCanSee(request.user, request.params.id);
-      await service.tenant(request.params.id);
-      await stream(request, reply, [request.params.id], request.query);
+      const release = takeSlot(request, reply);
+      try {
+        await service.tenant(request.params.id);
+      } catch (e) {
+        release();
+        throw e;
+      }
+      await stream(request, reply, [request.params.id], request.query, release);
     },
   );
 
@@ -127,11 +200,11 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
     ...schema,
     operationId: 'streamEvents',
     summary: 'Server-Sent Events of every tenant the caller may see (Last-Event-ID resumes)',
-    response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, PROBLEM.databaseUnavailable) },
+    response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, tooManyStreams, PROBLEM.databaseUnavailable) },
   };
   app.get('/api/provisioning/events', { schema: allEvents }, async (request, reply) => {
     const user = request.user;
     const tenantIds = user.role === 'platform_admin' ? null : user.tenant_id ? [user.tenant_id] : [];
-    await stream(request, reply, tenantIds, request.query);
+    await stream(request, reply, tenantIds, request.query, takeSlot(request, reply));
   });
 };

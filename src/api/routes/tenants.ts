@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CreateTenantInput } from '../../application/provisioning-service.ts';
 import { assertStrongPassword, hashPassword } from '../../application/passwords.ts';
 import type { StatusView } from '../../application/status-view.ts';
-import type { TenantRecord } from '../../ports/store.ts';
+import type { PageKey, TenantRecord } from '../../ports/store.ts';
 import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
 import { assertCanSee } from './provisioning.ts';
-import { CreateTenantBody, LegacyCreateTenantBody, TenantIdParams, TenantListQuery } from '../schemas.ts';
+import { CreateTenantBody, encodeCursor, LegacyCreateTenantBody, TenantIdParams, TenantListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { PROBLEM, problems, TenantAnswer, TenantCreated, TenantList } from '../responses.ts';
 import { problem } from '../plugins/problem-details.ts';
@@ -64,11 +64,11 @@ const schemas = {
   list: {
     tags,
     operationId: 'listTenants',
-    summary: 'Tenants the caller may see, with their status (filter: status)',
+    summary: 'Tenants the caller may see, with their status, oldest first (filter: status; paging: limit, cursor)',
     querystring: TenantListQuery,
     response: {
       200: TenantList,
-      ...problems(PROBLEM.validation('querystring.status', 'Invalid option: expected one of "NOT_STARTED"|"IN_PROGRESS"|"COMPLETED"|"PARTIAL"|"FAILED"'), PROBLEM.unauthenticated, PROBLEM.databaseUnavailable),
+      ...problems(PROBLEM.validation('querystring.status', 'Invalid option: expected one of "NOT_STARTED"|"IN_PROGRESS"|"COMPLETED"|"PARTIAL"|"FAILED"'), PROBLEM.badCursor, PROBLEM.unauthenticated, PROBLEM.databaseUnavailable),
     },
   },
   get: {
@@ -119,10 +119,26 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
   });
 
   app.get('/api/tenants', { schema: schemas.list, onRequest: [app.authenticate] }, async (req) => {
-    const tenants = await store.listTenants(req.user.role === 'platform_admin' ? {} : { ids: req.user.tenant_id ? [req.user.tenant_id] : [] });
-    const statuses = await service.statuses(tenants);
-    const rows = tenants.map((t, i) => ({ ...tenantView(t, statuses[i]!), provisioning: provisioningSummary(statuses[i]!) }));
-    return { tenants: req.query.status ? rows.filter((r) => r.status === req.query.status) : rows };
+    const { status, limit } = req.query;
+    const filter = req.user.role === 'platform_admin' ? {} : { ids: req.user.tenant_id ? [req.user.tenant_id] : [] };
+    // the status is derived, not stored: read pages until `limit` tenants match, and end the
+    // answer's page at the last tenant looked at, matching or not
+    const rows: Array<ReturnType<typeof tenantView> & { provisioning: ReturnType<typeof provisioningSummary> }> = [];
+    let after: PageKey | null = req.query.cursor ?? null;
+    let more = true;
+    while (more && rows.length < limit) {
+      const page = await store.listTenantsPage(filter, { after, limit: status ? Math.max(limit, 100) : limit });
+      const statuses = await service.statuses(page.items);
+      let looked = 0;
+      while (looked < page.items.length && rows.length < limit) {
+        const s = statuses[looked]!;
+        if (!status || s.status === status) rows.push({ ...tenantView(page.items[looked]!, s), provisioning: provisioningSummary(s) });
+        after = page.keys[looked]!;
+        looked++;
+      }
+      more = looked < page.items.length || page.more;
+    }
+    return { tenants: rows, next_cursor: more && after ? encodeCursor(after) : null };
   });
 
   app.get('/api/tenants/:id', { schema: schemas.get, onRequest: [app.authenticate] }, async (req) => {

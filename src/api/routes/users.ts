@@ -4,7 +4,7 @@ import { TenantNotFoundError } from '../../application/provisioning-service.ts';
 import { isUniqueViolation } from '../../adapters/postgres/database.ts';
 import type { UserRecord } from '../../ports/store.ts';
 import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
-import { CreateUserBody } from '../schemas.ts';
+import { CreateUserBody, encodeCursor, UserListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { PROBLEM, problems, UserAnswer, UserList } from '../responses.ts';
 import { problem } from '../plugins/problem-details.ts';
@@ -13,7 +13,13 @@ const userView = (u: UserRecord) => ({ id: u.id, email: u.email, name: u.name, r
 
 const tags = ['users'];
 const schemas = {
-  list: { tags, operationId: 'listUsers', summary: 'Users (no password hashes)', response: { 200: UserList, ...problems(PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) } },
+  list: {
+    tags,
+    operationId: 'listUsers',
+    summary: 'Users, oldest first (no password hashes; paging: limit, cursor)',
+    querystring: UserListQuery,
+    response: { 200: UserList, ...problems(PROBLEM.badCursor, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+  },
   create: {
     tags,
     operationId: 'createUser',
@@ -39,7 +45,10 @@ const schemas = {
 export const userRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }) => {
   app.addHook('onRequest', app.requirePlatformAdmin);
 
-  app.get('/api/users', { schema: schemas.list }, async () => ({ users: (await store.listUsers()).map(userView) }));
+  app.get('/api/users', { schema: schemas.list }, async (req) => {
+    const page = await store.listUsersPage({ after: req.query.cursor ?? null, limit: req.query.limit });
+    return { users: page.items.map(userView), next_cursor: page.more ? encodeCursor(page.keys.at(-1)!) : null };
+  });
 
   app.post('/api/users', { schema: schemas.create }, async (req, reply) => {
     const b = req.body;

@@ -51,6 +51,9 @@ export interface ApiAnswer<T> {
 }
 
 /** The HTTP API, with a bearer token; every non-2xx answer becomes an ApiProblemError. */
+/** Rows per request when the CLI reads a whole list: the API's most. */
+const LIST_PAGE_SIZE = 500;
+
 export class ApiClient {
   constructor(
     readonly baseUrl: string,
@@ -99,6 +102,22 @@ export class ApiClient {
 
   async get<T>(path: string, query?: Query): Promise<T> {
     return (await this.request<T>('GET', path, { query })).body;
+  }
+
+  /**
+   * Every row of a paged list (`key`: its array, e.g. "tenants"), following next_cursor 500
+   * rows at a time, as one last page (next_cursor null); a server without paging answers one
+   * page without next_cursor.
+   */
+  async getAll<K extends string, T>(path: string, key: K, query: Query = {}): Promise<Record<K, T[]> & { next_cursor: null }> {
+    const rows: T[] = [];
+    let cursor: string | null | undefined;
+    do {
+      const page = await this.get<Record<K, T[]> & { next_cursor?: string | null }>(path, { ...query, limit: LIST_PAGE_SIZE, cursor });
+      rows.push(...page[key]);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return { [key]: rows, next_cursor: null } as Record<K, T[]> & { next_cursor: null };
   }
 
   async post<T>(path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {

@@ -4,7 +4,7 @@ import type { StatusView, TenantRow } from './api-types.ts';
 /** The status documents of the given tenants, or of every tenant that is not COMPLETED. */
 export async function statusesToReport(api: ApiClient, ids: string[]): Promise<{ views: StatusView[]; all: TenantRow[] | null }> {
   if (ids.length) return { views: await Promise.all(ids.map((id) => api.get<StatusView>(`/provisioning/tenants/${id}/status`))), all: null };
-  const { tenants } = await api.get<{ tenants: TenantRow[] }>('/tenants');
+  const { tenants } = await api.getAll<'tenants', TenantRow>('/tenants', 'tenants');
   const open = tenants.filter((t) => t.status !== 'COMPLETED');
   return { views: await Promise.all(open.map((t) => api.get<StatusView>(`/provisioning/tenants/${t.id}/status`))), all: tenants };
 }

@@ -41,7 +41,7 @@ export function registerAdminCommands(program: Command): void {
   clientCommand(users, 'list', 'Users (through the API; platform admins)', ['provisioner users list', 'provisioner users list --json'])
     .action(
       clientAction(async (ctx) => {
-        const answer = await (await ctx.api()).get<{ users: UserRow[] }>('/users');
+        const answer = await (await ctx.api()).getAll<'users', UserRow>('/users', 'users');
         if (ctx.json) return ctx.outJson(answer);
         ctx.out(ctx.style.bold(`${'EMAIL'.padEnd(32)}  ${'ROLE'.padEnd(14)}  ${'TENANT'.padEnd(36)}  CREATED`));
         for (const u of answer.users) ctx.out(`${fit(u.email, 32)}  ${u.role.padEnd(14)}  ${(u.tenant_id ?? '-').padEnd(36)}  ${u.created_at}`);
@@ -71,7 +71,7 @@ export function registerAdminCommands(program: Command): void {
   clientCommand(engines, 'list', 'Registered engines (credentials are never shown)', ['provisioner engines list'])
     .action(
       clientAction(async (ctx) => {
-        const answer = await (await ctx.api()).get<{ engines: EngineRow[] }>('/engines');
+        const answer = await (await ctx.api()).getAll<'engines', EngineRow>('/engines', 'engines');
         if (ctx.json) return ctx.outJson(answer);
         for (const e of answer.engines) ctx.out(`${e.id.padEnd(20)}  ${e.kind.padEnd(8)}  ${e.base_url}${e.api_key_set ? '' : '  (no API key)'}`);
         if (answer.engines.length === 0) ctx.out('No engines registered.');

@@ -65,7 +65,7 @@ export async function collectBundle(api: ApiClient, apiUrl: string, opts: { id?:
       return { http_status: r.status, body: r.body };
     }),
     part(async () => {
-      const { engines: list } = await api.get<{ engines: Array<{ id: string }> }>('/engines');
+      const { engines: list } = await api.getAll<'engines', { id: string }>('/engines', 'engines');
       return Promise.all(list.map(async (e) => ({ id: e.id, health: await part(() => api.post<unknown>(`/engines/${encodeURIComponent(e.id)}/health`)) })));
     }),
     statusesToReport(api, opts.id ? [opts.id] : []),

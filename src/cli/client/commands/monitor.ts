@@ -38,7 +38,7 @@ export async function watchTenants(opts: { ctx: ClientContext; api: ApiClient; i
   let ids = opts.ids;
   if (!ids && opts.waitNext) throw new InvalidArgumentError('--wait-next needs the tenant ids to wait for');
   if (!ids) {
-    const { tenants } = await api.get<{ tenants: TenantRow[] }>('/tenants');
+    const { tenants } = await api.getAll<'tenants', TenantRow>('/tenants', 'tenants');
     ids = tenants.filter((t) => t.status === 'IN_PROGRESS').map((t) => t.id);
     if (ids.length === 0) {
       // a run may have ended before we looked: say where every tenant stands

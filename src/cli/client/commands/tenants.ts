@@ -8,16 +8,34 @@ export const STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', '
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+function pageLimit(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 500) throw new InvalidArgumentError(`--limit "${value}" is not a whole number from 1 to 500`);
+  return n;
+}
+
 /** tenants list | create | show. */
 export function registerTenantCommands(program: Command): void {
   const tenants = program.command('tenants').description('List, create and show tenants (through the API)');
 
-  clientCommand(tenants, 'list', 'Tenants you may see, with their provisioning status', ['provisioner tenants list', 'provisioner tenants list --status FAILED', 'provisioner tenants list --json'])
+  clientCommand(tenants, 'list', 'Tenants you may see, with their provisioning status (every page, unless --limit or --cursor)', [
+    'provisioner tenants list',
+    'provisioner tenants list --status FAILED',
+    'provisioner tenants list --json',
+    'provisioner tenants list --limit 50 --cursor NEXT_CURSOR',
+  ])
     .addOption(new Option('--status <status>', 'only tenants with this status').choices(STATUSES))
+    .option('--limit <n>', 'one page of at most n tenants (the API allows 1 to 500)', pageLimit)
+    .option('--cursor <cursor>', 'the page after this next_cursor (one page)')
     .action(
-      clientAction(async (ctx, opts: { status?: string }) => {
-        const answer = await (await ctx.api()).get<{ tenants: TenantRow[] }>('/tenants', { status: opts.status });
+      clientAction(async (ctx, opts: { status?: string; limit?: number; cursor?: string }) => {
+        const api = await ctx.api();
+        const onePage = opts.limit !== undefined || opts.cursor !== undefined;
+        const answer: { tenants: TenantRow[]; next_cursor?: string | null } = onePage
+          ? await api.get<{ tenants: TenantRow[]; next_cursor: string | null }>('/tenants', { status: opts.status, limit: opts.limit, cursor: opts.cursor })
+          : await api.getAll<'tenants', TenantRow>('/tenants', 'tenants', { status: opts.status });
         if (ctx.json) return ctx.outJson(answer);
+        if (answer.next_cursor) process.stderr.write(`More tenants follow: ${cliCommand(`tenants list${opts.status ? ` --status ${opts.status}` : ''}${opts.limit ? ` --limit ${opts.limit}` : ''} --cursor ${answer.next_cursor}`)}\n`);
         if (answer.tenants.length === 0) return ctx.out(opts.status ? `No tenant is ${opts.status}.` : `No tenants yet: ${cliCommand('tenants create --name "Shop" --country KE')}`);
         const s = ctx.style;
         ctx.out(s.bold(`${'ID'.padEnd(36)}  ${'NAME'.padEnd(28)}  ${'STATUS'.padEnd(11)}  ${'PROGRESS'.padEnd(17)}  CURRENT STEP`));
