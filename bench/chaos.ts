@@ -18,7 +18,7 @@ import { startProvisioner, DEMO_ADMIN } from '../src/provisioner.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
 import { mulberry32 } from '../src/simulator/erpnext/faults.ts';
-import type { Config } from '../src/config.ts';
+import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../src/config.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
@@ -120,6 +120,8 @@ const config: Config = {
   engineBudgets: { readMs: engineTimeoutMs, writeMs: engineTimeoutMs, companyInsertMs: engineTimeoutMs },
   engineMaxConcurrency: 8,
   retryPolicy: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2000 },
+  loginThrottle: DEFAULT_LOGIN_THROTTLE,
+  eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
   logLevel: 'silent',
   logPretty: false,
 };

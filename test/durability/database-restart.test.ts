@@ -1,3 +1,4 @@
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { startEmbeddedPostgres } from '../../src/adapters/postgres/embedded.ts';
 import { startProvisioner, DEMO_ADMIN } from '../../src/provisioner.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startErpnextSimulator } from '../../src/simulator/erpnext/index.ts';
-import type { Config } from '../../src/config.ts';
+import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
 
 // A PostgreSQL of its own, so that it can be restarted without disturbing other tests.
 test('a PostgreSQL restart in the middle of runs: the API and the worker reconnect and every run ends COMPLETED', async () => {
@@ -27,7 +28,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     databasePoolMax: 10,
     allowNewerSchema: false,
     demo: true,
-    jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    jwtSecret: TEST_JWT_SECRET,
     trustProxy: false,
     erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
     simulatorPort: 0,
@@ -36,6 +37,8 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    loginThrottle: DEFAULT_LOGIN_THROTTLE,
+    eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
     logLevel: 'silent',
     logPretty: false,
   };

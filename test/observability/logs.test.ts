@@ -1,3 +1,4 @@
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -26,7 +27,7 @@ before(async () => {
       PROVISIONER_DEMO: 'true',
       HOST: '127.0.0.1',
       PORT: '0',
-      PROVISIONER_JWT_SECRET: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+      PROVISIONER_JWT_SECRET: TEST_JWT_SECRET,
       ERPNEXT_URL: simulator.url,
       ERPNEXT_API_KEY: simulator.apiKey,
       ERPNEXT_API_SECRET: simulator.apiSecret,

@@ -1,5 +1,6 @@
+import { TEST_JWT_SECRET } from './secrets.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../../src/config.ts';
+import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
@@ -91,7 +92,7 @@ export async function startProvisionerHarness(opts: {
     databasePoolMax: 10,
     allowNewerSchema: false,
     demo: true,
-    jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    jwtSecret: TEST_JWT_SECRET,
     trustProxy: false,
     erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
     simulatorPort: 0,
@@ -100,6 +101,8 @@ export async function startProvisionerHarness(opts: {
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    loginThrottle: DEFAULT_LOGIN_THROTTLE,
+    eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     logPretty: false,
     ...opts.config,

@@ -5,6 +5,7 @@ import { EngineNotFoundError } from '../../application/provisioning-service.ts';
 import { toProvisionerError } from '../../domain/errors.ts';
 import { EngineBody, EngineIdParams } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
+import { auditEntry } from './audit.ts';
 import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
 
 /** An engine as the API shows it: credentials never leave the server. */
@@ -30,48 +31,53 @@ export async function liveEngineHealth(engine: EnginePort) {
 
 const tags = ['engines'];
 const schemas = {
-  list: { tags, operationId: 'listEngines', summary: 'Registered engines (no credentials)', response: { 200: EngineList, ...problems(PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) } },
+  list: { tags, operationId: 'listEngines', summary: 'Registered engines (no credentials)', response: { 200: EngineList, ...problems(PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) } },
   register: {
     tags,
     operationId: 'registerEngine',
     summary: 'Register or update an engine',
     body: EngineBody,
-    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   get: {
     tags,
     operationId: 'getEngine',
     summary: 'One engine',
     params: EngineIdParams,
-    response: { 200: EngineAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   health: {
     tags,
     operationId: 'checkEngineHealth',
     summary: 'Live engine check: reachable, authenticated, versions, latency',
     params: EngineIdParams,
-    response: { 200: EngineHealthAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineHealthAnswer, ...problems(PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
 };
 
 export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
-  app.addHook('onRequest', app.requirePlatformAdmin);
+  // viewers read engines and their health; only admins register them
+  app.get('/api/engines', { schema: schemas.list, onRequest: [app.requirePlatformReader] }, async () => ({ engines: (await store.listEngines()).map(engineView) }));
 
-  app.get('/api/engines', { schema: schemas.list }, async () => ({ engines: (await store.listEngines()).map(engineView) }));
-
-  app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
+  app.post('/api/engines', { schema: schemas.register, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
     const b = req.body;
+    const before = await store.getEngine(b.id);
     const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
+    // the key and secret never go in the audit log; a URL's user and password neither
+    const url = new URL(engine.baseUrl);
+    url.username = '';
+    url.password = '';
+    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: url.toString(), credentials_changed: !before || before.apiKey !== b.api_key || before.apiSecret !== b.api_secret }));
     return reply.status(201).send({ engine: engineView(engine) });
   });
 
-  app.get('/api/engines/:id', { schema: schemas.get }, async (req) => {
+  app.get('/api/engines/:id', { schema: schemas.get, onRequest: [app.requirePlatformReader] }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
     return { engine: engineView(engine) };
   });
 
-  app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {
+  app.post('/api/engines/:id/health', { schema: schemas.health, onRequest: [app.requirePlatformReader] }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
     return { engine: engineView(engine), health: await liveEngineHealth(engineFor(engine)) };
