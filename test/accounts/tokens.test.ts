@@ -117,3 +117,27 @@ test('the last active platform admin cannot be deleted, disabled or demoted (409
   assert.equal((await callAs(h, other.token, 'DELETE', `/api/users/${other.id}`)).body.code, 'LAST_PLATFORM_ADMIN');
   assert.equal((await callAs(h, other.token, 'PATCH', `/api/users/${me}`, { role: 'platform_admin' })).status, 200);
 });
+
+test('two platform admins demoting each other at the same moment: one wins, one platform admin is left, no 500', async () => {
+  const h2 = await startHarness();
+  try {
+    const meId = (await h2.call('GET', '/api/auth/me')).body.user.sub;
+    const b = await userWithToken(h2, { email: 'rival@example.com', role: 'platform_admin' });
+    for (let round = 0; round < 5; round++) {
+      const [first, second] = await Promise.all([
+        h2.call('PATCH', `/api/users/${b.id}`, { role: 'platform_viewer' }),
+        callAs(h2, b.token, 'PATCH', `/api/users/${meId}`, { role: 'platform_viewer' }),
+      ]);
+      const statuses = [first.status, second.status].sort();
+      assert.ok(statuses[0] === 200 && [401, 409].includes(statuses[1]!), `round ${round}: ${JSON.stringify([first.body, second.body])}`);
+      const admins = (await h2.provisioner.db.pool.query(`select id from onboarding.users where role = 'platform_admin' and disabled_at is null`)).rows;
+      assert.equal(admins.length, 1);
+      if (first.status !== 200) return; // the harness's token was revoked: nothing left to race with
+      // b lost: make it an admin again with a fresh token for the next round
+      assert.equal((await h2.call('PATCH', `/api/users/${b.id}`, { role: 'platform_admin' })).status, 200);
+      b.token = (await login(h2.api, 'rival@example.com', b.password)).body.access_token;
+    }
+  } finally {
+    await h2.close();
+  }
+});

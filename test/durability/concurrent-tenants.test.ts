@@ -32,7 +32,8 @@ test('50 concurrent continue requests on one failed tenant, over 2 API processes
 
   const env = {
     DATABASE_URL: h.provisioner.db.url,
-    PROVISIONER_DEMO: 'false',
+    // demo mode like the harness that shares the database: outside it a start disables the demo account, and h.token with it
+    PROVISIONER_DEMO: 'true',
     PROVISIONER_JWT_SECRET: TEST_JWT_SECRET,
     PROVISIONER_WORKER: 'false',
     ERPNEXT_URL: h.simulator.url,

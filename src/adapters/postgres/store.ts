@@ -191,13 +191,13 @@ export class PostgresStore {
   }
 
   /**
-   * Would this change leave no active platform admin? The active platform admins' rows are locked
-   * first, so two admins demoting each other at the same moment cannot both succeed.
+   * The active platform admins, their rows locked: taken before the changed user's own row, always
+   * in this order, so that two admins demoting each other at the same moment neither both succeed
+   * nor deadlock.
    */
-  private async removesLastPlatformAdmin(c: pg.PoolClient, id: string, staysActiveAdmin: boolean): Promise<boolean> {
+  private async lockActivePlatformAdmins(c: pg.PoolClient): Promise<string[]> {
     const { rows } = await c.query(`select id from onboarding.users where role = 'platform_admin' and disabled_at is null order by id for update`);
-    const admins = rows.map((r) => r.id as string);
-    return !staysActiveAdmin && admins.includes(id) && admins.length === 1;
+    return rows.map((r) => r.id as string);
   }
 
   /**
@@ -206,11 +206,13 @@ export class PostgresStore {
    */
   async updateUser(id: string, change: UserChange, audit: AuditEntry | null, opts: { keepAPlatformAdmin?: boolean } = {}): Promise<UserRecord | UserChangeRefusal> {
     return inTransaction(this.pool, async (c) => {
+      const admins = await this.lockActivePlatformAdmins(c);
       const current = (await c.query(`select * from onboarding.users where id = $1 for update`, [id])).rows[0];
       if (!current) return 'not_found';
       const role = change.role ?? current.role;
       const disabled = change.disabled ?? current.disabled_at !== null;
-      if ((opts.keepAPlatformAdmin ?? true) && (await this.removesLastPlatformAdmin(c, id, role === 'platform_admin' && !disabled))) return 'last_platform_admin';
+      const staysActiveAdmin = role === 'platform_admin' && !disabled;
+      if ((opts.keepAPlatformAdmin ?? true) && !staysActiveAdmin && admins.length === 1 && admins[0] === id) return 'last_platform_admin';
       const tenantId = change.tenantId !== undefined ? change.tenantId : current.tenant_id;
       const revokes =
         role !== current.role || tenantId !== current.tenant_id || change.passwordHash !== undefined || (disabled && current.disabled_at === null);
@@ -230,9 +232,10 @@ export class PostgresStore {
   /** Deletes a user (its tokens die with the row) and writes the audit line, in one transaction. */
   async deleteUser(id: string, audit: AuditEntry | null): Promise<UserRecord | UserChangeRefusal> {
     return inTransaction(this.pool, async (c) => {
+      const admins = await this.lockActivePlatformAdmins(c);
       const current = (await c.query(`select * from onboarding.users where id = $1 for update`, [id])).rows[0];
       if (!current) return 'not_found';
-      if (await this.removesLastPlatformAdmin(c, id, false)) return 'last_platform_admin';
+      if (admins.length === 1 && admins[0] === id) return 'last_platform_admin';
       await c.query(`delete from onboarding.users where id = $1`, [id]);
       if (audit) await this.recordAudit(audit, c);
       return toUser(current);
