@@ -56,10 +56,15 @@ const schemas = {
 };
 
 export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
-  // viewers read engines and their health; only admins register them
-  app.get('/api/engines', { schema: schemas.list, onRequest: [app.requirePlatformReader] }, async () => ({ engines: (await store.listEngines()).map(engineView) }));
+  // platform viewers read engines and check their health; every other request (register, any
+  // route added later) is for platform admins only
+  app.addHook('onRequest', async (request, reply) =>
+    request.method === 'GET' || request.routeOptions.url === '/api/engines/:id/health' ? app.requirePlatformReader(request, reply) : app.requirePlatformAdmin(request, reply),
+  );
 
-  app.post('/api/engines', { schema: schemas.register, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
+  app.get('/api/engines', { schema: schemas.list }, async () => ({ engines: (await store.listEngines()).map(engineView) }));
+
+  app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
     const b = req.body;
     const before = await store.getEngine(b.id);
     const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
@@ -71,13 +76,13 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     return reply.status(201).send({ engine: engineView(engine) });
   });
 
-  app.get('/api/engines/:id', { schema: schemas.get, onRequest: [app.requirePlatformReader] }, async (req) => {
+  app.get('/api/engines/:id', { schema: schemas.get }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
     return { engine: engineView(engine) };
   });
 
-  app.post('/api/engines/:id/health', { schema: schemas.health, onRequest: [app.requirePlatformReader] }, async (req) => {
+  app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
     return { engine: engineView(engine), health: await liveEngineHealth(engineFor(engine)) };

@@ -90,9 +90,12 @@ const schemas = {
 };
 
 export const userRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }) => {
-  app.get('/api/users', { schema: schemas.list, onRequest: [app.requirePlatformReader] }, async () => ({ users: (await store.listUsers()).map(userView) }));
+  // platform viewers list users; every change is for platform admins only
+  app.addHook('onRequest', async (request, reply) => (request.method === 'GET' ? app.requirePlatformReader(request, reply) : app.requirePlatformAdmin(request, reply)));
 
-  app.post('/api/users', { schema: schemas.create, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
+  app.get('/api/users', { schema: schemas.list }, async () => ({ users: (await store.listUsers()).map(userView) }));
+
+  app.post('/api/users', { schema: schemas.create }, async (req, reply) => {
     const b = req.body;
     assertRoleFitsTenant(b.role, b.tenant_id ?? null);
     if (b.tenant_id && !(await store.getTenant(b.tenant_id))) throw new TenantNotFoundError(b.tenant_id);
@@ -107,7 +110,7 @@ export const userRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store })
     }
   });
 
-  app.patch('/api/users/:id', { schema: schemas.update, onRequest: [app.requirePlatformAdmin] }, async (req) => {
+  app.patch('/api/users/:id', { schema: schemas.update }, async (req) => {
     const b = req.body;
     const current = await store.getUser(req.params.id);
     if (!current) throw new UserNotFoundError(req.params.id);
@@ -124,7 +127,7 @@ export const userRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store })
     return { user: userView(changed(await store.updateUser(req.params.id, change, auditEntry(req, 'user.update', 'user', req.params.id, details)), req.params.id)) };
   });
 
-  app.delete('/api/users/:id', { schema: schemas.delete, onRequest: [app.requirePlatformAdmin] }, async (req) => {
+  app.delete('/api/users/:id', { schema: schemas.delete }, async (req) => {
     const current = await store.getUser(req.params.id);
     const audit = auditEntry(req, 'user.delete', 'user', req.params.id, { email: current?.email ?? null, role: current?.role ?? null });
     return { user: userView(changed(await store.deleteUser(req.params.id, audit), req.params.id)) };
