@@ -18,7 +18,7 @@ import { startProvisioner, DEMO_ADMIN } from '../src/provisioner.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
 import { mulberry32 } from '../src/simulator/erpnext/faults.ts';
-import type { Config } from '../src/config.ts';
+import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../src/domain/auto-continue.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -123,6 +123,8 @@ const config: Config = {
   eventStreamsPerUser: 10,
   eventStreamsMax: 500,
   retryPolicy: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2000 },
+  loginThrottle: DEFAULT_LOGIN_THROTTLE,
+  eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
   // the harness measures what the retries inside steps achieve; auto-continue is left out (for now)
   autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
   logLevel: 'silent',

@@ -51,6 +51,10 @@ export interface Config {
   /** Open event streams (SSE) of all users, in this API process. (Default: 500; env EVENT_STREAMS_MAX) */
   eventStreamsMax: number;
   retryPolicy: RetryPolicy;
+  /** Login throttling, per account and per client address. (env LOGIN_MAX_FAILURES, LOGIN_MAX_FAILURES_PER_ADDRESS, LOGIN_LOCKOUT_BASE_MS, LOGIN_LOCKOUT_MAX_MS) */
+  loginThrottle: LoginThrottle;
+  /** How often open event streams re-check their tokens against the users table. (Default: 5000 ms; env EVENT_STREAM_TOKEN_CHECK_MS) */
+  eventStreamTokenCheckMs: number;
   /**
    * Continue FAILED/PARTIAL tenants whose failure was transient once the engine answers again.
    * (Defaults: on, 5 a day, 30 s doubling to 15 min, a sweep every 5 s; env PROVISIONER_AUTO_CONTINUE,
@@ -61,6 +65,51 @@ export interface Config {
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
   logPretty: boolean;
 }
+
+export interface LoginThrottle {
+  /** Failed logins of one account (known or not) before it is locked out. */
+  perAccount: number;
+  /** Failed logins from one address (request.ip) before it is locked out. */
+  perAddress: number;
+  /** The first lockout; each further failure doubles it. */
+  baseMs: number;
+  /** The longest lockout; failures older than this are forgotten. */
+  maxMs: number;
+}
+
+export const DEFAULT_LOGIN_THROTTLE: LoginThrottle = { perAccount: 5, perAddress: 20, baseMs: 30_000, maxMs: 900_000 };
+export const DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS = 5_000;
+
+/**
+ * Bits of entropy a secret seems to carry, estimated from below: characters that repeat an
+ * earlier substring of 3 or more, or continue a run (abcd, 1234), add nothing; each other
+ * character adds the Shannon entropy per character of the whole string. `openssl rand -hex 32`
+ * scores about 240, `changeme-changeme-…` and `abcdefgh`×4 well under 100.
+ */
+export function secretEntropyBits(secret: string): number {
+  const chars = [...secret];
+  const counts = new Map<string, number>();
+  for (const c of chars) counts.set(c, (counts.get(c) ?? 0) + 1);
+  let perChar = 0;
+  for (const n of counts.values()) perChar -= (n / chars.length) * Math.log2(n / chars.length);
+  let novel = 0;
+  for (let i = 0; i < chars.length; ) {
+    const prefix = chars.slice(0, i).join('');
+    let repeat = 0;
+    while (i + repeat < chars.length && prefix.includes(chars.slice(i, i + repeat + 1).join(''))) repeat += 1;
+    if (repeat >= 3) {
+      i += repeat;
+      continue;
+    }
+    const step = i > 0 ? chars[i]!.codePointAt(0)! - chars[i - 1]!.codePointAt(0)! : 0;
+    if (i === 0 || (step !== 1 && step !== -1)) novel += 1;
+    i += 1;
+  }
+  return novel * perChar;
+}
+
+/** A signing secret must be long and look random: 128 bits by secretEntropyBits. */
+export const MIN_SECRET_BITS = 128;
 
 /**
  * Fastify's trustProxy: false, true (any peer), or the proxies' addresses and CIDRs. No hop
@@ -173,6 +222,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
     jwtSecret = demoSecret(dataDir);
   } else if (jwtSecret.length < 32 || new Set(jwtSecret).size < 8) {
     throw new ConfigError('PROVISIONER_JWT_SECRET is too weak', 'Use a random string of at least 32 characters (openssl rand -hex 32).');
+  } else if (!demo && secretEntropyBits(jwtSecret) < MIN_SECRET_BITS) {
+    // a guessable secret lets anyone sign a platform admin token
+    throw new ConfigError(
+      `PROVISIONER_JWT_SECRET is too weak: it looks like about ${Math.round(secretEntropyBits(jwtSecret))} bits of randomness (repeated or sequential characters), ${MIN_SECRET_BITS} are needed`,
+      'Make one with `openssl rand -hex 32` (or `openssl rand -base64 32`) and set PROVISIONER_JWT_SECRET to it on every API process.',
+    );
   }
   const databasePoolMax = int(env, 'DATABASE_POOL_MAX', DEFAULT_DATABASE_POOL);
   if (databasePoolMax < MIN_DATABASE_POOL) {
@@ -210,6 +265,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
       baseDelayMs: int(env, 'STEP_RETRY_BASE_MS', DEFAULT_RETRY_POLICY.baseDelayMs),
       maxDelayMs: int(env, 'STEP_RETRY_MAX_MS', DEFAULT_RETRY_POLICY.maxDelayMs),
     },
+    loginThrottle: {
+      perAccount: Math.max(1, int(env, 'LOGIN_MAX_FAILURES', DEFAULT_LOGIN_THROTTLE.perAccount)),
+      perAddress: Math.max(1, int(env, 'LOGIN_MAX_FAILURES_PER_ADDRESS', DEFAULT_LOGIN_THROTTLE.perAddress)),
+      baseMs: int(env, 'LOGIN_LOCKOUT_BASE_MS', DEFAULT_LOGIN_THROTTLE.baseMs),
+      maxMs: int(env, 'LOGIN_LOCKOUT_MAX_MS', DEFAULT_LOGIN_THROTTLE.maxMs),
+    },
+    eventStreamTokenCheckMs: Math.max(100, int(env, 'EVENT_STREAM_TOKEN_CHECK_MS', DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS)),
     autoContinue: {
       enabled: bool(env, 'PROVISIONER_AUTO_CONTINUE', DEFAULT_AUTO_CONTINUE_POLICY.enabled),
       maxPerDay: int(env, 'AUTO_CONTINUE_MAX_PER_DAY', DEFAULT_AUTO_CONTINUE_POLICY.maxPerDay),

@@ -16,7 +16,8 @@ import { FleetEngineSlots } from './adapters/postgres/engine-slots.ts';
 import type { EngineRecord } from './ports/store.ts';
 import type { EnginePort } from './ports/engine.ts';
 import { ProvisioningService } from './application/provisioning-service.ts';
-import { hashPassword } from './application/passwords.ts';
+import { hashPassword, verifyPassword } from './application/passwords.ts';
+import { DEMO_ACCOUNT_DISABLED_REASON } from './application/accounts.ts';
 import { Worker } from './runner/worker.ts';
 import { AutoContinuer } from './runner/auto-continuer.ts';
 import type { RunningSimulator } from './simulator/erpnext/index.ts';
@@ -29,6 +30,41 @@ export const DEFAULT_ENGINE_ID = 'default';
 
 /** The guide's account, created only in local demo mode (product.md §8). */
 export const DEMO_ADMIN = { email: 'admin@moran.com', password: 'admin123' } as const;
+
+/**
+ * The guide's account exists in demo mode only. In demo mode it is created (or enabled again
+ * when a non-demo start disabled it). Outside demo mode it is disabled while its password is
+ * still the published one: the account is recognised by its email and that password, not by a
+ * marker, so that a database made before this check is covered too, and an operator who gave
+ * it a password of their own keeps it as a real account.
+ */
+export async function secureDemoAccount(store: PostgresStore, demo: boolean, logger: Logger): Promise<void> {
+  const account = await store.findUserByEmail(DEMO_ADMIN.email);
+  if (demo) {
+    if (!account) {
+      await store.createUser({ email: DEMO_ADMIN.email, name: 'Demo admin', passwordHash: await hashPassword(DEMO_ADMIN.password), role: 'platform_admin' });
+      logger.warn({ email: DEMO_ADMIN.email }, 'demo mode: created the guide\'s platform admin account (localhost only)');
+    } else if (account.disabledReason === DEMO_ACCOUNT_DISABLED_REASON) {
+      await store.updateUser(account.id, { disabled: false }, { actorId: null, actorEmail: null, action: 'user.update', targetType: 'user', targetId: account.id, details: { email: account.email, disabled: false, why: 'demo mode' } });
+      logger.warn({ email: DEMO_ADMIN.email }, 'demo mode: enabled the guide\'s platform admin account again (localhost only)');
+    }
+    return;
+  }
+  if (!account || account.disabledAt || !(await verifyPassword(account.passwordHash, DEMO_ADMIN.password))) return;
+  // even when it is the only platform admin: a published password is worse than none (users create makes a real one)
+  await store.updateUser(
+    account.id,
+    { disabled: true, disabledReason: DEMO_ACCOUNT_DISABLED_REASON },
+    { actorId: null, actorEmail: null, action: 'user.update', targetType: 'user', targetId: account.id, details: { email: account.email, disabled: true, why: 'demo account outside demo mode' } },
+    { keepAPlatformAdmin: false },
+  );
+  logger.warn(
+    { email: DEMO_ADMIN.email },
+    `disabled the demo account ${DEMO_ADMIN.email}: it was created by demo mode (PROVISIONER_DEMO=true) and its password is the guide's, so anyone could log in with it. ` +
+      `Replace it: create your own admin (PROVISIONER_NEW_PASSWORD=... provisioner users create --email you@example.com), then delete this one (provisioner users delete ${DEMO_ADMIN.email}); ` +
+      `or keep it with a password of your own (PROVISIONER_NEW_PASSWORD=... provisioner users set-password ${DEMO_ADMIN.email}, then provisioner users enable ${DEMO_ADMIN.email}).`,
+  );
+}
 
 export interface Database {
   url: string;
@@ -142,10 +178,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     } else if (!(await store.getEngine(DEFAULT_ENGINE_ID))) {
       logger.warn('no default engine: set ERPNEXT_URL, ERPNEXT_API_KEY and ERPNEXT_API_SECRET, or register one with POST /api/engines');
     }
-    if (config.demo && !(await store.findUserByEmail(DEMO_ADMIN.email))) {
-      await store.createUser({ email: DEMO_ADMIN.email, name: 'Demo admin', passwordHash: await hashPassword(DEMO_ADMIN.password), role: 'platform_admin' });
-      logger.warn({ email: DEMO_ADMIN.email }, 'demo mode: created the guide\'s platform admin account (localhost only)');
-    }
+    await secureDemoAccount(store, config.demo, logger);
 
     const journal = new Journal(store, logger);
     const engineFor = engineFactory(config, db, logger);
@@ -158,7 +191,21 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     const stopMetrics = metrics.observe(journal.bus);
     // the API (Fastify, zod, OpenAPI) and the simulator are loaded here, not by `provisioner worker`
     const { buildApi } = await import('./api/app.ts');
-    const app = await buildApi({ store, service, engineFor: (r) => engineFor(r), version: VERSION, logger, jwtSecret: config.jwtSecret, trustProxy: config.trustProxy, eventFeed, metrics, eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax } });
+    const app = await buildApi({
+      store,
+      service,
+      engineFor: (r) => engineFor(r),
+      version: VERSION,
+      logger,
+      jwtSecret: config.jwtSecret,
+      trustProxy: config.trustProxy,
+      eventFeed,
+      metrics,
+      loginThrottle: config.loginThrottle,
+      eventStreamTokenCheckMs: config.eventStreamTokenCheckMs,
+      demo: config.demo,
+      eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax },
+    });
 
     try {
       await listenOrExplain(() => app.listen({ port: config.port, host: config.host }), 'The API', config.host, config.port, 'PORT');

@@ -7,7 +7,7 @@ import type { ProvisioningService } from '../application/provisioning-service.ts
 import type { EnginePort } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { TrustProxy } from '../config.ts';
+import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type LoginThrottle, type TrustProxy } from '../config.ts';
 import { problemDetails } from './plugins/problem-details.ts';
 import { openApiTransform, problemComponent } from './responses.ts';
 import { authentication } from './plugins/authentication.ts';
@@ -20,6 +20,7 @@ import { userRoutes } from './routes/users.ts';
 import { healthRoutes } from './routes/health.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { auditRoutes } from './routes/audit.ts';
 import type { EventFeed } from '../observability/event-feed.ts';
 import type { ProvisionerMetrics } from '../observability/metrics.ts';
 
@@ -31,9 +32,13 @@ export interface ApiDeps {
   /** New events from every process, for the SSE routes. */
   eventFeed: EventFeed;
   metrics: ProvisionerMetrics;
+  /** Login throttling per account and per address. (Default: DEFAULT_LOGIN_THROTTLE) */
+  loginThrottle: LoginThrottle;
+  /** Whether the demo account (admin@moran.com) may log in: demo mode only. */
+  demo: boolean;
 }
 
-export interface ApiOptions extends ApiDeps {
+export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo'> {
   logger: Logger;
   jwtSecret: string;
   /** Interval of the SSE keep-alive comment. (Default: 15000 ms) */
@@ -42,6 +47,10 @@ export interface ApiOptions extends ApiDeps {
   eventStreamLimits?: { perUser: number; total: number };
   /** Which proxies' X-Forwarded-For/-Proto/-Host to believe, for request.ip and the request log. (Default: none) */
   trustProxy?: TrustProxy;
+  loginThrottle?: LoginThrottle;
+  /** How often open event streams re-check their tokens. (Default: 5000 ms) */
+  eventStreamTokenCheckMs?: number;
+  demo?: boolean;
 }
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
@@ -74,16 +83,26 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     transform: openApiTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(authentication, { secret: opts.jwtSecret });
+  await app.register(authentication, { secret: opts.jwtSecret, store: opts.store });
 
-  const deps: ApiDeps = { store: opts.store, service: opts.service, engineFor: opts.engineFor, version: opts.version, eventFeed: opts.eventFeed, metrics: opts.metrics };
+  const deps: ApiDeps = {
+    store: opts.store,
+    service: opts.service,
+    engineFor: opts.engineFor,
+    version: opts.version,
+    eventFeed: opts.eventFeed,
+    metrics: opts.metrics,
+    loginThrottle: opts.loginThrottle ?? DEFAULT_LOGIN_THROTTLE,
+    demo: opts.demo ?? false,
+  };
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, deps);
   await app.register(tenantRoutes, deps);
   await app.register(provisioningRoutes, deps);
   await app.register(engineRoutes, deps);
   await app.register(userRoutes, deps);
-  await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs, limits: opts.eventStreamLimits });
+  await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs, limits: opts.eventStreamLimits, tokenCheckMs: opts.eventStreamTokenCheckMs ?? DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS });
   await app.register(metricsRoutes, deps);
+  await app.register(auditRoutes, deps);
   return app;
 }

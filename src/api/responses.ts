@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { STEP_IDS } from '../domain/steps/catalogue.ts';
+import { ROLES } from '../ports/store.ts';
 import { assertRunAllowed, type RunKind as RunKindName } from '../domain/plan.ts';
 import type { ProvisioningStatus as ProvisioningStatusName } from '../domain/status.ts';
 import {
@@ -24,7 +25,7 @@ import {
 import { EngineNotFoundError, TenantNameTakenError, TenantNotFoundError, UnknownCountryError } from '../application/provisioning-service.ts';
 import { WeakPasswordError } from '../application/passwords.ts';
 import { databaseUnavailableProblem, internalProblem, problem, problemOf, validationProblem, type Problem } from './plugins/problem-details.ts';
-import { ForbiddenError, TOKEN_TTL_SECONDS, UnauthenticatedError } from './plugins/authentication.ts';
+import { ForbiddenError, TOKEN_TTL_SECONDS, TokenRevokedError, UnauthenticatedError } from './plugins/authentication.ts';
 
 // ---- example values, shared by the examples below -------------------------------------------
 
@@ -45,7 +46,7 @@ const StepId = z.enum(STEP_IDS);
 const ProvisioningStatus = z.enum(['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED']).describe('Derived, never stored (README: What it does)');
 const RunKind = z.enum(['start', 'continue', 'retry']);
 const RunStatus = z.enum(['queued', 'running', 'completed', 'partial', 'failed']);
-const Role = z.enum(['platform_admin', 'tenant_admin', 'tenant_user']);
+const Role = z.enum(ROLES);
 
 // ---- problem+json -----------------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ export const ProblemSchema = z
   })
   .describe('application/problem+json (RFC 9457)');
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 401: 'Not logged in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 429: 'Too many', 500: 'Unexpected error', 503: 'Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 401: 'Not logged in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 429: 'Too many requests', 500: 'Unexpected error', 503: 'Unavailable' };
 
 type ProblemResponse = { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } };
 
@@ -94,6 +95,7 @@ export const PROBLEM = {
   malformedJson: problem(400, 'MALFORMED_JSON', 'Body is not valid JSON'),
   badCursor: validationProblem([{ path: 'querystring.cursor', message: 'not a cursor: pass next_cursor of the previous page as it was' }]),
   unauthenticated: problemOf(new UnauthenticatedError('Missing Authorization header')),
+  tokenRevoked: problemOf(new TokenRevokedError()),
   forbidden: problemOf(new ForbiddenError('Only platform admins may do this')),
   tenantNotFound: problemOf(new TenantNotFoundError(TENANT_ID)),
   engineNotRegistered: problemOf(new EngineNotFoundError('erp-eu')),
@@ -429,12 +431,41 @@ export const EngineList = answer(z.object({ engines: z.array(Engine), next_curso
 export const EngineAnswer = answer(z.object({ engine: Engine }), 'The engine', { engine: ENGINE_EXAMPLE });
 export const EngineHealthAnswer = answer(z.object({ engine: Engine, health: EngineHealth }), 'The engine and the result of a live check', { engine: ENGINE_EXAMPLE, health: HEALTH_EXAMPLE });
 
-const User = z.object({ id: uuid(), email: z.string(), name: z.string().nullable(), role: Role, tenant_id: uuid().nullable(), created_at: timestamp() });
-const USER_EXAMPLE: z.output<typeof User> = { id: USER_ID, email: 'admin@moran.com', name: 'Demo admin', role: 'platform_admin', tenant_id: null, created_at: CREATED_AT };
+const User = z.object({
+  id: uuid(),
+  email: z.string(),
+  name: z.string().nullable(),
+  role: Role,
+  tenant_id: uuid().nullable(),
+  disabled: z.boolean(),
+  disabled_reason: z.string().nullable(),
+  created_at: timestamp(),
+});
+const USER_EXAMPLE: z.output<typeof User> = { id: USER_ID, email: 'admin@moran.com', name: 'Demo admin', role: 'platform_admin', tenant_id: null, disabled: false, disabled_reason: null, created_at: CREATED_AT };
 export const UserList = answer(z.object({ users: z.array(User), next_cursor: nextCursor() }), 'A page of the users (oldest first; no password hashes)', { users: [USER_EXAMPLE], next_cursor: null });
-export const UserAnswer = answer(z.object({ user: User }), 'The user created', {
+export const UserAnswer = answer(z.object({ user: User }), 'The user (as created, changed, or as it was before deletion)', {
   user: { ...USER_EXAMPLE, email: 'owner@mamamboga.co.ke', name: 'Owner', role: 'tenant_admin', tenant_id: TENANT_ID },
 });
+
+const AuditEntry = z.object({
+  id: z.number().int(),
+  at: timestamp(),
+  actor_id: uuid().nullable().describe('null: the server itself (e.g. the demo account disabled at start)'),
+  actor_email: z.string().nullable(),
+  action: z.string().describe('tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register'),
+  target_type: z.enum(['tenant', 'user', 'engine']),
+  target_id: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).describe('What changed (never a secret)'),
+  ip: z.string().nullable(),
+});
+export const AuditList = answer(
+  z.object({ entries: z.array(AuditEntry), next_cursor: z.string().nullable().describe('Pass as cursor for the next (older) page; null on the last page') }),
+  'Audit log, newest first',
+  {
+    entries: [{ id: 7, at: CREATED_AT, actor_id: USER_ID, actor_email: 'admin@moran.com', action: 'provisioning.retry', target_type: 'tenant', target_id: TENANT_ID, details: { run_id: RUN_ID, step: 'step_8_pos_profile' }, ip: '10.0.0.12' }],
+    next_cursor: null,
+  },
+);
 
 export const LoginAnswer = answer(
   z.object({
@@ -455,9 +486,11 @@ export const LoginAnswer = answer(
 );
 
 export const MeAnswer = answer(
-  z.object({ user: z.object({ sub: uuid().describe('User id'), email: z.string(), role: Role, tenant_id: uuid().nullable(), iat: z.number().int().optional(), exp: z.number().int().optional() }) }),
-  "The token's holder",
-  { user: { sub: USER_ID, email: 'admin@moran.com', role: 'platform_admin', tenant_id: null, iat: 1777886102, exp: 1777914902 } },
+  z.object({
+    user: z.object({ sub: uuid().describe('User id'), email: z.string(), name: z.string().nullable().optional(), role: Role, tenant_id: uuid().nullable(), iat: z.number().int().optional(), exp: z.number().int().optional() }),
+  }),
+  "The token's holder, as the users table says now",
+  { user: { sub: USER_ID, email: 'admin@moran.com', name: 'Demo admin', role: 'platform_admin', tenant_id: null, iat: 1777886102, exp: 1777914902 } },
 );
 
 export const LivenessAnswer = answer(z.object({ status: z.enum(['ok']), service: z.string(), version: z.string(), uptime_s: count() }), 'The process is up', {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STEP_IDS } from '../domain/steps/catalogue.ts';
 import { ENGINE_KINDS } from '../ports/engine.ts';
 import type { PageKey } from '../ports/store.ts';
+import { ROLES } from '../ports/store.ts';
 
 /**
  * A UUID in any letter case, as PostgreSQL stores and answers it: lower case. The ids of tokens,
@@ -157,11 +158,30 @@ export const CreateUserBody = z
     email: z.email(),
     name: singleLine().trim().min(1).max(140).optional(),
     password: z.string().min(1).max(200),
-    role: z.enum(['platform_admin', 'tenant_admin', 'tenant_user']),
+    role: z.enum(ROLES),
     tenant_id: Uuid().optional(),
   })
   .strict()
   .meta({ example: { email: 'owner@mamamboga.co.ke', name: 'Owner', password: 'a long passphrase', role: 'tenant_admin', tenant_id: '38ed3f57-0d36-4e47-849c-152c72863a31' } });
+
+/** A platform admin's change of a user; each change but enabling revokes the user's tokens. */
+export const UpdateUserBody = z
+  .object({
+    role: z.enum(ROLES).optional(),
+    tenant_id: z.uuid().nullable().optional().describe('Required with a tenant role, null with a platform role'),
+    disabled: z.boolean().optional(),
+    password: z.string().min(1).max(200).optional(),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change: send role, tenant_id, disabled or password')
+  .meta({ example: { role: 'platform_viewer', tenant_id: null } });
+
+export const UserIdParams = z.object({ id: z.uuid({ message: 'must be a user id (UUID)' }) });
+
+export const AuditQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().describe('next_cursor of the previous page'),
+});
 
 export const EngineBody = z
   .object({

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redactUrl } from './redact.ts';
 
 export type { Logger };
 
@@ -18,10 +19,7 @@ export const REDACTED_PATHS = [
   '*.access_token',
 ];
 
-/** A URL with the value of every token-bearing query parameter replaced (SSE takes ?access_token=). */
-export function redactUrl(url: string): string {
-  return url.replace(/([?&](?:access_token|token)=)[^&#]*/gi, '$1[redacted]');
-}
+export { redactUrl };
 
 /** Fastify's request serializer, with the query token redacted: request lines log the URL. */
 const serializers: pino.LoggerOptions['serializers'] = {

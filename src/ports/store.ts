@@ -4,7 +4,12 @@ import type { SkipReason, StepStatus } from '../domain/status.ts';
 import type { EngineFacts, RunConfig, TenantProfile } from '../domain/steps/step.ts';
 import type { EngineKind } from './engine.ts';
 
-export type Role = 'platform_admin' | 'tenant_admin' | 'tenant_user';
+export const ROLES = ['platform_admin', 'platform_viewer', 'tenant_admin', 'tenant_user'] as const;
+/** platform_admin: everything; platform_viewer: reads every tenant, operates nothing; tenant roles: their tenant. */
+export type Role = (typeof ROLES)[number];
+
+/** The roles that have no tenant and see every tenant. */
+export const PLATFORM_ROLES: readonly Role[] = ['platform_admin', 'platform_viewer'];
 
 export interface UserRecord {
   id: string;
@@ -13,7 +18,37 @@ export interface UserRecord {
   role: Role;
   tenantId: string | null;
   passwordHash: string;
+  /** The "ver" claim tokens must carry; bumped whenever the user's tokens are revoked. */
+  tokenVersion: number;
+  disabledAt: Date | null;
+  disabledReason: string | null;
   createdAt: Date;
+}
+
+/** What every request checks its token against (one primary-key read). */
+export interface TokenState {
+  id: string;
+  email: string;
+  role: Role;
+  tenantId: string | null;
+  tokenVersion: number;
+  disabled: boolean;
+}
+
+/** One line of the audit log: who did what to which target. Details hold no secret. */
+export interface AuditEntry {
+  actorId: string | null;
+  actorEmail: string | null;
+  action: string;
+  targetType: 'tenant' | 'user' | 'engine';
+  targetId: string | null;
+  details?: Record<string, unknown>;
+  ip?: string | null;
+}
+
+export interface AuditRecord extends Required<AuditEntry> {
+  id: number;
+  at: Date;
 }
 
 export interface EngineRecord {

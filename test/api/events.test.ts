@@ -1,3 +1,4 @@
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../support/harness.ts';
@@ -229,7 +230,7 @@ test('a quiet stream sends a keep-alive comment, and closing the server ends ope
   const logger = createLogger({ level: 'silent' });
   const engineFor = (r: Parameters<typeof createEngine>[0]) => createEngine(r);
   const service = new ProvisioningService(store, new Journal(store, logger), engineFor, 'default');
-  const app = await buildApi({ store, service, engineFor, version: 'test', logger, jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz', eventFeed: h.provisioner.eventFeed, metrics: h.provisioner.metrics, eventStreamKeepAliveMs: 50 });
+  const app = await buildApi({ store, service, engineFor, version: 'test', logger, jwtSecret: TEST_JWT_SECRET, eventFeed: h.provisioner.eventFeed, metrics: h.provisioner.metrics, eventStreamKeepAliveMs: 50 });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address() as { port: number };
   const stream = await openStream(`http://127.0.0.1:${address.port}/api/provisioning/events`, auth());

@@ -23,6 +23,10 @@ test('diagnose bundles the status and logs of every tenant not COMPLETED, readin
     '{"level":30,"msg":"provisioning: step_8_pos_profile failed","tenant_id":"x"}',
     '{"level":30,"msg":"incoming request","req":{"headers":{"authorization":"Bearer eyJabc.def.ghi"}}}',
     '{"level":30,"msg":"user created","password":"hunter2-secret"}',
+    `{"level":30,"msg":"incoming request","req":{"url":"/api/provisioning/events?access%5Ftoken=${server.h.token}"}}`,
+    `{"level":30,"msg":"incoming request","req":{"url":"/api/provisioning/events?since_id=0&%61ccess_token=${server.h.token}&x=1"}}`,
+    `curl -H "Authorization: Bearer ${server.h.token}" http://localhost:4000/api/tenants`,
+    `a token on its own: ${server.h.token}`,
   ].join('\n') + '\n');
 
   const output = path.join(server.dir, 'provisioning_diagnostic.txt');
@@ -41,7 +45,9 @@ test('diagnose bundles the status and logs of every tenant not COMPLETED, readin
   assert.match(text, /step_failed\s+\[ENGINE_ERROR\]/);
   assert.match(text, /provisioning: step_8_pos_profile failed/);
   assert.ok(!text.includes('eyJabc.def.ghi') && !text.includes('hunter2-secret'), 'secrets in server log lines are redacted');
-  assert.ok(!text.includes(server.h.token), 'the caller\'s token is not in the bundle');
+  assert.ok(!text.includes(server.h.token), 'the caller\'s token is not in the bundle, whatever the server log line carried it in');
+  assert.ok(!text.includes(server.h.token.split('.')[2]!), 'not even its signature');
+  assert.match(text, /access%5Ftoken=\[redacted\]/);
   assert.ok(!text.includes(server.h.simulator.apiSecret), 'engine secrets are not in the bundle');
 
   const json = JSON.parse((await cli(['diagnose', fine, '--json'], server.env)).stdout);

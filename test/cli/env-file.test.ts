@@ -3,6 +3,7 @@
  * working directory of its own. `whoami` against an address nothing listens on shows the
  * API_URL it used in its error, without a server; one test starts `serve` from a .env alone.
  */
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
@@ -108,7 +109,7 @@ test('a line that Node 20 reads together with the next one (spaces on a blank li
 test('serve starts from a .env alone: database, secret and address, and logs which file it read without a value', async () => {
   const db = await createScratchDatabase();
   const port = await freePort();
-  const secret = 'env-file-secret-0123456789abcdefghijklmnop';
+  const secret = TEST_JWT_SECRET;
   const dir = await dirWith({ '.env': `DATABASE_URL=${db.url}\nPROVISIONER_JWT_SECRET=${secret}\nHOST=127.0.0.1\nPORT=${port}\nLOG_LEVEL=info\n` });
   const server = spawnProvisioner(['serve'], { PROVISIONER_ENV_FILE: undefined, DATABASE_URL: undefined, PROVISIONER_JWT_SECRET: undefined, HOST: undefined, PORT: undefined, LOG_LEVEL: undefined }, { cwd: dir });
   try {

@@ -3,6 +3,7 @@
  * to what really exists (CLI commands and options, settings read by loadConfig, routes, files),
  * and run their health checks against a real API, worker metrics endpoint and simulator.
  */
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -35,7 +36,7 @@ const environmentOf = (service: string, env: Record<string, string>) =>
   Object.fromEntries(Object.entries(services[service].environment as Record<string, unknown>).map(([k, v]) => [k, interpolate(String(v), env)]));
 
 const operatorEnv = {
-  PROVISIONER_JWT_SECRET: '0123456789abcdef0123456789abcdef0123456789abcdef',
+  PROVISIONER_JWT_SECRET: TEST_JWT_SECRET,
   ERPNEXT_URL: 'http://simulator:8000',
   ERPNEXT_API_KEY: 'sim-key',
   ERPNEXT_API_SECRET: 'sim-secret',

@@ -3,6 +3,7 @@
  * anywhere in the repository is a row, every row is read somewhere, the defaults it gives are the
  * app's, and the shorter lists (README, docs/cli.md, .env.example) name only its variables.
  */
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -104,7 +105,7 @@ test('every row of the table is a variable read somewhere (library rows aside)',
 });
 
 test('the defaults the table gives for the server settings are loadConfig\'s', () => {
-  const config = loadConfig({ DATABASE_URL: 'postgres://p@db/provisioner', PROVISIONER_JWT_SECRET: '0123456789abcdef0123456789abcdef' });
+  const config = loadConfig({ DATABASE_URL: 'postgres://p@db/provisioner', PROVISIONER_JWT_SECRET: TEST_JWT_SECRET });
   const expected: Record<string, (c: Config) => number | string> = {
     PORT: (c) => c.port,
     DATABASE_POOL_MAX: (c) => c.databasePoolMax,

@@ -3,6 +3,7 @@
  * `users create`, straight in the database. Only `serve` signs tokens, so only `serve` needs
  * PROVISIONER_JWT_SECRET; the commands that touch only the database start without it.
  */
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config.ts';
@@ -28,7 +29,7 @@ test('users create makes the first platform admin with DATABASE_URL alone (it si
   assert.match(made.stdout, /^created platform_admin ops@example\.com \(/);
   assert.ok(!`${made.stdout}${made.stderr}`.includes(PASSWORD), 'the password is never printed');
 
-  const config = loadConfig({ DATABASE_URL: db.url, PROVISIONER_JWT_SECRET: 'serve-secret-0123456789abcdefghijklmnop', PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({ DATABASE_URL: db.url, PROVISIONER_JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1' });
   const running = await startProvisioner(config, createLogger({ level: 'silent' }));
   try {
     const login = await fetch(`${running.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ops@example.com', password: PASSWORD }) });

@@ -3,6 +3,7 @@
  * the connections a process opens, session settings given in DATABASE_URL, and what the
  * installed node-postgres does with `sslmode` (against a real TLS endpoint).
  */
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -19,7 +20,7 @@ import { createLogger } from '../../src/observability/logger.ts';
 import { createScratchDatabase } from '../support/database.ts';
 import { startHarness } from '../support/harness.ts';
 
-const env = { DATABASE_URL: 'postgres://p@db/provisioner', PROVISIONER_JWT_SECRET: '0123456789abcdef0123456789abcdef' };
+const env = { DATABASE_URL: 'postgres://p@db/provisioner', PROVISIONER_JWT_SECRET: TEST_JWT_SECRET };
 
 test('DATABASE_POOL_MAX defaults to 10 and may not go below 5 (a worker holds up to 4 connections for tenant locks)', () => {
   assert.equal(loadConfig(env).databasePoolMax, DEFAULT_DATABASE_POOL);

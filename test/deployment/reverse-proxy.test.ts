@@ -3,6 +3,7 @@
  * HTTP, believes X-Forwarded-* only from the proxies TRUST_PROXY names, and marks its event
  * streams so that proxies pass them through unbuffered.
  */
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -20,7 +21,7 @@ import { freePort } from '../support/ports.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-const env = { DATABASE_URL: 'postgres://p@db/provisioner', PROVISIONER_JWT_SECRET: '0123456789abcdef0123456789abcdef' };
+const env = { DATABASE_URL: 'postgres://p@db/provisioner', PROVISIONER_JWT_SECRET: TEST_JWT_SECRET };
 
 /** A harness whose log lines are kept, parsed. */
 async function harnessWithLog(trustProxy: false | true | string[]) {

@@ -1,3 +1,4 @@
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../support/harness.ts';
@@ -31,8 +32,9 @@ test('50 concurrent continue requests on one failed tenant, over 2 API processes
 
   const env = {
     DATABASE_URL: h.provisioner.db.url,
-    PROVISIONER_DEMO: 'false',
-    PROVISIONER_JWT_SECRET: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    // demo mode like the harness that shares the database: outside it a start disables the demo account, and h.token with it
+    PROVISIONER_DEMO: 'true',
+    PROVISIONER_JWT_SECRET: TEST_JWT_SECRET,
     PROVISIONER_WORKER: 'false',
     ERPNEXT_URL: h.simulator.url,
     ERPNEXT_API_KEY: h.simulator.apiKey,

@@ -1,3 +1,4 @@
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { startEmbeddedPostgres } from '../../src/adapters/postgres/embedded.ts';
 import { startProvisioner, DEMO_ADMIN } from '../../src/provisioner.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startErpnextSimulator } from '../../src/simulator/erpnext/index.ts';
-import type { Config } from '../../src/config.ts';
+import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
 
 // A PostgreSQL of its own, so that it can be restarted without disturbing other tests.
@@ -28,7 +29,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     databasePoolMax: 10,
     allowNewerSchema: false,
     demo: true,
-    jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    jwtSecret: TEST_JWT_SECRET,
     trustProxy: false,
     erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
     simulatorPort: 0,
@@ -39,6 +40,8 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     eventStreamsPerUser: 10,
     eventStreamsMax: 500,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    loginThrottle: DEFAULT_LOGIN_THROTTLE,
+    eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
     logLevel: 'silent',
     logPretty: false,

@@ -1,3 +1,4 @@
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { resource, type Hold } from '../support/engine-proxy.ts';
@@ -14,7 +15,7 @@ after(() => h.close());
 
 const workerEnv = () => ({
   DATABASE_URL: h.provisioner.db.url,
-  PROVISIONER_JWT_SECRET: 'unused-by-workers-0123456789abcdefghijkl',
+  PROVISIONER_JWT_SECRET: TEST_JWT_SECRET,
   PROVISIONER_LEASE_MS: String(LEASE_MS),
   STEP_RETRY_BASE_MS: '20',
 });

@@ -1,3 +1,4 @@
+import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -26,7 +27,7 @@ before(async () => {
       PROVISIONER_DEMO: 'true',
       HOST: '127.0.0.1',
       PORT: '0',
-      PROVISIONER_JWT_SECRET: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+      PROVISIONER_JWT_SECRET: TEST_JWT_SECRET,
       ERPNEXT_URL: simulator.url,
       ERPNEXT_API_KEY: simulator.apiKey,
       ERPNEXT_API_SECRET: simulator.apiSecret,
@@ -143,4 +144,18 @@ test('an API whose workers run separately logs their run lines too, so grep over
     simulator.sim.clearFaults();
     await feed.close();
   }
+});
+
+test('a token under a percent-encoded query key (access%5Ftoken, %61ccess_token) is accepted by the stream but never logged', async () => {
+  const before = lines.length;
+  for (const key of ['access%5Ftoken', '%61ccess_token', 'ACCESS%5FTOKEN']) {
+    const sse = new AbortController();
+    const stream = await fetch(`${api}/api/provisioning/events?since_id=0&${key}=${token}`, { signal: sse.signal });
+    // the upper-case key is another parameter to the server: no token, 401; the others are the token
+    assert.equal(stream.status, key === 'ACCESS%5FTOKEN' ? 401 : 200, key);
+    sse.abort();
+  }
+  const text = lines.slice(before).join('');
+  assert.ok(text.includes('access%5Ftoken=[redacted]') && text.includes('%61ccess_token=[redacted]'), 'the requests are logged with their tokens redacted');
+  assert.ok(!text.includes(token), 'the token is in no log line');
 });

@@ -1,5 +1,6 @@
+import { TEST_JWT_SECRET } from './secrets.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Config } from '../../src/config.ts';
+import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
@@ -92,7 +93,7 @@ export async function startProvisionerHarness(opts: {
     databasePoolMax: 10,
     allowNewerSchema: false,
     demo: true,
-    jwtSecret: 'test-secret-0123456789abcdefghijklmnopqrstuvwxyz',
+    jwtSecret: TEST_JWT_SECRET,
     trustProxy: false,
     erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
     simulatorPort: 0,
@@ -103,6 +104,8 @@ export async function startProvisionerHarness(opts: {
     eventStreamsPerUser: 10,
     eventStreamsMax: 500,
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
+    loginThrottle: DEFAULT_LOGIN_THROTTLE,
+    eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
     // off unless a test turns it on: tests that fail a tenant on purpose press Continue themselves
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 100 },
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',

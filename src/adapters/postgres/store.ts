@@ -5,6 +5,8 @@ import type { SettledRun } from '../../domain/auto-continue.ts';
 import type { EngineFacts, RunConfig } from '../../domain/steps/step.ts';
 import { RunConflictError, StateChangedError } from '../../domain/errors.ts';
 import type {
+  AuditEntry,
+  AuditRecord,
   EngineRecord,
   EventRecord,
   NewEvent,
@@ -16,6 +18,7 @@ import type {
   StepFailure,
   StepRecord,
   TenantRecord,
+  TokenState,
   UserRecord,
 } from '../../ports/store.ts';
 import type { EngineKind } from '../../ports/engine.ts';
@@ -23,7 +26,49 @@ import { inTransaction, isUniqueViolation, type Queryable } from './database.ts'
 
 type Row = Record<string, any>;
 
-const toUser = (r: Row): UserRecord => ({ id: r.id, email: r.email, name: r.name, role: r.role, tenantId: r.tenant_id, passwordHash: r.password_hash, createdAt: r.created_at });
+const toUser = (r: Row): UserRecord => ({
+  id: r.id,
+  email: r.email,
+  name: r.name,
+  role: r.role,
+  tenantId: r.tenant_id,
+  passwordHash: r.password_hash,
+  tokenVersion: r.token_version,
+  disabledAt: r.disabled_at,
+  disabledReason: r.disabled_reason,
+  createdAt: r.created_at,
+});
+const toAudit = (r: Row): AuditRecord => ({
+  id: Number(r.id),
+  at: r.at,
+  actorId: r.actor_id,
+  actorEmail: r.actor_email,
+  action: r.action,
+  targetType: r.target_type,
+  targetId: r.target_id,
+  details: r.details,
+  ip: r.ip,
+});
+
+/** A change of a user by a platform admin (PATCH /api/users/:id, the demo account at start). */
+export interface UserChange {
+  role?: Role;
+  tenantId?: string | null;
+  /** true: disabled (with `disabledReason`); false: enabled again. */
+  disabled?: boolean;
+  disabledReason?: string | null;
+  passwordHash?: string;
+}
+
+/** Why a user change was refused; the routes turn it into their error. */
+export type UserChangeRefusal = 'not_found' | 'last_platform_admin';
+
+/** The lockout a series of failed logins earns: none below `maxFailures`, then base × 2^(excess), capped. */
+export interface LockoutPolicy {
+  maxFailures: number;
+  baseMs: number;
+  maxMs: number;
+}
 const toEngine = (r: Row): EngineRecord => ({ id: r.id, kind: r.kind, baseUrl: r.base_url, apiKey: r.api_key, apiSecret: r.api_secret, createdAt: r.created_at });
 const toTenant = (r: Row): TenantRecord => ({
   id: r.id,
@@ -164,6 +209,119 @@ export class PostgresStore {
   async listUsers(): Promise<UserRecord[]> {
     const { rows } = await this.pool.query(`select * from onboarding.users order by created_at`);
     return rows.map(toUser);
+  }
+
+  /** The token checks' read: one primary-key lookup per request. */
+  async tokenStates(ids: string[]): Promise<Map<string, TokenState>> {
+    const { rows } = await this.pool.query(`select id, email, role, tenant_id, token_version, disabled_at from onboarding.users where id = any($1::uuid[])`, [ids]);
+    return new Map(rows.map((r) => [r.id as string, { id: r.id, email: r.email, role: r.role, tenantId: r.tenant_id, tokenVersion: r.token_version, disabled: r.disabled_at !== null }]));
+  }
+
+  /**
+   * The active platform admins, their rows locked: taken before the changed user's own row, always
+   * in this order, so that two admins demoting each other at the same moment neither both succeed
+   * nor deadlock.
+   */
+  private async lockActivePlatformAdmins(c: pg.PoolClient): Promise<string[]> {
+    const { rows } = await c.query(`select id from onboarding.users where role = 'platform_admin' and disabled_at is null order by id for update`);
+    return rows.map((r) => r.id as string);
+  }
+
+  /**
+   * Changes a user and writes the audit line, in one transaction. A change of role, tenant,
+   * password or a disable bumps token_version: every token issued before is revoked.
+   */
+  async updateUser(id: string, change: UserChange, audit: AuditEntry | null, opts: { keepAPlatformAdmin?: boolean } = {}): Promise<UserRecord | UserChangeRefusal> {
+    return inTransaction(this.pool, async (c) => {
+      const admins = await this.lockActivePlatformAdmins(c);
+      const current = (await c.query(`select * from onboarding.users where id = $1 for update`, [id])).rows[0];
+      if (!current) return 'not_found';
+      const role = change.role ?? current.role;
+      const disabled = change.disabled ?? current.disabled_at !== null;
+      const staysActiveAdmin = role === 'platform_admin' && !disabled;
+      if ((opts.keepAPlatformAdmin ?? true) && !staysActiveAdmin && admins.length === 1 && admins[0] === id) return 'last_platform_admin';
+      const tenantId = change.tenantId !== undefined ? change.tenantId : current.tenant_id;
+      const revokes =
+        role !== current.role || tenantId !== current.tenant_id || change.passwordHash !== undefined || (disabled && current.disabled_at === null);
+      const { rows } = await c.query(
+        `update onboarding.users set role = $2, tenant_id = $3, password_hash = coalesce($4, password_hash),
+           disabled_at = case when $5 then coalesce(disabled_at, now()) else null end,
+           disabled_reason = case when $5 then coalesce($6, disabled_reason) else null end,
+           token_version = token_version + $7, updated_at = now()
+         where id = $1 returning *`,
+        [id, role, tenantId, change.passwordHash ?? null, disabled, change.disabledReason ?? null, revokes ? 1 : 0],
+      );
+      if (audit) await this.recordAudit(audit, c);
+      return toUser(rows[0]!);
+    });
+  }
+
+  /** Deletes a user (its tokens die with the row) and writes the audit line, in one transaction. */
+  async deleteUser(id: string, audit: AuditEntry | null): Promise<UserRecord | UserChangeRefusal> {
+    return inTransaction(this.pool, async (c) => {
+      const admins = await this.lockActivePlatformAdmins(c);
+      const current = (await c.query(`select * from onboarding.users where id = $1 for update`, [id])).rows[0];
+      if (!current) return 'not_found';
+      if (admins.length === 1 && admins[0] === id) return 'last_platform_admin';
+      await c.query(`delete from onboarding.users where id = $1`, [id]);
+      if (audit) await this.recordAudit(audit, c);
+      return toUser(current);
+    });
+  }
+
+  // ---- login throttling ----------------------------------------------------------------------
+
+  /** Milliseconds until every one of these keys may log in again (0: none is locked). */
+  async loginLockedForMs(keys: string[]): Promise<number> {
+    const { rows } = await this.pool.query(
+      `select coalesce(max(greatest(0, ceil(extract(epoch from locked_until - now()) * 1000))), 0)::bigint as ms from onboarding.login_failures where key = any($1::text[])`,
+      [keys],
+    );
+    return Number(rows[0]!.ms);
+  }
+
+  /**
+   * One more failed login for each key, atomically (any number of API processes). A count whose
+   * last failure is older than the longest lockout starts again; from `maxFailures` on, each
+   * failure locks the key for base × 2^(failures - maxFailures), at most maxMs.
+   */
+  async recordLoginFailure(keys: Array<{ key: string; policy: LockoutPolicy }>): Promise<void> {
+    const n = `(case when f.last_failure < now() - make_interval(secs => $4::float8 / 1000) then 1 else f.failures + 1 end)`;
+    const lock = (failures: string) =>
+      `case when ${failures} >= $2::int then now() + make_interval(secs => least($4::float8, $3::float8 * power(2, least(${failures} - $2::int, 40))) / 1000) end`;
+    for (const { key, policy } of keys) {
+      await this.pool.query(
+        `insert into onboarding.login_failures as f (key, failures, last_failure, locked_until) values ($1, 1, now(), ${lock('1')})
+         on conflict (key) do update set failures = ${n}, last_failure = now(), locked_until = ${lock(n)}`,
+        [key, policy.maxFailures, policy.baseMs, policy.maxMs],
+      );
+    }
+  }
+
+  /** A successful login forgets the account's failures. */
+  async clearLoginFailures(key: string): Promise<void> {
+    await this.pool.query(`delete from onboarding.login_failures where key = $1`, [key]);
+  }
+
+  // ---- audit log -----------------------------------------------------------------------------
+
+  /** Appends one audit line; pass a transaction's client to write it with the change itself. */
+  async recordAudit(e: AuditEntry, q: Queryable = this.pool): Promise<void> {
+    await q.query(`insert into onboarding.audit_log (actor_id, actor_email, action, target_type, target_id, details, ip) values ($1, $2, $3, $4, $5, $6, $7)`, [
+      e.actorId,
+      e.actorEmail,
+      e.action,
+      e.targetType,
+      e.targetId,
+      JSON.stringify(e.details ?? {}),
+      e.ip ?? null,
+    ]);
+  }
+
+  /** Audit lines newest first, `limit` of them with an id below `beforeId` (keyset paging). */
+  async listAudit(q: { limit: number; beforeId?: number | null }): Promise<AuditRecord[]> {
+    const { rows } = await this.pool.query(`select * from onboarding.audit_log where ($1::bigint is null or id < $1) order by id desc limit $2`, [q.beforeId ?? null, q.limit]);
+    return rows.map(toAudit);
   }
 
   // ---- engines -----------------------------------------------------------------------------

@@ -70,6 +70,8 @@ export const problemDetails = fp(async (app: FastifyInstance) => {
       body = validationProblem(errors);
     } else if (isProvisionerError(error)) {
       body = problemOf(error);
+      // a 429 of ours (LOGIN_THROTTLED) says when to come back
+      if (body.status === 429 && error.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
     } else if (isDatabaseUnavailable(error)) {
       body = databaseUnavailableProblem();
     } else if (error.code && FASTIFY_CODES[error.code]) {

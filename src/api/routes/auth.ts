@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ProvisionerError } from '../../domain/errors.ts';
 import { hashPassword, verifyPassword } from '../../application/passwords.ts';
-import { TOKEN_TTL_SECONDS } from '../plugins/authentication.ts';
+import { AccountDisabledError, LoginThrottledError } from '../../application/accounts.ts';
+import { TOKEN_TTL_SECONDS, visibleTenantIds, TokenRevokedError } from '../plugins/authentication.ts';
 import { LoginBody } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { LoginAnswer, MeAnswer, PROBLEM, problems } from '../responses.ts';
@@ -21,24 +22,53 @@ const schemas = {
   login: {
     tags,
     operationId: 'login',
-    summary: 'Log in; answers a bearer token',
+    summary: 'Log in; answers a bearer token (failed logins are throttled per account and per address)',
     security: [],
     body: LoginBody,
     response: {
       200: LoginAnswer,
-      ...problems(PROBLEM.validation('body.password', 'Invalid input: expected string, received undefined'), PROBLEM.malformedJson, problemOf(new InvalidCredentialsError()), PROBLEM.databaseUnavailable),
+      ...problems(
+        PROBLEM.validation('body.password', 'Invalid input: expected string, received undefined'),
+        PROBLEM.malformedJson,
+        problemOf(new InvalidCredentialsError()),
+        problemOf(new AccountDisabledError('disabled by a platform admin')),
+        problemOf(new LoginThrottledError(60)),
+        PROBLEM.databaseUnavailable,
+      ),
     },
   },
-  me: { tags, operationId: 'getCurrentUser', summary: 'Who the token belongs to', response: { 200: MeAnswer, ...problems(PROBLEM.unauthenticated) } },
+  me: {
+    tags,
+    operationId: 'getCurrentUser',
+    summary: 'Who the token belongs to, as the users table says now',
+    response: { 200: MeAnswer, ...problems(PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.databaseUnavailable) },
+  },
 };
 
-export const authRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service }) => {
+export const authRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service, loginThrottle }) => {
   app.post('/api/auth/login', { schema: schemas.login }, async (request) => {
-    const user = await store.findUserByEmail(request.body.email);
+    const email = request.body.email.toLowerCase();
+    const lockout = { baseMs: loginThrottle.baseMs, maxMs: loginThrottle.maxMs };
+    // known and unknown emails are counted alike: the answers do not tell which accounts exist
+    const accountKey = `account:${email}`;
+    const keys = [
+      { key: accountKey, policy: { ...lockout, maxFailures: loginThrottle.perAccount } },
+      { key: `address:${request.ip}`, policy: { ...lockout, maxFailures: loginThrottle.perAddress } },
+    ];
+    const lockedMs = await store.loginLockedForMs(keys.map((k) => k.key));
+    // while locked, even the right password is refused, before any password is checked
+    if (lockedMs > 0) throw new LoginThrottledError(Math.max(1, Math.ceil(lockedMs / 1000)));
+    const user = await store.findUserByEmail(email);
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash), request.body.password);
-    if (!user || !ok) throw new InvalidCredentialsError();
-    const access_token = app.jwt.sign({ sub: user.id, email: user.email, role: user.role, tenant_id: user.tenantId });
-    const tenants = await store.listTenants(user.role === 'platform_admin' ? {} : { ids: user.tenantId ? [user.tenantId] : [] });
+    if (!user || !ok) {
+      await store.recordLoginFailure(keys);
+      throw new InvalidCredentialsError();
+    }
+    if (user.disabledAt) throw new AccountDisabledError(user.disabledReason);
+    await store.clearLoginFailures(accountKey);
+    const access_token = app.jwt.sign({ sub: user.id, email: user.email, role: user.role, tenant_id: user.tenantId, ver: user.tokenVersion });
+    const ids = visibleTenantIds({ role: user.role, tenant_id: user.tenantId });
+    const tenants = await store.listTenants(ids === null ? {} : { ids });
     const statuses = await service.statuses(tenants);
     return {
       access_token,
@@ -49,5 +79,10 @@ export const authRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, s
     };
   });
 
-  app.get('/api/auth/me', { schema: schemas.me, onRequest: [app.authenticate] }, async (request) => ({ user: request.user }));
+  app.get('/api/auth/me', { schema: schemas.me, onRequest: [app.authenticate] }, async (request) => {
+    // the users table, not the token: a changed name, role or tenant shows at once
+    const user = await store.getUser(request.user.sub);
+    if (!user) throw new TokenRevokedError();
+    return { user: { sub: user.id, email: user.email, name: user.name, role: user.role, tenant_id: user.tenantId, iat: request.user.iat, exp: request.user.exp } };
+  });
 };

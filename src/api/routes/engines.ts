@@ -5,6 +5,7 @@ import { EngineNotFoundError } from '../../application/provisioning-service.ts';
 import { toProvisionerError } from '../../domain/errors.ts';
 import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
+import { auditEntry } from './audit.ts';
 import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
 
 /** An engine as the API shows it: credentials never leave the server. */
@@ -36,33 +37,37 @@ const schemas = {
     operationId: 'listEngines',
     summary: 'Registered engines, oldest first (no credentials; paging: limit, cursor)',
     querystring: EngineListQuery,
-    response: { 200: EngineList, ...problems(PROBLEM.badCursor, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineList, ...problems(PROBLEM.badCursor, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   register: {
     tags,
     operationId: 'registerEngine',
     summary: 'Register or update an engine',
     body: EngineBody,
-    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   get: {
     tags,
     operationId: 'getEngine',
     summary: 'One engine',
     params: EngineIdParams,
-    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   health: {
     tags,
     operationId: 'checkEngineHealth',
     summary: 'Live engine check: reachable, authenticated, versions, latency',
     params: EngineIdParams,
-    response: { 200: EngineHealthAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineHealthAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
 };
 
 export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
-  app.addHook('onRequest', app.requirePlatformAdmin);
+  // platform viewers read engines and check their health; every other request (register, any
+  // route added later) is for platform admins only
+  app.addHook('onRequest', async (request, reply) =>
+    request.method === 'GET' || request.routeOptions.url === '/api/engines/:id/health' ? app.requirePlatformReader(request, reply) : app.requirePlatformAdmin(request, reply),
+  );
 
   app.get('/api/engines', { schema: schemas.list }, async (req) => {
     const page = await store.listEnginesPage({ after: req.query.cursor ?? null, limit: req.query.limit });
@@ -71,7 +76,13 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
 
   app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
     const b = req.body;
+    const before = await store.getEngine(b.id);
     const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
+    // the key and secret never go in the audit log; a URL's user and password neither
+    const url = new URL(engine.baseUrl);
+    url.username = '';
+    url.password = '';
+    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: url.toString(), credentials_changed: !before || before.apiKey !== b.api_key || before.apiSecret !== b.api_secret }));
     return reply.status(201).send({ engine: engineView(engine) });
   });
 

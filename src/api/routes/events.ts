@@ -4,20 +4,22 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { EventRecord } from '../../ports/store.ts';
 import type { EventSubscription } from '../../observability/event-feed.ts';
-import { UnauthenticatedError, type Principal } from '../plugins/authentication.ts';
+import { TokenRevokedError, tokenStillValid, UnauthenticatedError, visibleTenantIds, type Principal } from '../plugins/authentication.ts';
+import { problemOf } from '../plugins/problem-details.ts';
 import { ProvisionerError } from '../../domain/errors.ts';
 import { DEFAULT_EVENT_STREAM_LIMITS } from '../../config.ts';
 import { TenantIdParams } from '../schemas.ts';
 import { assertCanSee, logEntryView } from './provisioning.ts';
 import type { ApiDeps } from '../app.ts';
 import { EVENT_STREAM_EXAMPLE, PROBLEM, problems, textResponse } from '../responses.ts';
-import { problemOf } from '../plugins/problem-details.ts';
 
 export interface EventRoutesOptions extends ApiDeps {
   /** Interval of the `: keep-alive` comment that keeps proxies from closing idle streams. (Default: 15000 ms) */
   keepAliveMs?: number;
   /** Open streams allowed per user and in all, in this process. (Default: DEFAULT_EVENT_STREAM_LIMITS) */
   limits?: { perUser: number; total: number };
+  /** How often open streams re-check their tokens against the users table. (Default: 5000 ms) */
+  tokenCheckMs?: number;
 }
 
 /** Seconds a refused client waits before trying again: slots free as other streams close. */
@@ -61,6 +63,18 @@ class StreamSlots {
   }
 }
 
+class TokenExpiredError extends UnauthenticatedError {
+  constructor() {
+    super('The access token of this stream expired');
+  }
+}
+
+/** The last frame of a stream closed by its token: why, and what to do (then the server ends it). */
+export function streamClosedFrame(reason: UnauthenticatedError | TokenRevokedError): string {
+  const p = problemOf(reason);
+  return `event: stream_closed\ndata: ${JSON.stringify({ code: p.code, detail: p.detail, hint: p.hint })}\n\n`;
+}
+
 const EventId = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const EventsQuery = z.object({
@@ -87,9 +101,10 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
  * tenant or every tenant the caller may see. Reconnecting with Last-Event-ID replays exactly the
  * events after it, then continues live.
  */
-export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app, { service, eventFeed, keepAliveMs = 15_000, limits = DEFAULT_EVENT_STREAM_LIMITS }) => {
+export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app, { service, store, eventFeed, keepAliveMs = 15_000, tokenCheckMs = 5_000, limits = DEFAULT_EVENT_STREAM_LIMITS }) => {
   const tags = ['events'];
-  const open = new Set<ServerResponse>();
+  /** Open streams, with the token each was opened with and how to end it. */
+  const open = new Map<ServerResponse, { user: Principal; close: (why: UnauthenticatedError) => void }>();
   const slots = new StreamSlots(limits);
 
   /** A slot for the caller's new stream, or 429 TOO_MANY_STREAMS with Retry-After. */
@@ -105,16 +120,33 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const token = (request.query as { access_token?: unknown }).access_token;
     if (request.headers.authorization || typeof token !== 'string') return app.authenticate(request, reply);
-    try {
-      request.user = app.jwt.verify<Principal>(token);
-    } catch {
-      throw new UnauthenticatedError('Invalid or expired access token');
-    }
+    request.user = await app.principalOf(token);
   });
+
+  // A stream outlives the request that checked its token: every tokenCheckMs, one query for all
+  // the streams of this process re-reads their users; a deleted, disabled or re-roled user's
+  // streams end. (Polling, not a notification: it needs no listener of its own, works whichever
+  // process made the change, and bounds the delay to tokenCheckMs.)
+  const checkTokens = async () => {
+    if (open.size === 0) return;
+    const streams = [...open.values()];
+    try {
+      const states = await store.tokenStates([...new Set(streams.map((s) => s.user.sub))]);
+      for (const s of streams) if (!tokenStillValid(s.user, states.get(s.user.sub))) s.close(new TokenRevokedError());
+    } catch (e) {
+      app.log.warn({ err: e }, 'event streams: could not re-check their tokens; trying again');
+    }
+  };
+  let checking: Promise<void> | null = null;
+  const tokenCheck = setInterval(() => {
+    checking ??= checkTokens().finally(() => (checking = null));
+  }, tokenCheckMs);
+  tokenCheck.unref();
 
   // open streams would keep app.close() waiting forever
   app.addHook('preClose', async () => {
-    for (const res of open) res.end();
+    clearInterval(tokenCheck);
+    for (const res of open.keys()) res.end();
   });
 
   /** Streams to the client; `release` gives its slot back once the stream ends (or failed to start). */
@@ -143,7 +175,6 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
 
     reply.hijack();
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    open.add(res);
     write = (chunk) => {
       if (res.writableEnded) return;
       res.write(chunk);
@@ -156,8 +187,19 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
     for (const chunk of pending.splice(0)) write(chunk);
     const keepAlive = setInterval(() => write(': keep-alive\n\n'), keepAliveMs);
     keepAlive.unref();
+    const close = (why: UnauthenticatedError) => {
+      if (res.writableEnded) return;
+      write(streamClosedFrame(why));
+      res.end();
+    };
+    // the stream ends with its token: at exp (verification made sure there is one)
+    const expiresAt = (request.user.exp ?? 0) * 1000;
+    const expiry = setTimeout(() => close(new TokenExpiredError()), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
+    expiry.unref();
+    open.set(res, { user: request.user, close });
     const cleanUp = () => {
       clearInterval(keepAlive);
+      clearTimeout(expiry);
       subscription.unsubscribe();
       open.delete(res);
       release();
@@ -180,7 +222,7 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
         operationId: 'streamTenantEvents',
         summary: 'Server-Sent Events of one tenant: step transitions, attempts, run ends (Last-Event-ID resumes)',
         params: TenantIdParams,
-        response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, PROBLEM.tenantNotFound, tooManyStreams, PROBLEM.databaseUnavailable) },
+        response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.tenantNotFound, tooManyStreams, PROBLEM.databaseUnavailable) },
       },
     },
     async (request, reply) => {
@@ -200,11 +242,9 @@ export const eventRoutes: FastifyPluginAsyncZod<EventRoutesOptions> = async (app
     ...schema,
     operationId: 'streamEvents',
     summary: 'Server-Sent Events of every tenant the caller may see (Last-Event-ID resumes)',
-    response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, tooManyStreams, PROBLEM.databaseUnavailable) },
+    response: { 200: streamed, ...problems(badEventId, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, tooManyStreams, PROBLEM.databaseUnavailable) },
   };
   app.get('/api/provisioning/events', { schema: allEvents }, async (request, reply) => {
-    const user = request.user;
-    const tenantIds = user.role === 'platform_admin' ? null : user.tenant_id ? [user.tenant_id] : [];
-    await stream(request, reply, tenantIds, request.query, takeSlot(request, reply));
+    await stream(request, reply, visibleTenantIds(request.user), request.query, takeSlot(request, reply));
   });
 };

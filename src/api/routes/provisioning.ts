@@ -8,6 +8,8 @@ import { problemOf } from '../plugins/problem-details.ts';
 import { LogsQuery, RetryBody, SkipStepBody, StartBody, TenantIdParams } from '../schemas.ts';
 import { LogsAnswer, PROBLEM, problems, RunAnswer, StatusAnswer } from '../responses.ts';
 import type { ApiDeps } from '../app.ts';
+import { auditEntry } from './audit.ts';
+import type { FastifyRequest } from 'fastify';
 
 const IdempotencyHeaders = z.object({ 'idempotency-key': z.string().min(1).max(200).optional() });
 
@@ -63,6 +65,7 @@ const runProblems = (refusal: ReturnType<typeof PROBLEM.invalidTransition>, inva
   problems(
     ...(invalidBody ? [invalidBody, PROBLEM.malformedJson] : [badTenantId]),
     PROBLEM.unauthenticated,
+        PROBLEM.tokenRevoked,
     notOperator,
     PROBLEM.tenantNotFound,
     refusal,
@@ -79,7 +82,7 @@ const schemas = {
     operationId: 'getProvisioningStatus',
     summary: 'Derived provisioning status with every step',
     params: TenantIdParams,
-    response: { 200: StatusAnswer, ...problems(badTenantId, PROBLEM.unauthenticated, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable) },
+    response: { 200: StatusAnswer, ...problems(badTenantId, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable) },
   },
   logs: {
     tags,
@@ -89,7 +92,7 @@ const schemas = {
     querystring: LogsQuery,
     response: {
       200: LogsAnswer,
-      ...problems(PROBLEM.validation('querystring.level', 'Invalid option: expected one of "debug"|"info"|"warn"|"error"'), PROBLEM.unauthenticated, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable),
+      ...problems(PROBLEM.validation('querystring.level', 'Invalid option: expected one of "debug"|"info"|"warn"|"error"'), PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable),
     },
   },
   start: {
@@ -124,7 +127,7 @@ const schemas = {
     summary: 'Skip an optional step (step_6_items, step_9_pos_session)',
     params: TenantIdParams,
     body: SkipStepBody,
-    response: { 200: StatusAnswer, ...problems(PROBLEM.stepNotSkippable, PROBLEM.malformedJson, PROBLEM.unauthenticated, notOperator, PROBLEM.tenantNotFound, PROBLEM.runActive, PROBLEM.databaseUnavailable) },
+    response: { 200: StatusAnswer, ...problems(PROBLEM.stepNotSkippable, PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, notOperator, PROBLEM.tenantNotFound, PROBLEM.runActive, PROBLEM.databaseUnavailable) },
   },
 };
 
@@ -156,28 +159,32 @@ export const provisioningRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { 
     };
   });
 
-  const request = async (kind: RunKind, tenantId: string, user: Principal, key: string | undefined, opts: Parameters<typeof service.requestRun>[2] = {}) => {
-    assertCanOperate(user, tenantId);
-    const { run, created } = await service.requestRun(tenantId, kind, { ...opts, idempotencyKey: key ?? null, requestedBy: user.email });
+  const request = async (kind: RunKind, req: FastifyRequest, tenantId: string, key: string | undefined, opts: Parameters<typeof service.requestRun>[2] = {}) => {
+    assertCanOperate(req.user, tenantId);
+    const { run, created } = await service.requestRun(tenantId, kind, { ...opts, idempotencyKey: key ?? null, requestedBy: req.user.email });
+    // a replayed Idempotency-Key changed nothing: nothing to audit
+    if (created) await store.recordAudit(auditEntry(req, `provisioning.${kind}`, 'tenant', tenantId, { run_id: run.id, plan: run.plan, ...(opts.fromStep ? { step: opts.fromStep } : {}) }));
     return runView(run, created);
   };
 
   app.post('/api/provisioning/tenants/:id/start', { schema: schemas.start }, async (req, reply) => {
     const b = req.body ?? {};
     const config = { includeDemoData: b.include_demo_data ?? false, posStoreEnabled: b.pos_store_enabled ?? true, countryTemplate: b.country_template ?? null, paymentMethods: b.payment_methods, autoContinue: b.auto_continue };
-    return reply.status(202).send(await request('start', req.params.id, req.user, req.headers['idempotency-key'], { config }));
+    return reply.status(202).send(await request('start', req, req.params.id, req.headers['idempotency-key'], { config }));
   });
 
   app.post('/api/provisioning/tenants/:id/continue', { schema: schemas.continue }, async (req, reply) => {
-    return reply.status(202).send(await request('continue', req.params.id, req.user, req.headers['idempotency-key']));
+    return reply.status(202).send(await request('continue', req, req.params.id, req.headers['idempotency-key']));
   });
 
   app.post('/api/provisioning/tenants/:id/retry', { schema: schemas.retry }, async (req, reply) => {
-    return reply.status(202).send(await request('retry', req.params.id, req.user, req.headers['idempotency-key'], { fromStep: req.body?.step ?? null }));
+    return reply.status(202).send(await request('retry', req, req.params.id, req.headers['idempotency-key'], { fromStep: req.body?.step ?? null }));
   });
 
   app.post('/api/provisioning/tenants/:id/skip-step', { schema: schemas.skipStep }, async (req) => {
     assertCanOperate(req.user, req.params.id);
-    return service.skipStep(req.params.id, req.body.step, req.user.email);
+    const status = await service.skipStep(req.params.id, req.body.step, req.user.email);
+    await store.recordAudit(auditEntry(req, 'provisioning.skip_step', 'tenant', req.params.id, { step: req.body.step }));
+    return status;
   });
 };

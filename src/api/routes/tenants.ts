@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CreateTenantInput } from '../../application/provisioning-service.ts';
 import { assertStrongPassword, hashPassword } from '../../application/passwords.ts';
@@ -5,6 +6,8 @@ import type { StatusView } from '../../application/status-view.ts';
 import type { PageKey, TenantRecord } from '../../ports/store.ts';
 import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
 import { assertCanSee } from './provisioning.ts';
+import { visibleTenantIds } from '../plugins/authentication.ts';
+import { auditEntry } from './audit.ts';
 import { CreateTenantBody, encodeCursor, LegacyCreateTenantBody, TenantIdParams, TenantListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { PROBLEM, problems, TenantAnswer, TenantCreated, TenantList } from '../responses.ts';
@@ -40,6 +43,7 @@ const creationProblems = problems(
   PROBLEM.weakPassword,
   problem(400, 'ADMIN_EMAIL_REQUIRED', 'admin_password needs admin_email', { hint: 'Send admin_email with admin_password, or neither.' }),
   PROBLEM.unauthenticated,
+        PROBLEM.tokenRevoked,
   PROBLEM.forbidden,
   PROBLEM.tenantNameTaken,
   PROBLEM.userExists,
@@ -68,7 +72,7 @@ const schemas = {
     querystring: TenantListQuery,
     response: {
       200: TenantList,
-      ...problems(PROBLEM.validation('querystring.status', 'Invalid option: expected one of "NOT_STARTED"|"IN_PROGRESS"|"COMPLETED"|"PARTIAL"|"FAILED"'), PROBLEM.badCursor, PROBLEM.unauthenticated, PROBLEM.databaseUnavailable),
+      ...problems(PROBLEM.validation('querystring.status', 'Invalid option: expected one of "NOT_STARTED"|"IN_PROGRESS"|"COMPLETED"|"PARTIAL"|"FAILED"'), PROBLEM.badCursor, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.databaseUnavailable),
     },
   },
   get: {
@@ -76,14 +80,15 @@ const schemas = {
     operationId: 'getTenant',
     summary: 'One tenant with its provisioning summary',
     params: TenantIdParams,
-    response: { 200: TenantAnswer, ...problems(PROBLEM.validation('params.id', 'must be a tenant id (UUID)'), PROBLEM.unauthenticated, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable) },
+    response: { 200: TenantAnswer, ...problems(PROBLEM.validation('params.id', 'must be a tenant id (UUID)'), PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.tenantNotFound, PROBLEM.databaseUnavailable) },
   },
 };
 
 export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service }) => {
 
   /** Creation shared by both bodies: the tenant, its admin user when given, then auto-start. */
-  async function create(input: CreateTenantInput, admin: { email?: string; name?: string; password?: string }, requestedBy: string) {
+  async function create(request: FastifyRequest, input: CreateTenantInput, admin: { email?: string; name?: string; password?: string }) {
+    const requestedBy = request.user.email;
     if (admin.password !== undefined) {
       if (!admin.email) throw new InvalidInputError('ADMIN_EMAIL_REQUIRED', 'admin_password needs admin_email', 'Send admin_email with admin_password, or neither.');
       assertStrongPassword(admin.password, admin.email);
@@ -93,7 +98,12 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
       throw new AlreadyExistsError('USER_EXISTS', `A user with email ${admin.email} already exists`, 'Use another admin_email, or leave admin_password out to skip creating the admin user.');
     }
     const result = await service.createTenant(input, requestedBy);
-    if (admin.email && passwordHash) await store.createUser({ email: admin.email, name: admin.name ?? null, passwordHash, role: 'tenant_admin', tenantId: result.tenant.id });
+    const details = { name: result.tenant.name, engine_id: result.tenant.engineId, run_id: result.run?.id ?? null };
+    await store.recordAudit(auditEntry(request, 'tenant.create', 'tenant', result.tenant.id, details));
+    if (admin.email && passwordHash) {
+      const user = await store.createUser({ email: admin.email, name: admin.name ?? null, passwordHash, role: 'tenant_admin', tenantId: result.tenant.id });
+      await store.recordAudit(auditEntry(request, 'user.create', 'user', user.id, { email: user.email, role: user.role, tenant_id: user.tenantId }));
+    }
     return { tenant: tenantView(result.tenant, result.status), provisioning: { ...provisioningSummary(result.status), run_id: result.run?.id ?? null } };
   }
 
@@ -109,18 +119,19 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
       autoStart: p?.auto_start ?? true,
       config: { includeDemoData: p?.include_demo_data, posStoreEnabled: p?.pos_store_enabled, countryTemplate: p?.country_template, paymentMethods: p?.payment_methods, autoContinue: p?.auto_continue },
     };
-    return reply.status(201).send(await create(input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }, req.user.email));
+    return reply.status(201).send(await create(req, input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }));
   });
 
   app.post('/api/iam/tenants', { schema: schemas.createLegacy, onRequest: [app.requirePlatformAdmin] }, async (req, reply) => {
     const b = req.body;
     const input: CreateTenantInput = { name: b.name, countryCode: b.country_code, engineId: b.engine, adminEmail: b.admin_email ?? null, autoStart: true, config: {} };
-    return reply.status(201).send(await create(input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }, req.user.email));
+    return reply.status(201).send(await create(req, input, { email: b.admin_email, name: b.admin_name, password: b.admin_password }));
   });
 
   app.get('/api/tenants', { schema: schemas.list, onRequest: [app.authenticate] }, async (req) => {
     const { status, limit } = req.query;
-    const filter = req.user.role === 'platform_admin' ? {} : { ids: req.user.tenant_id ? [req.user.tenant_id] : [] };
+    const ids = visibleTenantIds(req.user);
+    const filter = ids === null ? {} : { ids };
     // the status is derived, not stored: read pages until `limit` tenants match, and end the
     // answer's page at the last tenant looked at, matching or not
     const rows: Array<ReturnType<typeof tenantView> & { provisioning: ReturnType<typeof provisioningSummary> }> = [];

@@ -81,6 +81,8 @@ export async function followEventStream(opts: {
         failures = 0;
         for await (const frame of sseFrames(res.body)) {
           if (frame.id !== null) lastEventId = frame.id;
+          // the server ends a stream whose token expired or was revoked, saying why: reconnecting would not help
+          if (frame.event === 'stream_closed') throw new ApiProblemError(401, JSON.parse(frame.data) as Record<string, unknown>);
           let entry: LogEntry;
           try {
             entry = JSON.parse(frame.data) as LogEntry;

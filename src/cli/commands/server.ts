@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { onShutdown, port } from '../shared.ts';
 import { loadedEnvFile } from '../env-file.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { ROLES, type Role } from '../../ports/store.ts';
 
 /** Which env file the start read: names only, never values. */
 function logEnvFile(logger: Logger): void {
@@ -88,19 +89,19 @@ export function registerServerCommands(program: Command): void {
     .description('Create a user in the database named by DATABASE_URL (PROVISIONER_JWT_SECRET is not needed); the password is read from PROVISIONER_NEW_PASSWORD or --password')
     .requiredOption('--email <email>', 'login email')
     .option('--password <password>', 'password (prefer PROVISIONER_NEW_PASSWORD: arguments show in ps)')
-    .option('--role <role>', 'platform_admin | tenant_admin | tenant_user', 'platform_admin')
+    .option('--role <role>', 'platform_admin | platform_viewer | tenant_admin | tenant_user', 'platform_admin')
     .option('--tenant <id>', 'tenant id for tenant users')
     .action(async (opts: { email: string; password?: string; role: string; tenant?: string }) => {
       const password = opts.password ?? process.env.PROVISIONER_NEW_PASSWORD;
       if (!password) throw new InvalidArgumentError('a password is needed (--password or PROVISIONER_NEW_PASSWORD)');
-      if (!['platform_admin', 'tenant_admin', 'tenant_user'].includes(opts.role)) throw new InvalidArgumentError(`unknown role ${opts.role}`);
+      if (!(ROLES as readonly string[]).includes(opts.role)) throw new InvalidArgumentError(`unknown role ${opts.role}`);
       const { assertStrongPassword, hashPassword, loadConfig, openDatabase, createLogger } = await server();
       assertStrongPassword(password, opts.email);
       // writes the user straight to the database: no token, so no PROVISIONER_JWT_SECRET needed
       const config = loadConfig(process.env, { signsTokens: false });
       const db = await openDatabase(config, createLogger({ level: 'warn' }));
       try {
-        const user = await db.store.createUser({ email: opts.email, passwordHash: await hashPassword(password), role: opts.role as 'platform_admin', tenantId: opts.tenant ?? null });
+        const user = await db.store.createUser({ email: opts.email, passwordHash: await hashPassword(password), role: opts.role as Role, tenantId: opts.tenant ?? null });
         process.stdout.write(`created ${user.role} ${user.email} (${user.id})\n`);
       } finally {
         await db.close();

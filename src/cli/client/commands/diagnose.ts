@@ -1,6 +1,7 @@
 import { open, writeFile } from 'node:fs/promises';
 import { type Command } from 'commander';
 import { VERSION } from '../../../version.ts';
+import { redactTokens } from '../../../observability/redact.ts';
 import { ApiProblemError, type ApiClient } from '../api-client.ts';
 import type { LogEntry, StatusView } from '../api-types.ts';
 import { clientAction, clientCommand, positiveInt, tenantId } from '../context.ts';
@@ -36,10 +37,7 @@ export interface DiagnosticBundle {
 
 /** Secrets never leave in a bundle meant to be sent around, even when a log line carries one. */
 export function redactSecrets(line: string): string {
-  return line
-    .replace(/(bearer\s+)[\w.~+/=-]+/gi, '$1[redacted]')
-    .replace(/(token\s+)[\w-]+:[\w-]+/gi, '$1[redacted]')
-    .replace(/("(?:password|passwd|secret|api_secret|apiSecret|api_key|apiKey|token|access_token|authorization|jwt_secret)"\s*:\s*)"[^"]*"/gi, '$1"[redacted]"');
+  return redactTokens(line).replace(/("(?:password|passwd|secret|api_secret|apiSecret|api_key|apiKey|token|access_token|authorization|jwt_secret)"\s*:\s*)"[^"]*"/gi, '$1"[redacted]"');
 }
 
 /** The last `count` lines of a (possibly large) log file. */
