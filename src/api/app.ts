@@ -19,6 +19,7 @@ import { userRoutes } from './routes/users.ts';
 import { healthRoutes } from './routes/health.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 import type { EventFeed } from '../observability/event-feed.ts';
 import type { ProvisionerMetrics } from '../observability/metrics.ts';
 
@@ -81,5 +82,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   await app.register(userRoutes, deps);
   await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs });
   await app.register(metricsRoutes, deps);
+  // the operator dashboard at / (built into dist/web/ by scripts/build.mjs): hidden from /docs/json
+  await app.register(dashboardRoutes);
   return app;
 }
