@@ -96,7 +96,7 @@ export async function listAllTenants(): Promise<TenantRow[]> {
 }
 
 /** The types of the events the stream sends (LogEntry.type), each a named SSE event. */
-export const EVENT_TYPES = ['tenant_created', 'run_queued', 'run_refused', 'step_started', 'step_retrying', 'step_completed', 'step_failed', 'step_skipped', 'note', 'run_finished', 'run_handed_back'] as const;
+export const EVENT_TYPES = ['tenant_created', 'run_queued', 'run_started', 'run_refused', 'auto_continue', 'auto_continue_exhausted', 'step_started', 'step_retrying', 'step_completed', 'step_failed', 'step_skipped', 'note', 'run_finished', 'run_handed_back'] as const;
 
 export type StreamEvent = LogEntry & { tenant_id: string };
 

@@ -57,7 +57,8 @@ export function EnginesPage(_: { session: Session }) {
                 <dt>URL</dt>
                 <dd>{engine.base_url}</dd>
                 <dt>Health</dt>
-                <dd role="status">
+                <dd>
+                  <span role="status">
                   {checking ? (
                     'Checking…'
                   ) : health ? (
@@ -65,6 +66,7 @@ export function EnginesPage(_: { session: Session }) {
                   ) : (
                     '—'
                   )}
+                  </span>
                 </dd>
                 <dt>Latency</dt>
                 <dd data-testid="latency">{health ? duration(health.latency_ms) : '—'}</dd>

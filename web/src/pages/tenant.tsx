@@ -25,6 +25,7 @@ export function TenantPage({ id, session }: { id: string; session: Session }) {
   const [logsVersion, setLogsVersion] = useState(0);
   const [notice, setNotice] = useState('');
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
 
   const load = async () => {
     try {
@@ -78,6 +79,8 @@ export function TenantPage({ id, session }: { id: string; session: Session }) {
       else if (a.kind === 'continue') await unwrap(api.POST('/api/provisioning/tenants/{id}/continue', { params: { path } }));
       else await unwrap(api.POST('/api/provisioning/tenants/{id}/retry', { params: { path }, body: { step: a.step ?? null } }));
       setNotice(`${a.label}: requested`);
+      // the buttons disable while the run is active: the focus goes to the tenant's name, above its live status
+      heading.current?.focus();
       await load();
     } catch (e) {
       setActionError(e);
@@ -106,7 +109,9 @@ export function TenantPage({ id, session }: { id: string; session: Session }) {
         <a href="/">Fleet</a> / <span>{status.tenant_name}</span>
       </p>
       <div class="page-head">
-        <h1>{status.tenant_name}</h1>
+        <h1 ref={heading} tabIndex={-1}>
+          {status.tenant_name}
+        </h1>
         <span data-testid="tenant-status">
           <StatusBadge status={status.status} />
         </span>
