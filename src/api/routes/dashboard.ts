@@ -32,6 +32,7 @@ export const dashboardRoutes: FastifyPluginAsync<{ dir?: string }> = async (app:
       prefix: '/assets/',
       schemaHide: true,
       index: false,
+      wildcard: false,
       immutable: true,
       maxAge: '365d',
     });
