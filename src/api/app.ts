@@ -20,6 +20,7 @@ import { healthRoutes } from './routes/health.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { statsRoutes } from './routes/stats.ts';
 import type { EventFeed } from '../observability/event-feed.ts';
 import type { ProvisionerMetrics } from '../observability/metrics.ts';
 
@@ -82,6 +83,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   await app.register(userRoutes, deps);
   await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs });
   await app.register(metricsRoutes, deps);
+  await app.register(statsRoutes, deps);
   // the operator dashboard at / (built into dist/web/ by scripts/build.mjs): hidden from /docs/json
   await app.register(dashboardRoutes);
   return app;

@@ -126,6 +126,9 @@ describe('the dashboard in Chromium', { skip: browserMissing }, () => {
     const row = page.locator('tr', { has: page.getByRole('link', { name: 'Broken Duka' }) });
     await row.getByText('FAILED').waitFor();
     await row.getByText('ENGINE_VALIDATION').waitFor();
+    // and its charts count the failure by step and code
+    await page.locator('.bars li[data-step="step_8_pos_profile"]').getByText('ENGINE_VALIDATION').waitFor();
+    await page.getByTestId('runs-totals').getByText(/[1-9]\d* failed/).waitFor();
     await shot(page, 'fleet');
 
     await row.getByRole('link', { name: 'Broken Duka' }).click();

@@ -138,6 +138,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/provisioning/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs over time by outcome, failures by step and code (last 24 h or 7 d) */
+        get: operations["getProvisioningStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/provisioning/tenants/{id}/continue": {
         parameters: {
             query?: never;
@@ -1432,6 +1449,137 @@ export interface operations {
                      *         {
                      *           "path": "headers.last-event-id",
                      *           "message": "must be an event id"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProvisioningStats: {
+        parameters: {
+            query?: {
+                window?: "24h" | "7d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs over time by outcome and failures by step and code, for the tenants the caller may see */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Width of each bucket of runs */
+                        bucket_seconds: number;
+                        /** @description Step failures (every failed attempt that ended a step) by step and code, most frequent first (at most 20) */
+                        failures: {
+                            code: string | null;
+                            failures: number;
+                            /** @enum {string} */
+                            step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates";
+                        }[];
+                        /** @description Runs that ended in each bucket, by outcome, oldest bucket first (empty buckets included) */
+                        runs: {
+                            completed: number;
+                            failed: number;
+                            partial: number;
+                            /** Format: date-time */
+                            start: string;
+                        }[];
+                        /** Format: date-time */
+                        since: string;
+                        totals: {
+                            completed: number;
+                            failed: number;
+                            partial: number;
+                        };
+                        /** @enum {string} */
+                        window: "24h" | "7d";
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "querystring.window: Invalid option: expected one of \"24h\"|\"7d\"",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring.window",
+                     *           "message": "Invalid option: expected one of \"24h\"|\"7d\""
                      *         }
                      *       ],
                      *       "hint": "Fix the listed fields and send the request again."
