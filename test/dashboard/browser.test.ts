@@ -34,8 +34,8 @@ describe('the dashboard in Chromium', { skip: browserMissing }, () => {
     await h?.close();
   });
 
-  async function newPage(opts: { width?: number; theme?: 'light' | 'dark' } = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: 900 }, colorScheme: opts.theme ?? 'light' });
+  async function newPage(opts: { width?: number; height?: number; theme?: 'light' | 'dark' } = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 1000 }, colorScheme: opts.theme ?? 'light' });
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(WAIT);
@@ -52,8 +52,9 @@ describe('the dashboard in Chromium', { skip: browserMissing }, () => {
 
   const statusBadge = (page: Page, status: string) => page.getByTestId('tenant-status').getByText(status.replace('_', ' '), { exact: true });
 
-  async function shot(page: Page, name: string) {
-    if (shotsDir) await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage: true });
+  /** The whole page, or (fullPage false) what the window shows: the long tenant page's logs stay out. */
+  async function shot(page: Page, name: string, fullPage = true) {
+    if (shotsDir) await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage });
   }
 
   async function axeClean(page: Page, where: string) {
@@ -104,7 +105,7 @@ describe('the dashboard in Chromium', { skip: browserMissing }, () => {
     assert.equal(await page.getByRole('button', { name: 'Continue', exact: true }).isDisabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Retry all' }).isEnabled(), true);
     await page.locator('table.logs').getByText('run_finished').first().waitFor();
-    await shot(page, 'tenant-completed');
+    await shot(page, 'tenant-completed', false);
 
     // the fleet shows it, after a client-side navigation
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Fleet' }).click();
@@ -145,7 +146,7 @@ describe('the dashboard in Chromium', { skip: browserMissing }, () => {
     assert.equal(await page.getByRole('button', { name: 'Continue', exact: true }).isEnabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Retry all' }).isEnabled(), true);
     assert.equal(await page.getByRole('button', { name: 'Retry from step' }).isEnabled(), true);
-    await shot(page, 'tenant-failed');
+    await shot(page, 'tenant-failed', false);
 
     assert.ok((await fetch(faults, { method: 'DELETE' })).ok);
     await page.getByRole('button', { name: 'Continue', exact: true }).click();
@@ -239,7 +240,7 @@ describe('the dashboard in Chromium', { skip: browserMissing }, () => {
       await page.goto(`${h.api}/tenants/${tenant.id}`);
       await statusBadge(page, 'COMPLETED').waitFor();
       await axeClean(page, `tenant (${theme})`);
-      if (theme === 'dark') await shot(page, 'tenant-dark');
+      if (theme === 'dark') await shot(page, 'tenant-dark', false);
       await page.goto(`${h.api}/engines`);
       await page.locator('[data-engine]').getByText('Healthy').waitFor();
       await axeClean(page, `engines (${theme})`);
@@ -252,7 +253,7 @@ describe('the dashboard in Chromium', { skip: browserMissing }, () => {
   });
 
   test('375 px wide: no page scrolls sideways', async () => {
-    const page = await newPage({ width: 375 });
+    const page = await newPage({ width: 375, height: 800 });
     await login(page);
     await page.locator('table.tenants tbody tr[data-tenant]').first().waitFor();
     const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -261,6 +262,6 @@ describe('the dashboard in Chromium', { skip: browserMissing }, () => {
     await page.locator('table.tenants tbody tr[data-tenant] a').first().click();
     await page.locator('ol.timeline').waitFor();
     assert.ok((await overflow()) <= 0, `tenant page overflows by ${await overflow()} px`);
-    await shot(page, 'tenant-375');
+    await shot(page, 'tenant-375', false);
   });
 });
