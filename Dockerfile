@@ -1,12 +1,14 @@
 # Provisioner: the API (`serve`, the default) or a worker (`worker`) from one image.
 # It runs the compiled JavaScript in dist/ (built in the first stage); no TypeScript at run time.
 
-# ---- build: every dependency, then `npm ci` compiles src/ to dist/ (the prepare script) ---------
+# ---- build: every dependency, then `npm ci` builds src/ and web/ into dist/ (the prepare script) --
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/
 COPY src ./src
+# the dashboard: Vite bundles web/ into dist/web/ in the same build
+COPY web ./web
 RUN npm ci --no-audit --no-fund
 
 # ---- dependencies: production only, installed from the lockfile -----------------------------

@@ -21,6 +21,8 @@ import { healthRoutes } from './routes/health.ts';
 import { eventRoutes } from './routes/events.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
+import { statsRoutes } from './routes/stats.ts';
 import type { EventFeed } from '../observability/event-feed.ts';
 import type { ProvisionerMetrics } from '../observability/metrics.ts';
 
@@ -104,5 +106,8 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs, limits: opts.eventStreamLimits, tokenCheckMs: opts.eventStreamTokenCheckMs ?? DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS });
   await app.register(metricsRoutes, deps);
   await app.register(auditRoutes, deps);
+  await app.register(statsRoutes, deps);
+  // the operator dashboard at / (built into dist/web/ by scripts/build.mjs): hidden from /docs/json
+  await app.register(dashboardRoutes);
   return app;
 }

@@ -528,3 +528,28 @@ export const EVENT_STREAM_EXAMPLE =
 
 export const METRICS_EXAMPLE =
   '# HELP provisioner_runs_finished_total Runs finished by this process, by final status (COMPLETED, PARTIAL, FAILED)\n# TYPE provisioner_runs_finished_total counter\nprovisioner_runs_finished_total{status="COMPLETED"} 12\n';
+
+const Outcomes = z.object({ completed: count(), partial: count(), failed: count() });
+
+export const StatsAnswer = answer(
+  z.object({
+    window: z.enum(['24h', '7d']),
+    since: timestamp(),
+    bucket_seconds: count().describe('Width of each bucket of runs'),
+    runs: z.array(z.object({ start: timestamp(), ...Outcomes.shape })).describe('Runs that ended in each bucket, by outcome, oldest bucket first (empty buckets included)'),
+    totals: Outcomes,
+    failures: z.array(z.object({ step: StepId, code: z.string().nullable(), failures: count() })).describe('Step failures (every failed attempt that ended a step) by step and code, most frequent first (at most 20)'),
+  }),
+  'Runs over time by outcome and failures by step and code, for the tenants the caller may see',
+  {
+    window: '24h',
+    since: '2026-05-03T10:00:00.000Z',
+    bucket_seconds: 3600,
+    runs: [
+      { start: '2026-05-04T08:00:00.000Z', completed: 12, partial: 0, failed: 1 },
+      { start: '2026-05-04T09:00:00.000Z', completed: 7, partial: 1, failed: 0 },
+    ],
+    totals: { completed: 19, partial: 1, failed: 1 },
+    failures: [{ step: 'step_8_pos_profile', code: 'ENGINE_VALIDATION', failures: 2 }],
+  },
+);

@@ -11,8 +11,13 @@ const allowedFrom: Record<RunKind, readonly ProvisioningStatus[]> = {
   retry: ['PARTIAL', 'FAILED', 'COMPLETED'],
 };
 
+/** May a run of this kind be requested from this status? (The dashboard enables its buttons by it.) */
+export function isRunAllowed(kind: RunKind, status: ProvisioningStatus): boolean {
+  return allowedFrom[kind].includes(status);
+}
+
 export function assertRunAllowed(kind: RunKind, status: ProvisioningStatus): void {
-  if (!allowedFrom[kind].includes(status)) throw new InvalidTransitionError(kind, status, allowedFrom[kind]);
+  if (!isRunAllowed(kind, status)) throw new InvalidTransitionError(kind, status, allowedFrom[kind]);
 }
 
 /**

@@ -43,6 +43,7 @@ const RULES: Record<string, Rule> = {
   'POST /api/provisioning/tenants/{id}/retry': 'tenant_operate',
   'POST /api/provisioning/tenants/{id}/skip-step': 'tenant_operate',
   'GET /api/provisioning/events': 'authenticated',
+  'GET /api/provisioning/stats': 'authenticated',
   'GET /api/engines': 'platform_admin',
   'POST /api/engines': 'platform_admin',
   'GET /api/engines/{id}': 'platform_admin',

@@ -11,6 +11,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { compileErrors, dereference, validate } from '@readme/openapi-parser';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { DASHBOARD_PAGES } from '../../src/api/routes/dashboard.ts';
 
 // ajv-formats is CommonJS: its default export is the plugin itself
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -62,8 +63,10 @@ before(async () => {
   doc = (await (await fetch(`${h.api}/docs/json`)).json()) as Document;
   flat = (await dereference(structuredClone(doc) as never)) as unknown as Document;
   routes = servedRoutes(h.provisioner.app.printRoutes({ commonPrefix: false }))
-    // HEAD answers are Fastify's own for every GET; /docs serves this document and its explorer
+    // HEAD answers are Fastify's own for every GET; /docs serves this document and its explorer;
+    // the dashboard's pages and assets are not API routes (hidden from the document)
     .filter((r) => r.method !== 'HEAD' && r.path !== '/docs' && !r.path.startsWith('/docs/'))
+    .filter((r) => !(DASHBOARD_PAGES as readonly string[]).includes(r.path) && !r.path.startsWith('/assets/'))
     .map((r) => ({ method: r.method, path: openApiPath(r.path) }));
 
   tenantId = (await h.createTenant({ name: 'Spec Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;

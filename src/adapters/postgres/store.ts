@@ -703,6 +703,32 @@ export class PostgresStore {
     return rows[0]!.id;
   }
 
+  // ---- fleet statistics (the dashboard's charts) ---------------------------------------------
+
+  /** Runs that ended since `since`, counted by bucket of `bucketSeconds` (its start) and final status. */
+  async runOutcomes(tenantIds: string[] | null, since: Date, bucketSeconds: number): Promise<Array<{ bucket: Date; status: 'completed' | 'partial' | 'failed'; runs: number }>> {
+    const { rows } = await this.pool.query(
+      `select to_timestamp(floor(extract(epoch from finished_at) / $2) * $2) as bucket, status, count(*)::int as runs
+       from onboarding.provisioning_runs
+       where finished_at >= $1 and status in ('completed', 'partial', 'failed') and ($3::uuid[] is null or tenant_id = any($3))
+       group by 1, 2 order by 1`,
+      [since, bucketSeconds, tenantIds],
+    );
+    return rows;
+  }
+
+  /** Step failures since `since`, by step and code, most frequent first. */
+  async stepFailures(tenantIds: string[] | null, since: Date, limit: number): Promise<Array<{ step: string; code: string | null; failures: number }>> {
+    const { rows } = await this.pool.query(
+      `select step_id as step, code, count(*)::int as failures
+       from onboarding.provisioning_events
+       where type = 'step_failed' and step_id is not null and created_at >= $1 and ($2::uuid[] is null or tenant_id = any($2))
+       group by 1, 2 order by 3 desc, 1, 2 limit $3`,
+      [since, tenantIds, limit],
+    );
+    return rows;
+  }
+
   // ---- auto-continue -----------------------------------------------------------------------
 
   /**
