@@ -21,6 +21,8 @@ type Rule =
   | 'tenant_read'
   /** platform admins: any tenant; tenant admins: their own; everyone else 403 (a foreign tenant 404) */
   | 'tenant_operate'
+  /** platform admins and platform viewers (read-only across tenants) */
+  | 'platform_read'
   /** platform admins only */
   | 'platform_admin';
 
@@ -44,20 +46,25 @@ const RULES: Record<string, Rule> = {
   'POST /api/provisioning/tenants/{id}/skip-step': 'tenant_operate',
   'GET /api/provisioning/events': 'authenticated',
   'GET /api/provisioning/stats': 'authenticated',
-  'GET /api/engines': 'platform_admin',
+  'GET /api/engines': 'platform_read',
   'POST /api/engines': 'platform_admin',
-  'GET /api/engines/{id}': 'platform_admin',
-  'POST /api/engines/{id}/health': 'platform_admin',
-  'GET /api/users': 'platform_admin',
+  'GET /api/engines/{id}': 'platform_read',
+  'POST /api/engines/{id}/health': 'platform_read',
+  'GET /api/users': 'platform_read',
   'POST /api/users': 'platform_admin',
+  'PATCH /api/users/{id}': 'platform_admin',
+  'DELETE /api/users/{id}': 'platform_admin',
+  'GET /api/audit': 'platform_admin',
 };
 
-type Caller = 'anonymous' | 'platform_admin' | 'tenant_admin' | 'tenant_user';
-const CALLERS: Caller[] = ['anonymous', 'platform_admin', 'tenant_admin', 'tenant_user'];
+type Caller = 'anonymous' | 'platform_admin' | 'platform_viewer' | 'tenant_admin' | 'tenant_user';
+const CALLERS: Caller[] = ['anonymous', 'platform_admin', 'platform_viewer', 'tenant_admin', 'tenant_user'];
 
 let h: Harness;
 let own: string;
 let foreign: string;
+/** The user the PATCH and DELETE routes act on. */
+let target: string;
 const tokens = new Map<Caller, string | null>();
 const strongPassword = 'matrix passphrase, long enough 7Q';
 let serial = 0;
@@ -68,9 +75,10 @@ before(async () => {
   foreign = (await h.createTenant({ name: 'Matrix Foreign Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
   tokens.set('anonymous', null);
   tokens.set('platform_admin', h.token);
-  for (const role of ['tenant_admin', 'tenant_user'] as const) {
+  target = (await h.call('POST', '/api/users', { email: 'target@matrix.example', password: strongPassword, role: 'tenant_user', tenant_id: own })).body.user.id;
+  for (const role of ['platform_viewer', 'tenant_admin', 'tenant_user'] as const) {
     const email = `${role}@matrix.example`;
-    const created = await h.call('POST', '/api/users', { email, password: strongPassword, role, tenant_id: own });
+    const created = await h.call('POST', '/api/users', { email, password: strongPassword, role, ...(role === 'platform_viewer' ? {} : { tenant_id: own }) });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const login = await fetch(`${h.api}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: strongPassword }) });
     assert.equal(login.status, 200);
@@ -93,6 +101,8 @@ function bodyFor(method: string, path: string): unknown {
       return { email: `made-${n}@matrix.example`, password: strongPassword, role: 'tenant_user', tenant_id: own };
     case 'POST /api/engines':
       return { id: `matrix-${n}`, kind: 'erpnext', base_url: 'http://127.0.0.1:9/', api_key: 'k', api_secret: 's' };
+    case 'PATCH /api/users/{id}':
+      return { disabled: false };
     case 'POST /api/provisioning/tenants/{id}/skip-step':
       return { step: 'step_6_items' };
     default:
@@ -100,8 +110,11 @@ function bodyFor(method: string, path: string): unknown {
   }
 }
 
+const isTenantPath = (path: string) => path.includes('{id}') && !path.startsWith('/api/engines/') && !path.startsWith('/api/users/');
+
 function fill(path: string, tenantId: string): string {
   if (path.startsWith('/api/engines/')) return path.replace('{id}', 'default');
+  if (path.startsWith('/api/users/')) return path.replace('{id}', target);
   return path.replace('{id}', tenantId);
 }
 
@@ -137,10 +150,13 @@ function expected(rule: Rule, caller: Caller, tenantIsOwn: boolean): 'allowed' |
     case 'authenticated':
       return 'allowed';
     case 'tenant_read':
-      return tenantIsOwn ? 'allowed' : 404;
+      return caller === 'platform_viewer' || tenantIsOwn ? 'allowed' : 404;
     case 'tenant_operate':
+      if (caller === 'platform_viewer') return 403;
       if (!tenantIsOwn) return 404;
       return caller === 'tenant_admin' ? 'allowed' : 403;
+    case 'platform_read':
+      return caller === 'platform_viewer' ? 'allowed' : 403;
     case 'platform_admin':
       return 403;
   }
@@ -160,7 +176,7 @@ test('every route × every role × own and foreign tenant gets exactly what its 
   let checked = 0;
   for (const [route, rule] of Object.entries(RULES)) {
     const [method, path] = route.split(' ') as [string, string];
-    const tenantCases = path.includes('{id}') && !path.startsWith('/api/engines/') ? [true, false] : [true];
+    const tenantCases = isTenantPath(path) ? [true, false] : [true];
     for (const caller of CALLERS) {
       for (const tenantIsOwn of tenantCases) {
         const want = expected(rule, caller, tenantIsOwn);

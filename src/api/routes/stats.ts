@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isStepId } from '../../domain/steps/catalogue.ts';
 import type { ApiDeps } from '../app.ts';
+import { visibleTenantIds } from '../plugins/authentication.ts';
 import { PROBLEM, problems, StatsAnswer } from '../responses.ts';
 
 /** (Default: 24h) 24 one-hour buckets, or 7 days in 28 buckets of six hours. */
@@ -14,15 +15,14 @@ const schema = {
   operationId: 'getProvisioningStats',
   summary: 'Runs over time by outcome, failures by step and code (last 24 h or 7 d)',
   querystring: StatsQuery,
-  response: { 200: StatsAnswer, ...problems(PROBLEM.validation('querystring.window', 'Invalid option: expected one of "24h"|"7d"'), PROBLEM.unauthenticated, PROBLEM.databaseUnavailable) },
+  response: { 200: StatsAnswer, ...problems(PROBLEM.validation('querystring.window', 'Invalid option: expected one of "24h"|"7d"'), PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.databaseUnavailable) },
 };
 
 /** The dashboard's charts: the fleet's recent runs and failures, for the tenants the caller may see. */
 export const statsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }) => {
   app.get('/api/provisioning/stats', { schema, onRequest: [app.authenticate] }, async (req) => {
     const w = WINDOWS[req.query.window];
-    const user = req.user;
-    const tenantIds = user.role === 'platform_admin' ? null : user.tenant_id ? [user.tenant_id] : [];
+    const tenantIds = visibleTenantIds(req.user);
     // whole buckets: the first starts at the bucket boundary before now - window
     const first = Math.floor((Date.now() / 1000 - w.seconds) / w.bucket) * w.bucket + w.bucket;
     const since = new Date(first * 1000);
