@@ -26,6 +26,10 @@ export function abbreviationCandidates(companyName: string, count = 40): string[
     if (c.length >= 2 && !base.includes(c)) base.push(c);
   };
   add(initials);
+  // numbers tell apart names that are otherwise the same ("Duka 0017", "Duka 0018"): the initials
+  // of the other words with the numbers whole, before anything that cuts them short
+  const numbers = w.filter((x) => /^\d+$/.test(x));
+  if (numbers.length > 0) add(w.filter((x) => !/^\d+$/.test(x)).map((x) => x[0]).join('') + numbers.join(''));
   // initials plus more letters of the last word, then the first letters of the whole name
   const last = w[w.length - 1]!;
   for (let n = 2; n <= Math.min(last.length, 4); n++) add(w.slice(0, -1).map((x) => x[0]).join('') + last.slice(0, n));

@@ -31,3 +31,14 @@ test('similar names get different abbreviations once the first is taken', () => 
   const second = pickAbbreviation('Mama Mboga Stores', [first])!;
   assert.notEqual(first.toUpperCase(), second.toUpperCase());
 });
+
+test('names that differ only by a number get abbreviations that keep the whole number', () => {
+  assert.deepEqual(abbreviationCandidates('Scale Tenant 00017').slice(0, 2), ['ST0', 'ST00017']);
+  // a hundred such names all find an abbreviation of their own, in order of creation
+  const taken: string[] = [];
+  for (let i = 1; i <= 100; i++) {
+    const abbr = pickAbbreviation(`Scale Tenant ${String(i).padStart(5, '0')}`, taken);
+    assert.ok(abbr, `tenant ${i} found an abbreviation`);
+    taken.push(abbr);
+  }
+});
