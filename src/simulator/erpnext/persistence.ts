@@ -23,8 +23,19 @@ const fileSchema = z.object({
 /** The file is there but is not a simulator data file (a usage error for the CLI). */
 export class DataFileError extends Error {}
 
+/**
+ * A save writes every document (the file is one JSON state): its cost grows with the site. The
+ * wait before the next save is at least this many times the last save's duration, so saving
+ * takes at most about 1/SAVE_COST_FACTOR of the process's time however big the site gets (the
+ * simulator shares its event loop with the API and the worker in demo mode).
+ */
+const SAVE_COST_FACTOR = 20;
+/** The longest wait before a pending save (a bigger site loses at most this much at a crash). */
+const MAX_SAVE_DELAY_MS = 30_000;
+
 export class DataFile {
   private timer: NodeJS.Timeout | undefined;
+  private lastSaveMs = 0;
 
   constructor(
     readonly file: string,
@@ -54,10 +65,11 @@ export class DataFile {
   /** Writes soon; several changes in a row make one write. */
   scheduleSave(): void {
     if (this.timer) return;
+    const delay = Math.min(MAX_SAVE_DELAY_MS, Math.max(this.debounceMs, SAVE_COST_FACTOR * this.lastSaveMs));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.save();
-    }, this.debounceMs);
+    }, delay);
     this.timer.unref();
   }
 
@@ -70,6 +82,12 @@ export class DataFile {
   }
 
   save(): void {
+    const started = performance.now();
+    this.write();
+    this.lastSaveMs = performance.now() - started;
+  }
+
+  private write(): void {
     const state = this.store.exportState();
     const body = JSON.stringify({ format: FORMAT, version: VERSION, savedAt: new Date().toISOString(), ...state });
     mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
