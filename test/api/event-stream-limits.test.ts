@@ -28,6 +28,7 @@ interface Opened {
   status: number;
   headers: Headers;
   body: any;
+  response?: Response;
   close(): void;
 }
 
@@ -35,7 +36,9 @@ interface Opened {
 async function open(path: string, token: string): Promise<Opened> {
   const abort = new AbortController();
   const res = await fetch(`${h.api}${path}`, { headers: { authorization: `Bearer ${token}` }, signal: abort.signal });
-  if (res.status === 200) return { status: 200, headers: res.headers, body: null, close: () => abort.abort() };
+  // the open stream keeps its Response: an unreachable one is collected, and undici then cancels
+  // its body and closes the connection (the server saw streams end under memory pressure)
+  if (res.status === 200) return { status: 200, headers: res.headers, body: null, response: res, close: () => abort.abort() };
   return { status: res.status, headers: res.headers, body: await res.json(), close: () => {} };
 }
 
