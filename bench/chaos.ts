@@ -12,8 +12,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { canConnect, startEmbeddedPostgres } from '../src/adapters/postgres/embedded.ts';
+import { scratchDatabase } from './support.ts';
 import { startProvisioner, DEMO_ADMIN } from '../src/provisioner.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
@@ -76,21 +75,8 @@ const between = ([a, b]: [number, number]) => a + Math.floor(random() * (b - a +
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
 
 // ---- database: a scratch database on the local server, else an embedded one -----------------
-let adminUrl = process.env.CHAOS_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-let stopEmbedded = async () => {};
-if (!(await canConnect(adminUrl))) {
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data/chaos-pg'), port: 54350, database: 'postgres' });
-  adminUrl = embedded.url;
-  stopEmbedded = embedded.stop;
-}
-const dbName = `provisioner_chaos_${Date.now().toString(36)}`;
-{
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`create database ${dbName}`);
-  await c.end();
-}
-const dbUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+const scratch = await scratchDatabase('chaos', 54350);
+const dbUrl = scratch.url;
 
 // ---- engine, API (in this process), workers (child processes) --------------------------------
 const sim = await startErpnextSimulator({
@@ -267,11 +253,5 @@ process.stdout.write(ok ? 'chaos: PASS\n' : 'chaos: FAIL\n');
 for (const w of workers.values()) w.kill('SIGKILL');
 await app.close();
 await sim.close();
-{
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(`drop database if exists ${dbName} with (force)`);
-  await c.end();
-}
-await stopEmbedded();
+await scratch.drop();
 process.exit(ok ? 0 : 1);

@@ -18,12 +18,12 @@
  *   npm run bench:cli-start -- [--runs 15] [--no-source] [--no-write]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const root = path.resolve(import.meta.dirname, '..');
+import { root, writeBenchmarkSection } from './support.ts';
 const TARGET_RATIO = 3;
 const { values: opt } = parseArgs({
   options: {
@@ -154,11 +154,7 @@ process.stdout.write(
 );
 
 if (!opt['no-write']) {
-  const file = path.join(root, 'docs/benchmarks.md');
-  const BEGIN = '<!-- cli-start:begin (written by npm run bench:cli-start) -->';
-  const END = '<!-- cli-start:end -->';
-  const section = [
-    BEGIN,
+  writeBenchmarkSection('cli-start', [
     '## CLI start-up',
     '',
     `\`npm run bench:cli-start -- --runs ${runs}\` on ${machine.date}: ${machine.nproc} CPUs (${machine.cpu}), Node ${machine.node},`,
@@ -174,14 +170,6 @@ if (!opt['no-write']) {
     `so \`npx provisioner --version\` cannot meet 3× \`node -e 0\` (the floor alone is ${rows[4]!.ratio.toFixed(2)}×). \`provisioner --version\` is the installed command (\`npm install -g .\``,
     'or `npm link`, a symlink to bin/provisioner.js on the PATH) is measured as an operator runs it.',
     '`node --import tsx src/cli/main.ts` is how the bin ran before `dist/` (TypeScript compiled at every start).',
-    END,
-  ].join('\n');
-  const header = '# Benchmarks\n\nWritten by the benchmarks themselves; the machine is shared and noisy: compare ratios, not absolute times.\n';
-  const before = existsSync(file) ? readFileSync(file, 'utf8') : header;
-  const at = before.indexOf(BEGIN);
-  const end = before.indexOf(END);
-  const next = at >= 0 && end > at ? before.slice(0, at) + section + before.slice(end + END.length) : `${before.trimEnd()}\n\n${section}\n`;
-  writeFileSync(file, next);
-  process.stdout.write(`written to ${path.relative(root, file)}\n`);
+  ]);
 }
 process.exit(met ? 0 : 1);

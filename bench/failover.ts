@@ -6,9 +6,7 @@
  *
  *   npm run bench:failover -- [--runs 10]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resource } from '../test/support/engine-proxy.ts';
 import { startHarness } from '../test/support/harness.ts';
@@ -17,7 +15,7 @@ import { spawnProvisioner } from '../test/support/processes.ts';
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10' } } });
 const runs = Number(values.runs);
 process.env.TEST_DATABASE_URL ??= 'postgres://postgres@127.0.0.1:5432/postgres';
-const root = path.resolve(import.meta.dirname, '..');
+import { writeBenchmarkSection } from './support.ts';
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const h = await startHarness({ proxy: true, config: { workerInProcess: false } });
 const env = { DATABASE_URL: h.provisioner.db.url, PROVISIONER_JWT_SECRET: 'unused-by-workers-0123456789abcdefghijkl', PROVISIONER_LEASE_MS: '30000', LOG_LEVEL: 'warn' };
@@ -57,11 +55,7 @@ const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[so
 const met = median <= 1500;
 process.stdout.write(`median ${median} ms (min ${sorted[0]}, max ${sorted.at(-1)}), target ≤ 1500 ms: ${met ? 'met' : 'NOT met'}\n`);
 
-const file = path.join(root, 'docs/benchmarks.md');
-const BEGIN = '<!-- failover:begin (written by npm run bench:failover) -->';
-const END = '<!-- failover:end -->';
-const section = `${BEGIN}
-## Failover: SIGKILL → resume
+writeBenchmarkSection('failover', `## Failover: SIGKILL → resume
 
 \`npm run bench:failover -- --runs ${runs}\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} CPUs, Node ${process.version}, load average ${loadBefore} at the start.
 A worker process with the default 30 s lease is SIGKILLed while its run is inside step_2 (an engine read held by a test proxy);
@@ -73,9 +67,5 @@ an idle worker process resumes it. Time from the kill to the run's \`run_resumed
 
 Target ≤ 1500 ms: ${met ? 'met' : 'not met'}. The dead worker's session ends with it, which frees its tenant lock; idle workers look for
 running runs whose lock nobody holds every 250 ms (\`orphanCheckMs\`), so the lease no longer decides (it stays the fallback when a worker
-is alive but cut off).
-${END}`;
-const doc = readFileSync(file, 'utf8');
-const next = doc.includes(BEGIN) ? doc.slice(0, doc.indexOf(BEGIN)) + section + doc.slice(doc.indexOf(END) + END.length) : `${doc.trimEnd()}\n\n${section}\n`;
-writeFileSync(file, next);
+is alive but cut off).`.split('\n'));
 process.exit(met ? 0 : 1);

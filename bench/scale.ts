@@ -11,19 +11,17 @@
  *
  * Only 127.0.0.1 is ever a target.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import { canConnect, startEmbeddedPostgres } from '../src/adapters/postgres/embedded.ts';
+import { scratchDatabase, writeBenchmarkSection } from './support.ts';
 import { loadConfig } from '../src/config.ts';
 import { startProvisioner, DEMO_ADMIN } from '../src/provisioner.ts';
 import { createLogger } from '../src/observability/logger.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
   options: {
     tenants: { type: 'string', default: '1000' },
@@ -45,27 +43,13 @@ if (!Number.isInteger(N) || N < 10 || N > 20_000) {
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 // ---- a scratch database on the local server, else an embedded one ----------------------------
-let adminUrl = process.env.CHAOS_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-let stopEmbedded = async () => {};
-if (!(await canConnect(adminUrl))) {
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, '.data/bench-pg'), port: 54351, database: 'postgres' });
-  adminUrl = embedded.url;
-  stopEmbedded = embedded.stop;
-}
-const dbName = `provisioner_scale_${Date.now().toString(36)}`;
-const admin = async (sql: string) => {
-  const c = new pg.Client({ connectionString: adminUrl });
-  await c.connect();
-  await c.query(sql);
-  await c.end();
-};
-await admin(`create database ${dbName}`);
+const scratch = await scratchDatabase('scale', 54351);
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'provisioner-scale-'));
 
 // demo mode as `npm start` runs it, on the scratch database: built-in simulator with its data file
 const config = loadConfig({
   ...process.env,
-  DATABASE_URL: Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString(),
+  DATABASE_URL: scratch.url,
   PROVISIONER_DEMO: 'true',
   PROVISIONER_DATA_DIR: dataDir,
   PROVISIONER_ENV_FILE: '/dev/null',
@@ -174,11 +158,7 @@ const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 process.stdout.write(`\nscale: ${N} tenants in demo mode, ${os.availableParallelism()} CPUs, Node ${process.version}, load ${load}\n\n${table}\n\n${summary}\n`);
 
 if (!opt['no-write']) {
-  const file = path.join(root, 'docs/benchmarks.md');
-  const BEGIN = '<!-- scale:begin (written by npm run bench:scale) -->';
-  const END = '<!-- scale:end -->';
-  const section = [
-    BEGIN,
+  writeBenchmarkSection('scale', [
     '## Scale: many tenants in demo mode',
     '',
     `\`npm run bench:scale -- --tenants ${N}\` on ${new Date().toISOString().slice(0, 10)}: ${os.availableParallelism()} CPUs (${os.cpus()[0]?.model.trim() ?? '?'}), Node ${process.version},`,
@@ -192,17 +172,10 @@ if (!opt['no-write']) {
     '```',
     summary,
     '```',
-    END,
-  ].join('\n');
-  const before = readFileSync(file, 'utf8');
-  const at = before.indexOf(BEGIN);
-  const end = before.indexOf(END);
-  writeFileSync(file, at >= 0 && end > at ? before.slice(0, at) + section + before.slice(end + END.length) : `${before.trimEnd()}\n\n${section}\n`);
-  process.stdout.write('written to docs/benchmarks.md\n');
+  ]);
 }
 
 await app.close();
-await admin(`drop database if exists ${dbName} with (force)`);
 rmSync(dataDir, { recursive: true, force: true });
-await stopEmbedded();
+await scratch.drop();
 process.exit(completed === N ? 0 : 1);
