@@ -1,4 +1,9 @@
-import { ProvisionerError } from '../domain/errors.ts';
+import { AlreadyExistsError, InvalidInputError, ProvisionerError } from '../domain/errors.ts';
+import { isUniqueViolation } from '../adapters/postgres/database.ts';
+import type { PostgresStore } from '../adapters/postgres/store.ts';
+import { isPlatformRole, type Role, type UserRecord } from '../ports/store.ts';
+import { assertStrongPassword, hashPassword } from './passwords.ts';
+import { TenantNotFoundError } from './provisioning-service.ts';
 
 /** Too many failed logins for this account or from this address: locked for a while. */
 export class LoginThrottledError extends ProvisionerError {
@@ -34,3 +39,31 @@ export class LastPlatformAdminError extends ProvisionerError {
 
 /** Why the demo account is disabled outside demo mode (users.disabled_reason). */
 export const DEMO_ACCOUNT_DISABLED_REASON = 'the demo account (its password is published in the guide) is refused outside demo mode';
+
+export const roleTenantMismatch = () =>
+  new InvalidInputError('ROLE_TENANT_MISMATCH', 'platform_admin and platform_viewer users have no tenant_id; tenant users need one', 'Send tenant_id exactly for tenant_admin and tenant_user (null for the platform roles).');
+
+/** Platform roles have no tenant; tenant roles need exactly one (the users table checks it too). */
+export function assertRoleFitsTenant(role: Role, tenantId: string | null): void {
+  if (isPlatformRole(role) !== (tenantId === null)) throw roleTenantMismatch();
+}
+
+/**
+ * A new user, checked the same way whoever makes it (the API's POST /api/users, and `users create`
+ * straight in the database): role and tenant fit, the tenant exists, the password is strong, the
+ * email is free. Each refusal is a typed error, never the database's constraint message.
+ */
+export async function createAccount(
+  store: Pick<PostgresStore, 'getTenant' | 'createUser'>,
+  input: { email: string; name?: string | null; password: string; role: Role; tenantId: string | null },
+): Promise<UserRecord> {
+  assertRoleFitsTenant(input.role, input.tenantId);
+  if (input.tenantId && !(await store.getTenant(input.tenantId))) throw new TenantNotFoundError(input.tenantId);
+  assertStrongPassword(input.password, input.email);
+  try {
+    return await store.createUser({ email: input.email, name: input.name ?? null, passwordHash: await hashPassword(input.password), role: input.role, tenantId: input.tenantId });
+  } catch (e) {
+    if (isUniqueViolation(e, 'users_email')) throw new AlreadyExistsError('USER_EXISTS', `A user with email ${input.email} already exists`, 'Use another email.');
+    throw e;
+  }
+}

@@ -10,6 +10,7 @@ export type Role = (typeof ROLES)[number];
 
 /** The roles that have no tenant and see every tenant. */
 export const PLATFORM_ROLES: readonly Role[] = ['platform_admin', 'platform_viewer'];
+export const isPlatformRole = (role: Role): boolean => PLATFORM_ROLES.includes(role);
 
 export interface UserRecord {
   id: string;

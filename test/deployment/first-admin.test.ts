@@ -56,3 +56,23 @@ test('serve without PROVISIONER_JWT_SECRET stops with CONFIG_INVALID (exit 3), a
   assert.match(refused.stderr, /^error \[CONFIG_INVALID\]: PROVISIONER_JWT_SECRET is not set$/m);
   assert.match(refused.stderr, /^hint: .*openssl rand -hex 32.*`serve` signs access tokens with it \(worker, migrate and users create do not need it\)/m);
 });
+
+test('users create refuses what POST /api/users refuses, with the same error codes, never a database constraint message', async () => {
+  const env = { ...databaseOnly(), PROVISIONER_NEW_PASSWORD: PASSWORD };
+  const someTenant = '38ed3f57-0d36-4e47-849c-152c72863a31';
+  const cases: Array<[string[], RegExp]> = [
+    [['--email', 'viewer@example.com', '--role', 'platform_viewer', '--tenant', someTenant], /^error \[ROLE_TENANT_MISMATCH\]/m],
+    [['--email', 'owner@example.com', '--role', 'tenant_admin'], /^error \[ROLE_TENANT_MISMATCH\]/m],
+    [['--email', 'owner@example.com', '--role', 'tenant_admin', '--tenant', someTenant], /^error \[TENANT_NOT_FOUND\]/m],
+    [['--email', 'owner@example.com', '--role', 'tenant_admin', '--tenant', 'shop-1'], /^error: --tenant must be a tenant id \(UUID\)/m],
+  ];
+  for (const [args, expected] of cases) {
+    const refused = await cli(['users', 'create', ...args], env);
+    assert.notEqual(refused.code, 0, args.join(' '));
+    assert.match(refused.stderr, expected);
+    assert.doesNotMatch(refused.stderr, /constraint|violates|invalid input syntax/);
+  }
+  assert.equal((await cli(['users', 'create', '--email', 'twice@example.com'], env)).code, 0);
+  const again = await cli(['users', 'create', '--email', 'Twice@example.com'], env);
+  assert.match(again.stderr, /^error \[USER_EXISTS\]/m);
+});

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProvisionerError } from '../../domain/errors.ts';
-import { PLATFORM_ROLES, type Role, type TokenState } from '../../ports/store.ts';
+import { isPlatformRole, type Role, type TokenState } from '../../ports/store.ts';
 import type { PostgresStore } from '../../adapters/postgres/store.ts';
 
 /** What a bearer token says about its holder, as checked against the users table. */
@@ -61,7 +61,6 @@ export const CLOCK_TOLERANCE_MS = 5_000;
 /** The one algorithm tokens are signed and verified with: a token that says another is refused. */
 export const TOKEN_ALGORITHM = 'HS256';
 
-export const isPlatformRole = (role: Role): boolean => PLATFORM_ROLES.includes(role);
 
 /** May this principal read the tenant? Platform admins and viewers see all tenants; tenant users their own. */
 export function canSee(p: Pick<Principal, 'role' | 'tenant_id'>, tenantId: string): boolean {

@@ -1,12 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { assertStrongPassword, hashPassword } from '../../application/passwords.ts';
 import { TenantNotFoundError } from '../../application/provisioning-service.ts';
-import { LastPlatformAdminError, UserNotFoundError } from '../../application/accounts.ts';
-import { isUniqueViolation } from '../../adapters/postgres/database.ts';
+import { assertRoleFitsTenant, createAccount, LastPlatformAdminError, roleTenantMismatch, UserNotFoundError } from '../../application/accounts.ts';
 import type { UserChange, UserChangeRefusal } from '../../adapters/postgres/store.ts';
-import type { Role, UserRecord } from '../../ports/store.ts';
-import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
-import { isPlatformRole } from '../plugins/authentication.ts';
+import { isPlatformRole, type UserRecord } from '../../ports/store.ts';
 import { CreateUserBody, encodeCursor, UpdateUserBody, UserIdParams, UserListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { PROBLEM, problems, UserAnswer, UserList } from '../responses.ts';
@@ -23,13 +20,6 @@ const userView = (u: UserRecord) => ({
   disabled_reason: u.disabledReason,
   created_at: u.createdAt.toISOString(),
 });
-
-const roleTenantMismatch = () =>
-  new InvalidInputError('ROLE_TENANT_MISMATCH', 'platform_admin and platform_viewer users have no tenant_id; tenant users need one', 'Send tenant_id exactly for tenant_admin and tenant_user (null for the platform roles).');
-
-function assertRoleFitsTenant(role: Role, tenantId: string | null): void {
-  if (isPlatformRole(role) !== (tenantId === null)) throw roleTenantMismatch();
-}
 
 function changed(result: UserRecord | UserChangeRefusal, id: string): UserRecord {
   if (result === 'not_found') throw new UserNotFoundError(id);
@@ -101,17 +91,9 @@ export const userRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store })
 
   app.post('/api/users', { schema: schemas.create }, async (req, reply) => {
     const b = req.body;
-    assertRoleFitsTenant(b.role, b.tenant_id ?? null);
-    if (b.tenant_id && !(await store.getTenant(b.tenant_id))) throw new TenantNotFoundError(b.tenant_id);
-    assertStrongPassword(b.password, b.email);
-    try {
-      const user = await store.createUser({ email: b.email, name: b.name ?? null, passwordHash: await hashPassword(b.password), role: b.role, tenantId: b.tenant_id ?? null });
-      await store.recordAudit(auditEntry(req, 'user.create', 'user', user.id, { email: user.email, role: user.role, tenant_id: user.tenantId }));
-      return reply.status(201).send({ user: userView(user) });
-    } catch (e) {
-      if (isUniqueViolation(e, 'users_email')) throw new AlreadyExistsError('USER_EXISTS', `A user with email ${b.email} already exists`, 'Use another email.');
-      throw e;
-    }
+    const user = await createAccount(store, { email: b.email, name: b.name ?? null, password: b.password, role: b.role, tenantId: b.tenant_id ?? null });
+    await store.recordAudit(auditEntry(req, 'user.create', 'user', user.id, { email: user.email, role: user.role, tenant_id: user.tenantId }));
+    return reply.status(201).send({ user: userView(user) });
   });
 
   app.patch('/api/users/:id', { schema: schemas.update }, async (req) => {

@@ -15,16 +15,18 @@ function logEnvFile(logger: Logger): void {
  * runs, so that `--version`, `--help` and the client commands start without them.
  */
 async function server() {
-  const [config, logger, provisioner, passwords, journal, metrics] = await Promise.all([
+  const [config, logger, provisioner, accounts, journal, metrics] = await Promise.all([
     import('../../config.ts'),
     import('../../observability/logger.ts'),
     import('../../provisioner.ts'),
-    import('../../application/passwords.ts'),
+    import('../../application/accounts.ts'),
     import('../../observability/journal.ts'),
     import('../../observability/metrics.ts'),
   ]);
-  return { ...config, ...logger, ...provisioner, ...passwords, ...journal, ...metrics };
+  return { ...config, ...logger, ...provisioner, ...accounts, ...journal, ...metrics };
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Commands that run Provisioner itself: serve, worker, migrate, users. */
 export function registerServerCommands(program: Command): void {
@@ -95,13 +97,14 @@ export function registerServerCommands(program: Command): void {
       const password = opts.password ?? process.env.PROVISIONER_NEW_PASSWORD;
       if (!password) throw new InvalidArgumentError('a password is needed (--password or PROVISIONER_NEW_PASSWORD)');
       if (!(ROLES as readonly string[]).includes(opts.role)) throw new InvalidArgumentError(`unknown role ${opts.role}`);
-      const { assertStrongPassword, hashPassword, loadConfig, openDatabase, createLogger } = await server();
-      assertStrongPassword(password, opts.email);
-      // writes the user straight to the database: no token, so no PROVISIONER_JWT_SECRET needed
+      if (opts.tenant !== undefined && !UUID.test(opts.tenant)) throw new InvalidArgumentError(`--tenant must be a tenant id (UUID), not ${JSON.stringify(opts.tenant)}`);
+      const { createAccount, loadConfig, openDatabase, createLogger } = await server();
+      // writes the user straight to the database: no token, so no PROVISIONER_JWT_SECRET needed;
+      // checked as POST /api/users checks it (role and tenant fit, tenant exists, strong password)
       const config = loadConfig(process.env, { signsTokens: false });
       const db = await openDatabase(config, createLogger({ level: 'warn' }));
       try {
-        const user = await db.store.createUser({ email: opts.email, passwordHash: await hashPassword(password), role: opts.role as Role, tenantId: opts.tenant ?? null });
+        const user = await createAccount(db.store, { email: opts.email, password, role: opts.role as Role, tenantId: opts.tenant?.toLowerCase() ?? null });
         process.stdout.write(`created ${user.role} ${user.email} (${user.id})\n`);
       } finally {
         await db.close();
