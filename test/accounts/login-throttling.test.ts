@@ -86,3 +86,20 @@ test('failures from one address lock that address for every account', async () =
     await other.close();
   }
 });
+
+test('a burst of wrong passwords at once gets no more tries than one after another; right passwords never count against the address', async () => {
+  const burst = await startHarness({ config: { loginThrottle: { perAccount: PER_ACCOUNT, perAddress: PER_ACCOUNT + 2, baseMs: 60_000, maxMs: 60_000 } } });
+  try {
+    await userWithToken(burst, { email: 'burst@example.com', role: 'platform_admin' });
+    const answers = await Promise.all(Array.from({ length: 20 }, () => login(burst.api, 'burst@example.com', 'wrong password')));
+    const statuses = answers.map((a) => a.status).sort();
+    assert.deepEqual(statuses, [...Array(PER_ACCOUNT).fill(401), ...Array(20 - PER_ACCOUNT).fill(429)]);
+
+    // the address now holds PER_ACCOUNT failures, 2 short of its lock: good logins add none
+    const good = await userWithToken(burst, { email: 'good@example.com', role: 'platform_admin' });
+    for (let i = 0; i < 5; i++) assert.equal((await login(burst.api, 'good@example.com', good.password)).status, 200);
+    assert.equal((await login(burst.api, 'good-but-wrong@example.com', 'wrong password')).status, 401);
+  } finally {
+    await burst.close();
+  }
+});

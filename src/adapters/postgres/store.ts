@@ -64,6 +64,9 @@ export interface UserChange {
 export type UserChangeRefusal = 'not_found' | 'last_platform_admin';
 
 /** The lockout a series of failed logins earns: none below `maxFailures`, then base × 2^(excess), capped. */
+/** Thrown inside claimLoginAttempt's transaction to roll it back when a key is locked. */
+const LOCKED = Symbol('login key locked');
+
 export interface LockoutPolicy {
   maxFailures: number;
   baseMs: number;
@@ -281,26 +284,58 @@ export class PostgresStore {
   }
 
   /**
-   * One more failed login for each key, atomically (any number of API processes). A count whose
-   * last failure is older than the longest lockout starts again; from `maxFailures` on, each
-   * failure locks the key for base × 2^(failures - maxFailures), at most maxMs.
+   * Counts a login attempt as a failure *before* its password is checked, for all its keys in one
+   * transaction, and answers 0; or, when a key is locked, counts nothing and answers the
+   * milliseconds until it unlocks. Counting first is what bounds a burst: concurrent attempts take
+   * the key's row lock in turn and those past the threshold see the lock (a check before and a
+   * count after the password let a whole burst through). A count whose last failure is older than
+   * the longest lockout starts again; from `maxFailures` on, each failure locks the key for
+   * base × 2^(failures - maxFailures), at most maxMs. Keys come in one fixed order (account, then
+   * address), so two attempts never wait on each other's rows in a cycle.
    */
-  async recordLoginFailure(keys: Array<{ key: string; policy: LockoutPolicy }>): Promise<void> {
+  async claimLoginAttempt(keys: Array<{ key: string; policy: LockoutPolicy }>): Promise<number> {
     const n = `(case when f.last_failure < now() - make_interval(secs => $4::float8 / 1000) then 1 else f.failures + 1 end)`;
     const lock = (failures: string) =>
       `case when ${failures} >= $2::int then now() + make_interval(secs => least($4::float8, $3::float8 * power(2, least(${failures} - $2::int, 40))) / 1000) end`;
-    for (const { key, policy } of keys) {
-      await this.pool.query(
-        `insert into onboarding.login_failures as f (key, failures, last_failure, locked_until) values ($1, 1, now(), ${lock('1')})
-         on conflict (key) do update set failures = ${n}, last_failure = now(), locked_until = ${lock(n)}`,
-        [key, policy.maxFailures, policy.baseMs, policy.maxMs],
-      );
-    }
+    const counted = await inTransaction(this.pool, async (client) => {
+      for (const { key, policy } of keys) {
+        const { rowCount } = await client.query(
+          `insert into onboarding.login_failures as f (key, failures, last_failure, locked_until) values ($1, 1, now(), ${lock('1')})
+           on conflict (key) do update set failures = ${n}, last_failure = now(), locked_until = ${lock(n)}
+           where f.locked_until is null or f.locked_until <= now()`,
+          [key, policy.maxFailures, policy.baseMs, policy.maxMs],
+        );
+        // no row: the key is locked; the rollback forgets what the earlier keys counted
+        if (rowCount === 0) throw LOCKED;
+      }
+      return true;
+    }).catch((e: unknown) => {
+      if (e === LOCKED) return false;
+      throw e;
+    });
+    if (counted) return 0;
+    // at least 1 ms: the lock may have just ended, but this attempt was refused under it
+    return Math.max(1, await this.loginLockedForMs(keys.map((k) => k.key)));
   }
 
-  /** A successful login forgets the account's failures. */
-  async clearLoginFailures(key: string): Promise<void> {
-    await this.pool.query(`delete from onboarding.login_failures where key = $1`, [key]);
+  /**
+   * The password was right: the attempt claimLoginAttempt counted up front is taken back, with the
+   * lock it alone may have caused; `forgetKey` (the account, on a successful login) loses all its
+   * failures. A disabled account's right password passes null: nothing is forgotten.
+   */
+  async settleGoodLogin(keys: Array<{ key: string; policy: LockoutPolicy }>, opts: { forgetKey: string | null }): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      for (const { key, policy } of keys) {
+        if (key === opts.forgetKey) await client.query(`delete from onboarding.login_failures where key = $1`, [key]);
+        else
+          await client.query(
+            `update onboarding.login_failures set failures = greatest(failures - 1, 0),
+               locked_until = case when failures - 1 >= $2::int then locked_until end
+             where key = $1`,
+            [key, policy.maxFailures],
+          );
+      }
+    });
   }
 
   // ---- audit log -----------------------------------------------------------------------------

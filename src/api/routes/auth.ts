@@ -55,17 +55,15 @@ export const authRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, s
       { key: accountKey, policy: { ...lockout, maxFailures: loginThrottle.perAccount } },
       { key: `address:${request.ip}`, policy: { ...lockout, maxFailures: loginThrottle.perAddress } },
     ];
-    const lockedMs = await store.loginLockedForMs(keys.map((k) => k.key));
+    // the attempt is counted as a failure before the password is checked (see claimLoginAttempt);
     // while locked, even the right password is refused, before any password is checked
+    const lockedMs = await store.claimLoginAttempt(keys);
     if (lockedMs > 0) throw new LoginThrottledError(Math.max(1, Math.ceil(lockedMs / 1000)));
     const user = await store.findUserByEmail(email);
     const ok = await verifyPassword(user?.passwordHash ?? (await dummyHash), request.body.password);
-    if (!user || !ok) {
-      await store.recordLoginFailure(keys);
-      throw new InvalidCredentialsError();
-    }
+    if (!user || !ok) throw new InvalidCredentialsError();
+    await store.settleGoodLogin(keys, { forgetKey: user.disabledAt ? null : accountKey });
     if (user.disabledAt) throw new AccountDisabledError(user.disabledReason);
-    await store.clearLoginFailures(accountKey);
     const access_token = app.jwt.sign({ sub: user.id, email: user.email, role: user.role, tenant_id: user.tenantId, ver: user.tokenVersion });
     const ids = visibleTenantIds({ role: user.role, tenant_id: user.tenantId });
     const tenants = await store.listTenants(ids === null ? {} : { ids });
