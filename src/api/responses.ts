@@ -473,7 +473,8 @@ export const LoginAnswer = answer(
     token_type: z.enum(['bearer']),
     expires_in: z.number().int().describe('Seconds'),
     user: z.object({ id: uuid(), email: z.string(), role: Role, tenant_id: uuid().nullable() }),
-    tenants: z.array(z.object({ id: uuid(), name: z.string(), status: ProvisioningStatus })).describe('Tenants this user may see'),
+    tenants: z.array(z.object({ id: uuid(), name: z.string(), status: ProvisioningStatus })).describe("The first page (oldest first) of the tenants this user may see: GET /api/tenants's first page"),
+    tenants_next_cursor: z.string().nullable().describe('More tenants follow: GET /api/tenants?cursor=<this> (null: that was all)'),
   }),
   'A bearer token for the other routes (Authorization: Bearer <access_token>)',
   {
@@ -482,6 +483,7 @@ export const LoginAnswer = answer(
     expires_in: TOKEN_TTL_SECONDS,
     user: { id: USER_ID, email: 'admin@moran.com', role: 'platform_admin', tenant_id: null },
     tenants: [{ id: TENANT_ID, name: 'Mama Mboga Shop', status: 'COMPLETED' }],
+    tenants_next_cursor: null,
   },
 );
 

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { cli } from '../cli/support.ts';
+import { login } from '../support/accounts.ts';
+import { DEMO_ADMIN } from '../../src/provisioner.ts';
 
 const TENANTS = 56;
 
@@ -130,4 +132,12 @@ test('the CLI lists every tenant, page after page, and one page with --limit', a
   } finally {
     await rm(configDir, { recursive: true, force: true });
   }
+});
+
+test("the login answer lists GET /api/tenants's first page and its cursor, not every tenant", async () => {
+  const r = await login(h.api, DEMO_ADMIN.email, DEMO_ADMIN.password);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.body.tenants.map((t: { id: string }) => t.id), ids.slice(0, 50));
+  const rest = await h.call('GET', `/api/tenants?cursor=${encodeURIComponent(r.body.tenants_next_cursor)}`);
+  assert.deepEqual(rest.body.tenants.map((t: { id: string }) => t.id), ids.slice(50));
 });

@@ -3,7 +3,7 @@ import { ProvisionerError } from '../../domain/errors.ts';
 import { hashPassword, verifyPassword } from '../../application/passwords.ts';
 import { AccountDisabledError, LoginThrottledError } from '../../application/accounts.ts';
 import { TOKEN_TTL_SECONDS, visibleTenantIds, TokenRevokedError } from '../plugins/authentication.ts';
-import { LoginBody } from '../schemas.ts';
+import { encodeCursor, LoginBody, PAGE_LIMIT } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { LoginAnswer, MeAnswer, PROBLEM, problems } from '../responses.ts';
 import { problemOf } from '../plugins/problem-details.ts';
@@ -66,14 +66,16 @@ export const authRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, s
     if (user.disabledAt) throw new AccountDisabledError(user.disabledReason);
     const access_token = app.jwt.sign({ sub: user.id, email: user.email, role: user.role, tenant_id: user.tenantId, ver: user.tokenVersion });
     const ids = visibleTenantIds({ role: user.role, tenant_id: user.tenantId });
-    const tenants = await store.listTenants(ids === null ? {} : { ids });
-    const statuses = await service.statuses(tenants);
+    // the first page of GET /api/tenants: a platform admin of 10,000 tenants logs in as fast as one of 3
+    const page = await store.listTenantsPage(ids === null ? {} : { ids }, { after: null, limit: PAGE_LIMIT.default });
+    const statuses = await service.statuses(page.items);
     return {
       access_token,
       token_type: 'bearer' as const,
       expires_in: TOKEN_TTL_SECONDS,
       user: { id: user.id, email: user.email, role: user.role, tenant_id: user.tenantId },
       tenants: statuses.map((s) => ({ id: s.tenant_id, name: s.tenant_name, status: s.status })),
+      tenants_next_cursor: page.more ? encodeCursor(page.keys.at(-1)!) : null,
     };
   });
 

@@ -625,7 +625,7 @@ export interface operations {
                         access_token: string;
                         /** @description Seconds */
                         expires_in: number;
-                        /** @description Tenants this user may see */
+                        /** @description The first page (oldest first) of the tenants this user may see: GET /api/tenants's first page */
                         tenants: {
                             /** Format: uuid */
                             id: string;
@@ -636,6 +636,8 @@ export interface operations {
                              */
                             status: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED" | "PARTIAL" | "FAILED";
                         }[];
+                        /** @description More tenants follow: GET /api/tenants?cursor=<this> (null: that was all) */
+                        tenants_next_cursor: string | null;
                         /** @enum {string} */
                         token_type: "bearer";
                         user: {
