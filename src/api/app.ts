@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -8,8 +8,8 @@ import type { EnginePort } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type LoginThrottle, type TrustProxy } from '../config.ts';
-import { problemDetails } from './plugins/problem-details.ts';
-import { openApiTransform, problemComponent } from './responses.ts';
+import { frameworkErrorProblem, problemDetails } from './plugins/problem-details.ts';
+import { openApiTransform, problemComponent, transportProblems } from './responses.ts';
 import { authentication } from './plugins/authentication.ts';
 import { inputHygiene } from './plugins/input-hygiene.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -57,7 +57,20 @@ export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo'> {
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
 export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, any, any, FastifyBaseLogger, ZodTypeProvider>> {
-  const app = Fastify({ loggerInstance: opts.logger as FastifyBaseLogger, bodyLimit: 256 * 1024, trustProxy: opts.trustProxy ?? false }).withTypeProvider<ZodTypeProvider>();
+  const app = Fastify({
+    loggerInstance: opts.logger as FastifyBaseLogger,
+    bodyLimit: 256 * 1024,
+    trustProxy: opts.trustProxy ?? false,
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const body = frameworkErrorProblem(error);
+      void reply.code(body.status).type('application/problem+json').send(body);
+    },
+  }).withTypeProvider<ZodTypeProvider>();
+  // what Fastify itself may answer before a handler runs, documented on every route it applies to
+  app.addHook('onRoute', (route) => {
+    if (!route.schema?.response) return;
+    route.schema.response = { ...transportProblems(route), ...(route.schema.response as object) };
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -24,7 +24,7 @@ import {
 } from '../domain/errors.ts';
 import { EngineNotFoundError, TenantNameTakenError, TenantNotFoundError, UnknownCountryError } from '../application/provisioning-service.ts';
 import { WeakPasswordError } from '../application/passwords.ts';
-import { databaseUnavailableProblem, internalProblem, problem, problemOf, validationProblem, type Problem } from './plugins/problem-details.ts';
+import { databaseUnavailableProblem, frameworkErrorProblem, internalProblem, problem, problemOf, validationProblem, type Problem } from './plugins/problem-details.ts';
 import { ForbiddenError, TOKEN_TTL_SECONDS, TokenRevokedError, UnauthenticatedError } from './plugins/authentication.ts';
 
 // ---- example values, shared by the examples below -------------------------------------------
@@ -64,7 +64,7 @@ export const ProblemSchema = z
   })
   .describe('application/problem+json (RFC 9457)');
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 401: 'Not logged in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 429: 'Too many requests', 500: 'Unexpected error', 503: 'Unavailable' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad request', 401: 'Not logged in', 403: 'Not allowed', 404: 'Not found', 409: 'Conflict', 413: 'Body too large', 414: 'Path too long', 415: 'Not JSON', 429: 'Too many requests', 500: 'Unexpected error', 503: 'Unavailable' };
 
 type ProblemResponse = { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } };
 
@@ -89,10 +89,27 @@ export function problems(...examples: Problem[]): Record<number, ProblemResponse
   );
 }
 
+/**
+ * The problems Fastify answers before a route's handler runs: 414 for a path parameter over 100
+ * characters (routes with parameters), 413 and 415 for a body too large or of another type
+ * (routes that read a body). Documented so every status the API sends is in its document.
+ */
+export function transportProblems(route: { url: string; method: string | string[] }): Record<number, ProblemResponse> {
+  const methods = [route.method].flat();
+  const readsBody = methods.some((m) => !['GET', 'HEAD', 'OPTIONS'].includes(m));
+  const found: Problem[] = [];
+  if (route.url.includes(':')) found.push(frameworkErrorProblem({ code: 'FST_ERR_MAX_PARAM_LENGTH', message: '' }));
+  if (readsBody) found.push(PROBLEM.bodyTooLarge, PROBLEM.unsupportedMediaType);
+  const { 500: _internal, ...documented } = problems(...found);
+  return documented;
+}
+
 /** The problems most routes share, as examples built by the code that raises them. */
 export const PROBLEM = {
   validation: (path: string, message: string) => validationProblem([{ path, message }]),
   malformedJson: problem(400, 'MALFORMED_JSON', 'Body is not valid JSON'),
+  bodyTooLarge: problem(413, 'BODY_TOO_LARGE', 'Request body is too large'),
+  unsupportedMediaType: problem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported Media Type'),
   badCursor: validationProblem([{ path: 'querystring.cursor', message: 'not a cursor: pass next_cursor of the previous page as it was' }]),
   unauthenticated: problemOf(new UnauthenticatedError('Missing Authorization header')),
   tokenRevoked: problemOf(new TokenRevokedError()),

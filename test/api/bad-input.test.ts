@@ -76,6 +76,12 @@ test('wrong credentials are a 401 INVALID_CREDENTIALS', async () => {
   assertProblem(unknownUser, 401, 'INVALID_CREDENTIALS');
 });
 
+test("what Fastify refuses before a route runs is a problem too: 414 URI_TOO_LONG, 413 BODY_TOO_LARGE, 415 UNSUPPORTED_MEDIA_TYPE", async () => {
+  assertProblem(await raw('GET', `/api/tenants/${'a'.repeat(101)}`), 414, 'URI_TOO_LONG');
+  assertProblem(await raw('POST', '/api/tenants', { body: JSON.stringify({ name: 'x'.repeat(300 * 1024) }), headers: { 'content-type': 'application/json' } }), 413, 'BODY_TOO_LARGE');
+  assertProblem(await raw('POST', '/api/tenants', { body: '<tenant/>', headers: { 'content-type': 'application/xml' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+});
+
 test('an unknown route is a 404 problem', async () => {
   assertProblem(await raw('GET', '/api/nothing-here'), 404, 'ROUTE_NOT_FOUND');
 });

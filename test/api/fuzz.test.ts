@@ -208,8 +208,9 @@ test(`${RUNS} generated requests across every operation answer no 5xx, leave the
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
-  if (undocumented.size) console.log(`fuzz: statuses outside the operation's documented responses (Fastify's 413/415 and the like): ${JSON.stringify(Object.fromEntries(undocumented))}`);
   assert.deepEqual(failures.slice(0, 20), [], `${failures.length} answers were 5xx (seed ${SEED})`);
+  // Fastify's own 413/414/415 included: every status sent is one the API document lists
+  assert.deepEqual(Object.fromEntries(undocumented), {}, "statuses outside the operation's documented responses");
   assert.equal(seen.size, operations.length, 'every operation was exercised');
 
   const health = await fetch(`${h.api}/api/health`);

@@ -14,7 +14,7 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
-const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
+const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
 /** PostgreSQL unreachable or restarting: connection errors and SQLSTATE classes 08 and 57P. */
 function isDatabaseUnavailable(e: { code?: unknown; message?: unknown }): boolean {
@@ -51,6 +51,17 @@ export const databaseUnavailableProblem = (): Problem =>
 
 export const internalProblem = (): Problem =>
   problem(500, 'INTERNAL', 'An unexpected error occurred; it has been logged.', { hint: 'Retry; if it persists, send the server log lines around this time to support.' });
+
+/**
+ * What the router refuses before any route runs (Fastify's `frameworkErrors`): a URL that does
+ * not decode, or a path parameter longer than maxParamLength (100), which Fastify would otherwise
+ * answer in its own format.
+ */
+export function frameworkErrorProblem(error: { code?: string; message: string }): Problem {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return problem(414, 'URI_TOO_LONG', 'A path segment is longer than 100 characters', { hint: 'Ids are UUIDs or short names; check the URL.' });
+  if (error.code === 'FST_ERR_BAD_URL') return problem(400, 'BAD_URL', 'The URL does not decode', { hint: 'Percent-encode the path (RFC 3986).' });
+  return problem(400, 'BAD_REQUEST', 'The request could not be routed', { hint: 'Check the method and URL against /docs.' });
+}
 
 export const routeNotFoundProblem = (method: string, path: string): Problem =>
   problem(404, 'ROUTE_NOT_FOUND', `No route ${method} ${path}`, { hint: 'See the API document at /docs.' });
