@@ -13,6 +13,7 @@ import { openApiTransform, problemComponent, transportProblems } from './respons
 import { authentication } from './plugins/authentication.ts';
 import { inputHygiene } from './plugins/input-hygiene.ts';
 import { authRoutes } from './routes/auth.ts';
+import { bulkRoutes } from './routes/bulk.ts';
 import { provisioningRoutes } from './routes/provisioning.ts';
 import { tenantRoutes } from './routes/tenants.ts';
 import { engineRoutes } from './routes/engines.ts';
@@ -114,6 +115,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   await app.register(authRoutes, deps);
   await app.register(tenantRoutes, deps);
   await app.register(provisioningRoutes, deps);
+  await app.register(bulkRoutes, deps);
   await app.register(engineRoutes, deps);
   await app.register(userRoutes, deps);
   await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs, limits: opts.eventStreamLimits, tokenCheckMs: opts.eventStreamTokenCheckMs ?? DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS });

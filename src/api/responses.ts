@@ -429,6 +429,19 @@ export const RunAnswer = answer(
   },
 );
 
+export const BulkAnswer = answer(
+  z.object({
+    matched: z.number().int().describe('Tenants the filter matched'),
+    tenant_ids: z.array(uuid()).describe('The matched tenants, oldest first'),
+    dry_run: z.boolean(),
+    queued: z.number().int().describe('Runs queued (0 on a dry run)'),
+    runs: z.array(z.object({ tenant_id: uuid(), run_id: uuid() })),
+    skipped: z.array(z.object({ tenant_id: uuid(), reason: z.string().describe('The error code that kept the tenant out: RUN_ACTIVE, INVALID_TRANSITION, ENGINE_UNAVAILABLE...') })),
+  }),
+  'What the filter matched and, unless a dry run, the runs queued and the tenants skipped with why',
+  { matched: 1, tenant_ids: [TENANT_ID], dry_run: false, queued: 1, runs: [{ tenant_id: TENANT_ID, run_id: RUN_ID }], skipped: [] },
+);
+
 const Engine = z.object({ id: z.string(), kind: z.enum(['erpnext', 'odoo']), base_url: z.string(), api_key_set: z.boolean(), created_at: timestamp() }).describe('An engine; its credentials are never shown');
 const ENGINE_EXAMPLE: z.output<typeof Engine> = { id: 'default', kind: 'erpnext', base_url: 'https://erp.example.com', api_key_set: true, created_at: CREATED_AT };
 

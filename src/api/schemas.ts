@@ -39,6 +39,26 @@ export const RetryBody = z
   .nullish()
   .meta({ example: { step: 'step_8_pos_profile' } });
 
+/** POST /api/provisioning/bulk: Continue or Retry every tenant a filter matches. */
+export const BulkBody = z
+  .object({
+    action: z.enum(['continue', 'retry']),
+    filter: z
+      .object({
+        status: z.enum(['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED']).optional(),
+        engine_id: singleLine().min(1).max(100).optional(),
+        step: StepIdSchema.optional().describe('A step that failed, or the current step of a tenant in progress'),
+        code: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/, 'must be an error code such as ENGINE_TIMEOUT').optional(),
+        created_before: z.iso.datetime({ offset: true }).optional(),
+        created_after: z.iso.datetime({ offset: true }).optional(),
+      })
+      .strict()
+      .default({}),
+    dry_run: z.boolean().default(false).describe('Only list the tenants that match; change nothing'),
+  })
+  .strict()
+  .meta({ example: { action: 'continue', filter: { status: 'FAILED', engine_id: 'default' }, dry_run: true } });
+
 export const SkipStepBody = z.object({ step: StepIdSchema }).strict().meta({ example: { step: 'step_6_items' } });
 
 export const ProvisioningOptions = z

@@ -47,6 +47,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/provisioning/events': 'authenticated',
   'GET /api/provisioning/stats': 'authenticated',
   'GET /api/engines': 'platform_read',
+  'POST /api/provisioning/bulk': 'platform_admin',
   'POST /api/engines': 'platform_admin',
   'GET /api/engines/{id}': 'platform_read',
   'POST /api/engines/{id}/health': 'platform_read',
@@ -103,6 +104,8 @@ function bodyFor(method: string, path: string): unknown {
       return { id: `matrix-${n}`, kind: 'erpnext', base_url: 'http://127.0.0.1:9/', api_key: 'k', api_secret: 's' };
     case 'PATCH /api/users/{id}':
       return { disabled: false };
+    case 'POST /api/provisioning/bulk':
+      return { action: 'continue', filter: { status: 'FAILED' }, dry_run: true };
     case 'POST /api/provisioning/tenants/{id}/skip-step':
       return { step: 'step_6_items' };
     default:

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerSessionCommands } from './commands/session.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
+import { registerBulkCommands } from './commands/bulk.ts';
 import { registerMonitorCommand } from './commands/monitor.ts';
 import { registerDiagnoseCommand } from './commands/diagnose.ts';
 import { registerAdminCommands } from './commands/admin.ts';
@@ -11,6 +12,7 @@ export function registerClientCommands(program: Command): void {
   registerSessionCommands(program);
   registerTenantCommands(program);
   registerProvisioningCommands(program);
+  registerBulkCommands(program);
   registerMonitorCommand(program);
   registerDiagnoseCommand(program);
   registerAdminCommands(program);

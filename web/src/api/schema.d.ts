@@ -138,6 +138,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/provisioning/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Continue or Retry every tenant a filter matches (dry_run: only list them); platform admins */
+        post: operations["bulkProvisioning"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/provisioning/events": {
         parameters: {
             query?: never;
@@ -1797,6 +1814,211 @@ export interface operations {
                      *       "code": "TENANT_NAME_TAKEN",
                      *       "detail": "A tenant named \"Mama Mboga Shop\" already exists on this engine",
                      *       "hint": "Each tenant becomes a company named after it: choose another name."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: BODY_TOO_LARGE (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON: UNSUPPORTED_MEDIA_TYPE (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    bulkProvisioning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    action: "continue" | "retry";
+                    /**
+                     * @description Only list the tenants that match; change nothing
+                     * @default false
+                     */
+                    dry_run?: boolean;
+                    /** @default {} */
+                    filter?: {
+                        code?: string;
+                        /** Format: date-time */
+                        created_after?: string;
+                        /** Format: date-time */
+                        created_before?: string;
+                        engine_id?: string;
+                        /** @enum {string} */
+                        status?: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED" | "PARTIAL" | "FAILED";
+                        /**
+                         * @description A step that failed, or the current step of a tenant in progress
+                         * @enum {string}
+                         */
+                        step?: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates";
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description What the filter matched and, unless a dry run, the runs queued and the tenants skipped with why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        dry_run: boolean;
+                        /** @description Tenants the filter matched */
+                        matched: number;
+                        /** @description Runs queued (0 on a dry run) */
+                        queued: number;
+                        runs: {
+                            /** Format: uuid */
+                            run_id: string;
+                            /** Format: uuid */
+                            tenant_id: string;
+                        }[];
+                        skipped: {
+                            /** @description The error code that kept the tenant out: RUN_ACTIVE, INVALID_TRANSITION, ENGINE_UNAVAILABLE... */
+                            reason: string;
+                            /** Format: uuid */
+                            tenant_id: string;
+                        }[];
+                        /** @description The matched tenants, oldest first */
+                        tenant_ids: string[];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, MALFORMED_JSON (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.action: Invalid option: expected one of \"continue\"|\"retry\"",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.action",
+                     *           "message": "Invalid option: expected one of \"continue\"|\"retry\""
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
