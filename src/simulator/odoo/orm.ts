@@ -158,7 +158,9 @@ export class Orm {
       const user = session ? this.store.get('res.users', session.user_id as number) : undefined;
       return user ? `${String(rec.name)} (${String(user.name)})` : String(rec.name);
     }
-    if (model === 'product.product') return String(this.store.get('product.template', rec.product_tmpl_id as number)?.name ?? '');
+    // product_template.py / product.py _compute_display_name: "[default_code] name" (seen on Odoo 17)
+    const product = model === 'product.product' ? this.store.get('product.template', rec.product_tmpl_id as number) : model === 'product.template' ? rec : undefined;
+    if (product) return product.default_code ? `[${String(product.default_code)}] ${String(product.name)}` : String(product.name ?? '');
     return String(rec[MODELS[model]?.recName ?? 'name'] ?? '');
   }
 
