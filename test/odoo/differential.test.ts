@@ -82,7 +82,8 @@ const byKey = (k: string) => (a: Record<string, unknown>, b: Record<string, unkn
 /**
  * The sequence: step_0 (version, login, a wrong key), step_2 (currency lookup, company create,
  * the user's companies, the default warehouse), step_3 (try_loading twice, what it made), step_4
- * (a warehouse with a taken code, a code longer than 5), step_8 (a POS config without and with
+ * (a warehouse with a taken code, a code longer than 5), step_6 (products), step_7 (the walk-in
+ * customer), step_8 (a POS config without and with
  * allowed_company_ids), step_9 (a session, a second one), and the error shapes of wrong calls.
  */
 async function runSequence(t: Target, suffix: string): Promise<Array<[string, Json]>> {
@@ -154,6 +155,16 @@ async function runSequence(t: Target, suffix: string): Promise<Array<[string, Js
   note('pos.session.create', normalise({ ...read[0], name: /^POS\/\d{5}$/.test(String(read[0]!.name)) }));
   note('pos.session.create second', shape(await kw('pos.session', 'create', [{ config_id: shop }], ctx)));
   note('pos.config current session', shape(await kw('pos.config', 'read', [[shop]], { fields: ['current_session_state'], ...ctx })));
+
+  const product = await kw('product.template', 'create', [{ name: 'Demo Soda', list_price: 1.5, available_in_pos: true, detailed_type: 'product', default_code: `SODA-${suffix}`, company_id: cid }], ctx);
+  note('product.template.create', shape(product, true));
+  note('product.template.read', shape(await kw('product.template', 'read', [[result<number>(product)]], { fields: ['name', 'list_price', 'available_in_pos', 'detailed_type', 'type', 'default_code', 'company_id', 'product_variant_ids'], ...ctx })));
+  note('product.product by default_code', shape(await kw('product.product', 'search_read', [[['default_code', '=', `SODA-${suffix}`], ['company_id', 'in', [cid, false]]]], { fields: ['name', 'default_code', 'product_tmpl_id', 'available_in_pos', 'list_price', 'company_id'], ...ctx })));
+  const plain = result<number>(await kw('product.template', 'create', [{ name: `Plain ${suffix}` }], ctx));
+  note('product.template defaults', shape(await kw('product.template', 'read', [[plain]], { fields: ['list_price', 'available_in_pos', 'detailed_type', 'type', 'company_id'], ...ctx })));
+  note('res.partner.create', shape(await kw('res.partner', 'create', [{ name: 'Walk-in Customer', ref: `walk-in-${suffix}`, customer_rank: 1, company_id: cid }], ctx), true));
+  note('res.partner by ref', shape(await kw('res.partner', 'search_read', [[['ref', '=', `walk-in-${suffix}`]]], { fields: ['name', 'ref', 'customer_rank', 'company_id', 'is_company'], ...ctx })));
+  note('res.partner by ref from another company', shape(await kw('res.partner', 'search_read', [[['ref', '=', `walk-in-${suffix}`]]], { fields: ['name'], context: { allowed_company_ids: [1] } })));
 
   note('unknown model', shape(await kw('no.such.model', 'search', [[]])));
   note('private method', shape(await kw('res.company', '_compute_x', [[cid]])));
