@@ -48,6 +48,20 @@ test('execute_kw with a wrong key (AccessDenied) is ENGINE_AUTH_FAILED', async (
   assert.equal(e.code, 'ENGINE_AUTH_FAILED');
 });
 
+test('a database that does not exist is ENGINE_AUTH_FAILED, not a transient outage', async () => {
+  const e = await failure(clientFor({ db: 'no_such_db' }).authenticate());
+  assert.equal(e.code, 'ENGINE_AUTH_FAILED');
+  assert.equal(e.transient, false);
+  assert.match(e.message, /database "no_such_db" does not exist/);
+});
+
+test('other psycopg2 OperationalErrors are ENGINE_UNAVAILABLE, transient', async () => {
+  odoo.sim.injectFault({ method: 'search_count', exception: { name: 'psycopg2.OperationalError', message: 'server closed the connection unexpectedly' } });
+  const e = await failure(clientFor().searchCount('res.company', []));
+  assert.equal(e.code, 'ENGINE_UNAVAILABLE');
+  assert.equal(e.transient, true);
+});
+
 test('searchRead, create and read round-trip through execute_kw', async () => {
   const c = clientFor();
   const id = await c.create('res.partner', { name: 'Walk-in Customer', ref: 'walk-in', customer_rank: 1 });

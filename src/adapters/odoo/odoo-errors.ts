@@ -53,7 +53,7 @@ const CONCURRENCY = /SerializationFailure|LockNotAvailable|DeadlockDetected|coul
 
 /**
  * Turns a JSON-RPC `error` into a typed engine error, sorted on `error.data.name` (odoo.md A.2):
- * AccessDenied → ENGINE_AUTH_FAILED; AccessError → ENGINE_PERMISSION; MissingError →
+ * AccessDenied or a database that does not exist → ENGINE_AUTH_FAILED; AccessError → ENGINE_PERMISSION; MissingError →
  * ENGINE_NOT_FOUND; a unique violation → ENGINE_DUPLICATE (the caller finds and adopts the
  * record); UserError/ValidationError → ENGINE_VALIDATION; psycopg2 concurrency errors →
  * ENGINE_CONFLICT and other OperationalErrors → ENGINE_UNAVAILABLE (both transient); anything else
@@ -72,6 +72,8 @@ export function odooError(error: OdooRpcErrorBody, what: string): ProvisionerErr
   if (cls === 'MissingError' || error.code === 404) return new EngineNotFoundError(detail);
   if (isUniqueViolation(error.data)) return new EngineDuplicateError(detail);
   if (CONCURRENCY.test(name) || (name.startsWith('psycopg2') && CONCURRENCY.test(message))) return new EngineConflictError(detail);
+  // a database name Odoo does not have: its registry cannot connect (seen on Odoo 17); a setting to fix, not an outage
+  if (name.startsWith('psycopg2') && /database ".*" does not exist/.test(message)) return new EngineAuthError(detail, ODOO_AUTH_HINT);
   if (name.startsWith('psycopg2') && /OperationalError$/.test(name)) return new EngineUnavailableError(`${what}: database error (${message})`);
   if (['UserError', 'ValidationError', 'RedirectWarning'].includes(cls) || name === 'odoo.exceptions.except_orm') {
     return new EngineValidationError(name, detail, 200, ODOO_REFUSED_HINT);
