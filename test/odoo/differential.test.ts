@@ -102,6 +102,10 @@ async function runSequence(t: Target, suffix: string): Promise<Array<[string, Js
   note('common.version', { http: version.http, serie: v.server_serie, protocol: v.protocol_version, major: v.server_version_info[0] as number, startsWithSerie: v.server_version.startsWith('17.0') });
   note('common.login', { ...(shape(login) as object), result: typeof uid });
   note('common.login wrong key', shape(await rpc(t, 'common', 'login', [t.db, t.login, `${t.apiKey}-wrong`])));
+  // the message names the PostgreSQL server Odoo connects to: keep only what the adapter reads
+  const missingDb = (a: Answer): Json => ({ ...(shape(a) as Record<string, Json>), error: { name: a.body.error?.data.name ?? null, saysMissing: /database "provisioner_no_such_db" does not exist/.test(a.body.error?.data.message ?? '') } });
+  note('common.login unknown database', missingDb(await rpc(t, 'common', 'login', ['provisioner_no_such_db', t.login, t.apiKey])));
+  note('execute_kw unknown database', missingDb(await rpc(t, 'object', 'execute_kw', ['provisioner_no_such_db', uid, t.apiKey, 'res.company', 'search', [[]], {}])));
   note('execute_kw wrong key', shape(await rpc(t, 'object', 'execute_kw', [t.db, uid, `${t.apiKey}-wrong`, 'res.company', 'search', [[]], {}])));
 
   const currencies = await kw('res.currency', 'search_read', [[['name', 'in', ['USD', 'EUR', 'KES']]]], { fields: ['name', 'active'] });
@@ -140,6 +144,14 @@ async function runSequence(t: Target, suffix: string): Promise<Array<[string, Js
   const wh = result<number>(await kw('stock.warehouse', 'create', [{ name: 'Second Store', code: 'SECONDS', company_id: cid }], ctx));
   note('stock.warehouse code longer than 5', shape(await kw('stock.warehouse', 'read', [[wh]], { fields: ['code', 'name'], ...ctx })));
   note('stock.warehouse.search by code', shape(await kw('stock.warehouse', 'search_count', [[['code', '=', 'SECON'], ['company_id', '=', cid]]], ctx)));
+
+  const journals = Object.fromEntries(result<Array<{ id: number; code: string }>>(await kw('account.journal', 'search_read', [[['company_id', '=', cid]]], { fields: ['code'], ...ctx })).map((j) => [j.code, j.id]));
+  const onGeneral = await kw('pos.payment.method', 'create', [{ name: 'On Misc', journal_id: journals.MISC, company_id: cid }], ctx);
+  note('pos.payment.method on a general journal', shape(onGeneral, true));
+  const secondCash = await kw('pos.payment.method', 'create', [{ name: 'Cash 2', journal_id: journals.CSH1, company_id: cid }], ctx);
+  note('pos.payment.method second on the cash journal', shape(secondCash, true));
+  note('pos.payment.method is_cash_count', shape(await kw('pos.payment.method', 'read', [[result<number>(onGeneral), result<number>(secondCash)]], { fields: ['name', 'is_cash_count'], ...ctx })));
+  await kw('pos.payment.method', 'unlink', [[result<number>(onGeneral), result<number>(secondCash)]], ctx);
 
   note('pos.config.create without allowed_company_ids', shape(await kw('pos.config', 'create', [{ name: 'Till 2', company_id: cid }])));
   const till = result<number>(await kw('pos.config', 'create', [{ name: 'Till 2', company_id: cid }], ctx));

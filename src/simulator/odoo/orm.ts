@@ -345,13 +345,13 @@ export class Orm {
 
   /** Checks and derived values before the row is written. */
   private before(model: string, rec: OdooRecord, env: Env): OdooRecord {
-    if (model === 'pos.payment.method' && !isFalse(rec.journal_id)) {
-      const journal = this.store.get('account.journal', rec.journal_id as number);
-      // pos_payment_method.py: only cash or bank journals back a payment method [mem message]
-      if (journal && !['cash', 'bank'].includes(String(journal.type))) throw validationError("Only journals of type 'Cash' or 'Bank' could be used with payment methods.");
+    if (model === 'pos.payment.method') {
+      // is_cash_count is computed from the journal's type. Which journals fit (cash or bank, a cash
+      // journal for one method only) is a view domain: over RPC Odoo 17 accepts a general journal
+      // and a second method on a cash journal (seen on Odoo 17)
+      const journal = isFalse(rec.journal_id) ? undefined : this.store.get('account.journal', rec.journal_id as number);
       return { ...rec, is_cash_count: journal?.type === 'cash' };
     }
-    if (model === 'pos.payment.method') return { ...rec, is_cash_count: false };
     if (model === 'pos.config') {
       const methods = asIds(rec.payment_method_ids).map((id) => this.store.get('pos.payment.method', id)).filter((m): m is OdooRecord => !!m);
       // pos_config.py _check_company_payment (seen on Odoo 17, odoo.md Part C)

@@ -117,6 +117,7 @@ export class OdooSimulator {
     if (method === 'version') return ODOO_SIM_VERSION;
     if (method === 'login' || method === 'authenticate') {
       const [db, login, password] = args;
+      this.checkDatabase(db);
       return this.login(String(db), String(login), String(password), remote);
     }
     throw new OdooException('builtins.NameError', `Method not available ${method}`);
@@ -126,6 +127,14 @@ export class OdooSimulator {
    * exp_login: the uid, or false — also while the address is on its login cooldown, five
    * failures within 60 s (res_users.py `_on_login_cooldown`; odoo.md Part C).
    */
+  /**
+   * Another database name: opening its registry fails to connect, a psycopg2.OperationalError
+   * (seen on Odoo 17 for common.login and object.execute_kw alike).
+   */
+  private checkDatabase(db: unknown): void {
+    if (db !== this.credentials.db) throw new OdooException('psycopg2.OperationalError', `connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "${String(db)}" does not exist\n`);
+  }
+
   private login(db: string, login: string, password: string, remote: string): number | false {
     const now = Date.now();
     const failures = (this.loginFailures.get(remote) ?? []).filter((t) => now - t < LOGIN_COOLDOWN_MS);
@@ -141,7 +150,8 @@ export class OdooSimulator {
   executeKw(args: readonly unknown[]): unknown {
     const [db, uid, password, model, method, callArgs, kwargs] = args;
     // model.py dispatch → security.check(db, uid, passwd): AccessDenied (seen on Odoo 17)
-    if (db !== this.credentials.db || uid !== 2 || password !== this.credentials.apiKey) throw new OdooException('odoo.exceptions.AccessDenied', 'Access Denied');
+    this.checkDatabase(db);
+    if (uid !== 2 || password !== this.credentials.apiKey) throw new OdooException('odoo.exceptions.AccessDenied', 'Access Denied');
     if (typeof model !== 'string' || typeof method !== 'string') throw new OdooException('builtins.TypeError', 'execute_kw() needs a model and a method');
     const kw = (kwargs && typeof kwargs === 'object' ? kwargs : {}) as Record<string, unknown>;
     const { context, ...rest } = kw;
