@@ -167,6 +167,19 @@ test('onCall sees each call by model and method, never its arguments or the key'
   assert.doesNotMatch(JSON.stringify(calls), new RegExp(odoo.apiKey));
 });
 
+test('concurrent first calls share one login', async () => {
+  const c = clientFor();
+  await Promise.all([c.searchCount('res.company', []), c.searchCount('res.partner', []), c.searchCount('stock.warehouse', [])]);
+  assert.equal(odoo.sim.callCount({ service: 'common', method: 'login' }), 1);
+});
+
+test('a failed login is not kept: the next call logs in again', async () => {
+  odoo.sim.injectFault({ service: 'common', method: 'login', status: 502 });
+  const c = clientFor();
+  assert.equal((await failure(c.searchCount('res.company', []))).code, 'ENGINE_UNAVAILABLE');
+  assert.equal(await c.searchCount('res.company', []), 1);
+});
+
 test('the gate wraps every call with its kind', async () => {
   const kinds: string[] = [];
   const c = clientFor({ gate: (fn, kind) => (kinds.push(kind), fn()) });

@@ -60,7 +60,7 @@ export class OdooRpcClient {
   private readonly apiKey: string;
   private readonly onCall: ((call: EngineCall) => void) | undefined;
   private readonly gate: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
-  private uidValue: number | undefined;
+  private uidPromise: Promise<number> | undefined;
   private nextId = 1;
 
   constructor(opts: OdooRpcOptions) {
@@ -86,13 +86,19 @@ export class OdooRpcClient {
   async authenticate(): Promise<number> {
     const uid = await this.call<number | false>('common', 'login', [this.db, this.login, this.apiKey], 'common.login');
     if (typeof uid !== 'number') throw new EngineAuthError(`common.login answered false for "${this.login}" on database "${this.db}"`, ODOO_AUTH_HINT);
-    this.uidValue = uid;
     return uid;
   }
 
-  /** The uid, logging in once. */
-  async uid(): Promise<number> {
-    return this.uidValue ?? this.authenticate();
+  /**
+   * The uid, logging in once: concurrent first calls share one login (a burst of failing logins
+   * would put the address on Odoo's cooldown). A failed login is forgotten, so a later call tries again.
+   */
+  uid(): Promise<number> {
+    this.uidPromise ??= this.authenticate().catch((e: unknown) => {
+      this.uidPromise = undefined;
+      throw e;
+    });
+    return this.uidPromise;
   }
 
   /**
