@@ -71,8 +71,9 @@ export class EngineConflictError extends ProvisionerError {
 }
 
 export class EngineAuthError extends ProvisionerError {
-  constructor(detail: string) {
-    super('ENGINE_AUTH_FAILED', `Engine rejected the credentials (${detail})`, 'Verify the engine API key and secret in the engine settings (token KEY:SECRET of an enabled user), then use "Continue".', { httpStatus: 502 });
+  /** `hint` names the credentials of the engine kind. (Default: ERPNext's token KEY:SECRET) */
+  constructor(detail: string, hint = 'Verify the engine API key and secret in the engine settings (token KEY:SECRET of an enabled user), then use "Continue".') {
+    super('ENGINE_AUTH_FAILED', `Engine rejected the credentials (${detail})`, hint, { httpStatus: 502 });
   }
 }
 

@@ -2,6 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { FaultSpec, LatencySpec, ScenarioSpec } from '../../simulator/erpnext/index.ts';
 import { RATE_ERROR_STATUSES, SCENARIOS, type ScenarioName } from '../../simulator/erpnext/names.ts';
 import { onShutdown, port } from '../shared.ts';
+import { ERPNEXT_ONLY_OPTIONS, runOdooSimulator } from './odoo-simulator.ts';
 
 type Selector = { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; doctype?: string };
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
@@ -52,6 +53,11 @@ const scenarioOption = (raw: string, previous: ScenarioName[] = []): ScenarioNam
   return [...previous, raw as ScenarioName];
 };
 
+const engineKind = (v: string): 'erpnext' | 'odoo' => {
+  if (v !== 'erpnext' && v !== 'odoo') throw new InvalidArgumentError(`must be erpnext or odoo, got "${v}"`);
+  return v;
+};
+
 const errorStatus = (v: string): number => {
   const n = Number(v);
   if (!(RATE_ERROR_STATUSES as readonly number[]).includes(n)) throw new InvalidArgumentError(`must be one of ${RATE_ERROR_STATUSES.join(', ')}, got "${v}"`);
@@ -59,6 +65,9 @@ const errorStatus = (v: string): number => {
 };
 
 interface SimulatorCliOptions {
+  engine: 'erpnext' | 'odoo';
+  db: string;
+  login: string;
   port: number;
   host: string;
   apiKey: string;
@@ -93,6 +102,8 @@ Examples:
   $ provisioner simulator --down                       # engine down until POST /__simulator/down {"down":false}
   $ provisioner simulator --no-setup --data-file .data/erpnext-sim.json
   $ provisioner simulator --company-insert-ms 3000     # Company inserts take 3 s, as on a real site: races happen
+  $ provisioner simulator --engine odoo --port 8069    # Odoo 17 JSON-RPC, database odoo, login admin, API key sim-odoo-key
+  $ provisioner simulator --engine odoo --error-rate "res.company create=0.1" --latency "account.chart.template try_loading=1000"
 
 Scenarios (the guide's errors): ${SCENARIOS.join(', ')}.
 Control API while it runs: http://HOST:PORT/__simulator/state, /calls/stats, /faults, /scenarios ... (docs/simulator.md)
@@ -102,10 +113,13 @@ Control API while it runs: http://HOST:PORT/__simulator/state, /calls/stats, /fa
 export function registerSimulatorCommand(program: Command): void {
   program
     .command('simulator')
-    .description('Run the built-in ERPNext simulator standalone (Frappe REST API; control API under /__simulator).')
-    .option('--port <port>', 'port to listen on', port, 8000)
+    .description('Run the built-in ERPNext or Odoo simulator standalone (Frappe REST API or Odoo JSON-RPC; control API under /__simulator).')
+    .option('--engine <kind>', 'which engine to simulate: erpnext or odoo', engineKind, 'erpnext')
+    .option('--port <port>', 'port to listen on (default 8000; 8069 with --engine odoo)', port, 8000)
+    .option('--db <name>', 'Odoo: the database name it accepts', 'odoo')
+    .option('--login <login>', 'Odoo: the login of its administrator (uid 2)', 'admin')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--api-key <key>', 'API key it accepts', 'sim-key')
+    .option('--api-key <key>', 'API key it accepts (default sim-key; sim-odoo-key with --engine odoo)', 'sim-key')
     .option('--api-secret <secret>', 'API secret it accepts', 'sim-secret')
     .option('--no-setup', 'start as a site whose setup wizard never ran')
     .option('--data-file <path>', 'keep the documents in this JSON file across restarts')
@@ -126,7 +140,13 @@ export function registerSimulatorCommand(program: Command): void {
       (v) => integer(v, 0, 600_000, 'company insert time (ms)'),
     )
     .addHelpText('after', EXAMPLES)
-    .action(async (opts: SimulatorCliOptions) => {
+    .action(async function (this: Command, opts: SimulatorCliOptions) {
+      if (opts.engine === 'odoo') {
+        const given = (name: string) => this.getOptionValueSource(name) !== 'default' && this.getOptionValueSource(name) !== undefined;
+        const erpnextOnly = ERPNEXT_ONLY_OPTIONS.filter(given);
+        if (erpnextOnly.length) throw new InvalidArgumentError(`--engine odoo does not take ${erpnextOnly.map((o) => `--${o.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`);
+        return runOdooSimulator({ ...opts, port: given('port') ? opts.port : 8069, apiKey: given('apiKey') ? opts.apiKey : 'sim-odoo-key' });
+      }
       const faults: FaultSpec[] = [
         ...(opts.errorRate ?? []).map((r) => ({ ...r, kind: 'error' as const, status: opts.errorRateStatus, ...(opts.retryAfter !== undefined ? { retryAfter: opts.retryAfter } : {}) })),
         ...(opts.timeoutRate ?? []).map((r) => ({ ...r, kind: 'timeout' as const })),
