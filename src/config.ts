@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ProvisionerError } from './domain/errors.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY, type AutoContinuePolicy } from './domain/auto-continue.ts';
+import { DEFAULT_READINESS_CACHE_MS } from './application/readiness.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from './ports/engine.ts';
 
 export class ConfigError extends ProvisionerError {
@@ -55,6 +56,8 @@ export interface Config {
   loginThrottle: LoginThrottle;
   /** How often open event streams re-check their tokens against the users table. (Default: 5000 ms; env EVENT_STREAM_TOKEN_CHECK_MS) */
   eventStreamTokenCheckMs: number;
+  /** How long one round of engine checks answers GET /api/ready, whoever asks. (Default: 5000 ms; env READINESS_CACHE_MS) */
+  readinessCacheMs: number;
   /**
    * Continue FAILED/PARTIAL tenants whose failure was transient once the engine answers again.
    * (Defaults: on, 5 a day, 30 s doubling to 15 min, a sweep every 5 s; env PROVISIONER_AUTO_CONTINUE,
@@ -272,6 +275,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
       maxMs: int(env, 'LOGIN_LOCKOUT_MAX_MS', DEFAULT_LOGIN_THROTTLE.maxMs),
     },
     eventStreamTokenCheckMs: Math.max(100, int(env, 'EVENT_STREAM_TOKEN_CHECK_MS', DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS)),
+    readinessCacheMs: int(env, 'READINESS_CACHE_MS', DEFAULT_READINESS_CACHE_MS),
     autoContinue: {
       enabled: bool(env, 'PROVISIONER_AUTO_CONTINUE', DEFAULT_AUTO_CONTINUE_POLICY.enabled),
       maxPerDay: int(env, 'AUTO_CONTINUE_MAX_PER_DAY', DEFAULT_AUTO_CONTINUE_POLICY.maxPerDay),

@@ -203,6 +203,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       metrics,
       loginThrottle: config.loginThrottle,
       eventStreamTokenCheckMs: config.eventStreamTokenCheckMs,
+      readinessCacheMs: config.readinessCacheMs,
       demo: config.demo,
       eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax },
     });

@@ -8,6 +8,7 @@ import type { EnginePort } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type LoginThrottle, type TrustProxy } from '../config.ts';
+import { DEFAULT_READINESS_CACHE_MS } from '../application/readiness.ts';
 import { problemDetails } from './plugins/problem-details.ts';
 import { openApiTransform, problemComponent } from './responses.ts';
 import { authentication } from './plugins/authentication.ts';
@@ -52,6 +53,8 @@ export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo'> {
   loginThrottle?: LoginThrottle;
   /** How often open event streams re-check their tokens. (Default: 5000 ms) */
   eventStreamTokenCheckMs?: number;
+  /** How long one round of engine checks answers GET /api/ready. (Default: 5000 ms) */
+  readinessCacheMs?: number;
   demo?: boolean;
 }
 
@@ -97,7 +100,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     loginThrottle: opts.loginThrottle ?? DEFAULT_LOGIN_THROTTLE,
     demo: opts.demo ?? false,
   };
-  await app.register(healthRoutes, deps);
+  await app.register(healthRoutes, { ...deps, readinessCacheMs: opts.readinessCacheMs ?? DEFAULT_READINESS_CACHE_MS });
   await app.register(authRoutes, deps);
   await app.register(tenantRoutes, deps);
   await app.register(provisioningRoutes, deps);

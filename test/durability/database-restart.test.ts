@@ -42,6 +42,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     loginThrottle: DEFAULT_LOGIN_THROTTLE,
     eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
+    readinessCacheMs: 5_000,
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
     logLevel: 'silent',
     logPretty: false,

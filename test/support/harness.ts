@@ -106,6 +106,7 @@ export async function startProvisionerHarness(opts: {
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     loginThrottle: DEFAULT_LOGIN_THROTTLE,
     eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
+    readinessCacheMs: 5_000,
     // off unless a test turns it on: tests that fail a tenant on purpose press Continue themselves
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 100 },
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -298,7 +298,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and every engine is healthy */
+        /**
+         * Readiness: the database answers and every engine is healthy. Without a token only the status; platform admins and viewers also get the checks
+         * @description Open to anyone (load balancers send no token): the answer is then `{status}` only. With the token of a platform admin or platform viewer it also lists the database and every engine (reachable, authenticated, latency, error code); only platform admins see the engine user and versions. Engines are checked at most once per READINESS_CACHE_MS (5 s), whoever asks; an engine of a kind this version cannot check (odoo) is listed with supported false and does not count.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -3282,28 +3285,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Readiness: the database answers and every engine is healthy (200), or not (503, same body) */
+            /** @description Readiness: the database answers and every engine is healthy (200), or not (503, same body). Without a platform token only `status` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        database: {
-                            error?: string;
+                        /**
+                         * Format: date-time
+                         * @description When the engines were checked (at most READINESS_CACHE_MS ago)
+                         */
+                        checked_at?: string;
+                        /** @description Platform admins and viewers only */
+                        database?: {
+                            code?: string;
                             ok: boolean;
                         };
-                        /** @description Every engine, checked live (none when the database is down) */
-                        engines: {
+                        /** @description Platform admins and viewers only: every engine, as last checked (none when the database is down) */
+                        engines?: {
                             authenticated: boolean;
+                            /** @description Why the check failed (README: Error codes); never the engine's own message */
                             code?: string;
-                            error?: string;
                             hint?: string;
                             id: string;
+                            /** @enum {string} */
+                            kind: "erpnext" | "odoo";
                             latency_ms: number;
                             reachable: boolean;
-                            /** @description The engine user the credentials belong to */
+                            /** @description false: this version cannot check this kind of engine (odoo); it does not count for readiness */
+                            supported: boolean;
+                            /** @description Platform admins only: the engine user the credentials belong to */
                             user?: string;
+                            /** @description Platform admins only */
                             versions?: {
                                 [key: string]: string;
                             };
@@ -3311,6 +3325,25 @@ export interface operations {
                         /** @enum {string} */
                         status: "ready" | "not_ready";
                     };
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error: INTERNAL (application/problem+json) */
@@ -3339,21 +3372,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        database: {
-                            error?: string;
+                        /**
+                         * Format: date-time
+                         * @description When the engines were checked (at most READINESS_CACHE_MS ago)
+                         */
+                        checked_at?: string;
+                        /** @description Platform admins and viewers only */
+                        database?: {
+                            code?: string;
                             ok: boolean;
                         };
-                        /** @description Every engine, checked live (none when the database is down) */
-                        engines: {
+                        /** @description Platform admins and viewers only: every engine, as last checked (none when the database is down) */
+                        engines?: {
                             authenticated: boolean;
+                            /** @description Why the check failed (README: Error codes); never the engine's own message */
                             code?: string;
-                            error?: string;
                             hint?: string;
                             id: string;
+                            /** @enum {string} */
+                            kind: "erpnext" | "odoo";
                             latency_ms: number;
                             reachable: boolean;
-                            /** @description The engine user the credentials belong to */
+                            /** @description false: this version cannot check this kind of engine (odoo); it does not count for readiness */
+                            supported: boolean;
+                            /** @description Platform admins only: the engine user the credentials belong to */
                             user?: string;
+                            /** @description Platform admins only */
                             versions?: {
                                 [key: string]: string;
                             };
