@@ -101,6 +101,7 @@ const config: Config = {
   jwtSecret: 'chaos-secret-0123456789abcdefghijklmnopqrstuv',
   trustProxy: false,
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
+  engineAllowedHosts: ['127.0.0.1'],
   simulatorPort: 0,
   workerInProcess: false,
   leaseMs,

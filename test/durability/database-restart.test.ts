@@ -32,6 +32,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     jwtSecret: TEST_JWT_SECRET,
     trustProxy: false,
     erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
+    engineAllowedHosts: ['127.0.0.1'],
     simulatorPort: 0,
     workerInProcess: true,
     leaseMs: 2_000,

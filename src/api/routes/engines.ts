@@ -6,10 +6,27 @@ import { toProvisionerError } from '../../domain/errors.ts';
 import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { auditEntry } from './audit.ts';
+import { assertEngineUrlAllowed, EngineUrlForbiddenError } from '../../adapters/engine-url-policy.ts';
 import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
+import { problemOf } from '../plugins/problem-details.ts';
 
 /** An engine as the API shows it: credentials never leave the server. */
 export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKey.length > 0, created_at: e.createdAt.toISOString() });
+
+/**
+ * What a failed check says, in our words only: an engine's error text (or whatever a wrong URL
+ * answers) is never shown, so a health check cannot be used to read another service's answers.
+ */
+const CHECK_FAILURES: Record<string, string> = {
+  ENGINE_UNAVAILABLE: 'The engine could not be reached, or answered 502/503/504',
+  ENGINE_TIMEOUT: 'The engine did not answer in time',
+  ENGINE_AUTH_FAILED: 'The engine rejected the credentials',
+  ENGINE_NOT_ERPNEXT: 'Not an ERPNext site',
+  ENGINE_UPDATING: 'The site is being updated',
+  ENGINE_RATE_LIMITED: 'The engine refused: too many requests',
+  ENGINE_REDIRECTED: 'The engine answered with a redirect, which is not followed',
+  ENGINE_URL_FORBIDDEN: 'The engine URL is refused by the URL policy',
+};
 
 export async function liveEngineHealth(engine: EnginePort) {
   const started = performance.now();
@@ -19,9 +36,9 @@ export async function liveEngineHealth(engine: EnginePort) {
   } catch (e) {
     const err = toProvisionerError(e);
     return {
-      reachable: err.code !== 'ENGINE_UNAVAILABLE' && err.code !== 'ENGINE_TIMEOUT',
+      reachable: err.code !== 'ENGINE_UNAVAILABLE' && err.code !== 'ENGINE_TIMEOUT' && err.code !== 'ENGINE_URL_FORBIDDEN',
       authenticated: false,
-      error: err.message,
+      error: CHECK_FAILURES[err.code] ?? `The engine answered with an error (${err.code})`,
       code: err.code,
       hint: err.hint,
       latency_ms: Math.round(performance.now() - started),
@@ -44,7 +61,7 @@ const schemas = {
     operationId: 'registerEngine',
     summary: 'Register or update an engine',
     body: EngineBody,
-    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), problemOf(new EngineUrlForbiddenError('169.254.169.254 is (or resolves to) a link-local address')), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   get: {
     tags,
@@ -62,7 +79,7 @@ const schemas = {
   },
 };
 
-export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
+export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor, engineUrlPolicy }) => {
   // platform viewers read engines and check their health; every other request (register, any
   // route added later) is for platform admins only
   app.addHook('onRequest', async (request, reply) =>
@@ -76,6 +93,8 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
 
   app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
     const b = req.body;
+    // checked again before every request to the engine (a name may resolve elsewhere later)
+    await assertEngineUrlAllowed(b.base_url, engineUrlPolicy, { unresolvable: 'allow' });
     const before = await store.getEngine(b.id);
     const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
     // the key and secret never go in the audit log; a URL's user and password neither

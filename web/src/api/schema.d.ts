@@ -1047,7 +1047,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: VALIDATION_FAILED, MALFORMED_JSON (application/problem+json) */
+            /** @description Bad request: VALIDATION_FAILED, ENGINE_URL_FORBIDDEN, MALFORMED_JSON (application/problem+json) */
             400: {
                 headers: {
                     [name: string]: unknown;
