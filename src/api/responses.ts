@@ -452,7 +452,7 @@ const AuditEntry = z.object({
   at: timestamp(),
   actor_id: uuid().nullable().describe('null: the server itself (e.g. the demo account disabled at start)'),
   actor_email: z.string().nullable(),
-  action: z.string().describe('tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register'),
+  action: z.string().describe('tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register|update|delete'),
   target_type: z.enum(['tenant', 'user', 'engine']),
   target_id: z.string().nullable(),
   details: z.record(z.string(), z.unknown()).describe('What changed (never a secret)'),

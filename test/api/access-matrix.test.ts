@@ -49,6 +49,7 @@ const RULES: Record<string, Rule> = {
   'GET /api/engines': 'platform_read',
   'POST /api/engines': 'platform_admin',
   'GET /api/engines/{id}': 'platform_read',
+  'DELETE /api/engines/{id}': 'platform_admin',
   'POST /api/engines/{id}/health': 'platform_read',
   'GET /api/users': 'platform_read',
   'POST /api/users': 'platform_admin',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { EngineRecord } from '../../ports/store.ts';
 import type { EnginePort } from '../../ports/engine.ts';
 import { EngineNotFoundError } from '../../application/provisioning-service.ts';
-import { toProvisionerError } from '../../domain/errors.ts';
+import { ProvisionerError, toProvisionerError } from '../../domain/errors.ts';
 import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { auditEntry } from './audit.ts';
@@ -46,6 +46,28 @@ export async function liveEngineHealth(engine: EnginePort) {
   }
 }
 
+/** An engine URL for the audit log: the key and secret never go there, a URL's user and password (rows from before they were refused) neither. */
+function auditableUrl(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+/** DELETE of an engine tenants are provisioned in: their records live there. */
+export class EngineInUseError extends ProvisionerError {
+  constructor(id: string, tenants: number) {
+    super('ENGINE_IN_USE', `Engine "${id}" is used by ${tenants} tenant${tenants === 1 ? '' : 's'}`, 'An engine is kept while any tenant is provisioned in it (their companies and profiles live there). Delete it once no tenant names it (GET /api/tenants shows engine_id).', { httpStatus: 409 });
+  }
+}
+
+/** DELETE of an engine that is not registered: a 404, as for any resource that is not there. */
+export class EngineToDeleteNotFoundError extends ProvisionerError {
+  constructor(id: string) {
+    super('ENGINE_NOT_REGISTERED', `Engine "${id}" is not registered`, 'GET /api/engines lists the registered engines.', { httpStatus: 404 });
+  }
+}
+
 const tags = ['engines'];
 const badEngineId = PROBLEM.validation('params.id', 'must not contain control characters');
 const schemas = {
@@ -69,6 +91,13 @@ const schemas = {
     summary: 'One engine',
     params: EngineIdParams,
     response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+  },
+  delete: {
+    tags,
+    operationId: 'deleteEngine',
+    summary: 'Delete an engine no tenant uses (platform admins; audited)',
+    params: EngineIdParams,
+    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, problemOf(new EngineToDeleteNotFoundError('erp-eu')), problemOf(new EngineInUseError('erp-eu', 3)), PROBLEM.databaseUnavailable) },
   },
   health: {
     tags,
@@ -97,11 +126,7 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     await assertEngineUrlAllowed(b.base_url, engineUrlPolicy, { unresolvable: 'allow' });
     const before = await store.getEngine(b.id);
     const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
-    // the key and secret never go in the audit log; a URL's user and password neither
-    const url = new URL(engine.baseUrl);
-    url.username = '';
-    url.password = '';
-    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: url.toString(), credentials_changed: !before || before.apiKey !== b.api_key || before.apiSecret !== b.api_secret }));
+    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl), credentials_changed: !before || before.apiKey !== b.api_key || before.apiSecret !== b.api_secret }));
     return reply.status(201).send({ engine: engineView(engine) });
   });
 
@@ -109,6 +134,13 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
     return { engine: engineView(engine) };
+  });
+
+  app.delete('/api/engines/:id', { schema: schemas.delete }, async (req) => {
+    const outcome = await store.deleteEngine(req.params.id, (engine) => auditEntry(req, 'engine.delete', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl) }));
+    if (outcome === 'not_found') throw new EngineToDeleteNotFoundError(req.params.id);
+    if ('tenants' in outcome) throw new EngineInUseError(req.params.id, outcome.tenants);
+    return { engine: engineView(outcome) };
   });
 
   app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {

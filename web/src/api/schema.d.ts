@@ -81,7 +81,8 @@ export interface paths {
         get: operations["getEngine"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete an engine no tenant uses (platform admins; audited) */
+        delete: operations["deleteEngine"];
         options?: never;
         head?: never;
         patch?: never;
@@ -474,7 +475,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         entries: {
-                            /** @description tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register */
+                            /** @description tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register|update|delete */
                             action: string;
                             actor_email: string | null;
                             /**
@@ -1239,6 +1240,178 @@ export interface operations {
                      *       "code": "FORBIDDEN",
                      *       "detail": "Only platform admins may do this",
                      *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEngine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The engine */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description An engine; its credentials are never shown */
+                        engine: {
+                            api_key_set: boolean;
+                            base_url: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "erpnext" | "odoo";
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "params.id: must not contain control characters",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params.id",
+                     *           "message": "must not contain control characters"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: ENGINE_NOT_REGISTERED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-not-registered",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "ENGINE_NOT_REGISTERED",
+                     *       "detail": "Engine \"erp-eu\" is not registered",
+                     *       "hint": "GET /api/engines lists the registered engines."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: ENGINE_IN_USE (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-in-use",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "ENGINE_IN_USE",
+                     *       "detail": "Engine \"erp-eu\" is used by 3 tenants",
+                     *       "hint": "An engine is kept while any tenant is provisioned in it (their companies and profiles live there). Delete it once no tenant names it (GET /api/tenants shows engine_id)."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
