@@ -101,6 +101,7 @@ const config: Config = {
   jwtSecret: 'chaos-secret-0123456789abcdefghijklmnopqrstuv',
   trustProxy: false,
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
+  engineAllowedHosts: ['127.0.0.1'],
   simulatorPort: 0,
   workerInProcess: false,
   leaseMs,
@@ -111,6 +112,7 @@ const config: Config = {
   retryPolicy: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2000 },
   loginThrottle: DEFAULT_LOGIN_THROTTLE,
   eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
+  readinessCacheMs: 5_000,
   // the harness measures what the retries inside steps achieve; auto-continue is left out (for now)
   autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
   logLevel: 'silent',

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { ProvisionerError } from './domain/errors.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY, type AutoContinuePolicy } from './domain/auto-continue.ts';
+import { DEFAULT_READINESS_CACHE_MS } from './application/readiness.ts';
+import { ALLOWED_HOSTS_VARIABLE, parseAllowedHost, type EngineUrlPolicy } from './adapters/engine-url-policy.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from './ports/engine.ts';
 
 export class ConfigError extends ProvisionerError {
@@ -36,6 +38,12 @@ export interface Config {
   trustProxy: TrustProxy;
   /** The default ERPNext engine; null = the built-in simulator (demo mode only). (env ERPNEXT_URL, ERPNEXT_API_KEY, ERPNEXT_API_SECRET) */
   erpnext: { url: string; apiKey: string; apiSecret: string } | null;
+  /**
+   * Engine hosts that may be called although they are (or resolve to) loopback, private or
+   * link-local addresses, and over http: "host" (any port) or "host:port". (Default: none; env
+   * PROVISIONER_ENGINE_ALLOWED_HOSTS, comma-separated) Demo mode also allows loopback and http.
+   */
+  engineAllowedHosts: string[];
   /** Port of the built-in simulator in demo mode, where the README's failure demo sends its faults. (Default: 8000; 0 = any free port; env SIMULATOR_PORT) */
   simulatorPort: number;
   /** Run a worker inside the API process. (Default: true; env PROVISIONER_WORKER=false to disable) */
@@ -55,6 +63,8 @@ export interface Config {
   loginThrottle: LoginThrottle;
   /** How often open event streams re-check their tokens against the users table. (Default: 5000 ms; env EVENT_STREAM_TOKEN_CHECK_MS) */
   eventStreamTokenCheckMs: number;
+  /** How long one round of engine checks answers GET /api/ready, whoever asks. (Default: 5000 ms; env READINESS_CACHE_MS) */
+  readinessCacheMs: number;
   /**
    * Continue FAILED/PARTIAL tenants whose failure was transient once the engine answers again.
    * (Defaults: on, 5 a day, 30 s doubling to 15 min, a sweep every 5 s; env PROVISIONER_AUTO_CONTINUE,
@@ -190,6 +200,18 @@ function trustProxy(env: NodeJS.ProcessEnv): TrustProxy {
   return entries;
 }
 
+function engineAllowedHosts(env: NodeJS.ProcessEnv): string[] {
+  const entries = (env[ALLOWED_HOSTS_VARIABLE] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  return entries.map((entry) => {
+    const host = parseAllowedHost(entry);
+    if (host === null) throw new ConfigError(`${ALLOWED_HOSTS_VARIABLE} has "${entry}", which is not a host or host:port`, `Set ${ALLOWED_HOSTS_VARIABLE} to host names or addresses, each with an optional port, comma-separated (e.g. "erp.internal,127.0.0.1:8000"); no scheme or path.`);
+    return host;
+  });
+}
+
+/** Which engine URLs this process may call (src/adapters/engine-url-policy.ts). */
+export const engineUrlPolicyOf = (config: Pick<Config, 'demo' | 'engineAllowedHosts'>): EngineUrlPolicy => ({ demo: config.demo, allowedHosts: config.engineAllowedHosts });
+
 /** The demo signing secret: random once, then kept in the data folder so tokens survive restarts. */
 function demoSecret(dataDir: string): string {
   const file = path.join(dataDir, 'demo-jwt-secret');
@@ -249,6 +271,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
     jwtSecret,
     trustProxy: trustProxy(env),
     erpnext,
+    engineAllowedHosts: engineAllowedHosts(env),
     simulatorPort: int(env, 'SIMULATOR_PORT', DEFAULT_SIMULATOR_PORT),
     workerInProcess: bool(env, 'PROVISIONER_WORKER', true),
     leaseMs: int(env, 'PROVISIONER_LEASE_MS', 30_000),
@@ -272,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
       maxMs: int(env, 'LOGIN_LOCKOUT_MAX_MS', DEFAULT_LOGIN_THROTTLE.maxMs),
     },
     eventStreamTokenCheckMs: Math.max(100, int(env, 'EVENT_STREAM_TOKEN_CHECK_MS', DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS)),
+    readinessCacheMs: int(env, 'READINESS_CACHE_MS', DEFAULT_READINESS_CACHE_MS),
     autoContinue: {
       enabled: bool(env, 'PROVISIONER_AUTO_CONTINUE', DEFAULT_AUTO_CONTINUE_POLICY.enabled),
       maxPerDay: int(env, 'AUTO_CONTINUE_MAX_PER_DAY', DEFAULT_AUTO_CONTINUE_POLICY.maxPerDay),

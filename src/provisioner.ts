@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type pg from 'pg';
 import type { FastifyInstance } from 'fastify';
-import { listenOrExplain, type Config } from './config.ts';
+import { engineUrlPolicyOf, listenOrExplain, type Config } from './config.ts';
+import { assertEngineUrlAllowed } from './adapters/engine-url-policy.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Journal } from './observability/journal.ts';
 import { EventFeed, relayRunEvents } from './observability/event-feed.ts';
@@ -114,10 +115,11 @@ export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => v
  * the limit is shared by every process on it (ENGINE_MAX_CONCURRENCY fleet-wide, slots held in
  * PostgreSQL); without, per process. close() ends the slots' connection.
  */
-export function engineFactory(config: Pick<Config, 'engineBudgets' | 'engineMaxConcurrency'>, db?: Pick<Database, 'url'>, logger?: Logger): EngineFor {
+export function engineFactory(config: Pick<Config, 'engineBudgets' | 'engineMaxConcurrency' | 'demo' | 'engineAllowedHosts'>, db?: Pick<Database, 'url'>, logger?: Logger): EngineFor {
   const fleet = db ? new FleetEngineSlots({ databaseUrl: db.url, logger }) : undefined;
   const gates = new EngineGates(config.engineMaxConcurrency, fleet);
-  const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { budgets: config.engineBudgets, onCall, gates });
+  const urlPolicy = engineUrlPolicyOf(config);
+  const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { budgets: config.engineBudgets, onCall, gates, urlPolicy });
   return Object.assign(engineFor, { close: async () => void (await fleet?.close()) });
 }
 
@@ -162,6 +164,8 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
   let closeEngines = async () => {};
   try {
     if (config.erpnext) {
+      // a refused ERPNEXT_URL stops the start, with the hint that names the allow-list
+      await assertEngineUrlAllowed(config.erpnext.url, engineUrlPolicyOf(config), { unresolvable: 'allow' });
       await store.upsertEngine({ id: DEFAULT_ENGINE_ID, kind: 'erpnext', baseUrl: config.erpnext.url, apiKey: config.erpnext.apiKey, apiSecret: config.erpnext.apiSecret });
     } else if (config.demo) {
       // kept in the data folder, so that the demo engine still has what the tenants' records say
@@ -203,6 +207,8 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       metrics,
       loginThrottle: config.loginThrottle,
       eventStreamTokenCheckMs: config.eventStreamTokenCheckMs,
+      readinessCacheMs: config.readinessCacheMs,
+      engineUrlPolicy: engineUrlPolicyOf(config),
       demo: config.demo,
       eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax },
     });

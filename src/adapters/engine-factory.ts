@@ -4,6 +4,7 @@ import { ErpnextEngine } from './erpnext/erpnext-engine.ts';
 import type { EngineCall } from './erpnext/frappe-client.ts';
 import { ProvisionerError } from '../domain/errors.ts';
 import type { EngineGates } from './engine-gate.ts';
+import type { EngineUrlPolicy } from './engine-url-policy.ts';
 
 export type { EngineCall };
 
@@ -12,10 +13,12 @@ export interface EngineFactoryOptions {
   onCall?: (call: EngineCall) => void;
   /** Limits concurrent requests per engine in this process. (Default: no limit) */
   gates?: EngineGates;
+  /** Which engine URLs may be called (checked before every request). Required: an engine made without one could be pointed anywhere. */
+  urlPolicy: EngineUrlPolicy;
 }
 
 /** The adapter for a registered engine. */
-export function createEngine(record: EngineRecord, opts: EngineFactoryOptions = {}): EnginePort {
+export function createEngine(record: EngineRecord, opts: EngineFactoryOptions): EnginePort {
   if (record.kind === 'erpnext') {
     const gates = opts.gates;
     return new ErpnextEngine({
@@ -24,6 +27,7 @@ export function createEngine(record: EngineRecord, opts: EngineFactoryOptions = 
       apiSecret: record.apiSecret,
       budgets: opts.budgets,
       onCall: opts.onCall,
+      urlPolicy: opts.urlPolicy,
       gate: gates ? (fn, kind) => gates.run(record.id, fn, kind) : undefined,
       serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
     });

@@ -8,6 +8,8 @@ import type { EnginePort } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type LoginThrottle, type TrustProxy } from '../config.ts';
+import { STRICT_ENGINE_URL_POLICY, type EngineUrlPolicy } from '../adapters/engine-url-policy.ts';
+import { DEFAULT_READINESS_CACHE_MS } from '../application/readiness.ts';
 import { frameworkErrorProblem, problemDetails } from './plugins/problem-details.ts';
 import { openApiTransform, problemComponent, transportProblems } from './responses.ts';
 import { authentication } from './plugins/authentication.ts';
@@ -39,9 +41,11 @@ export interface ApiDeps {
   loginThrottle: LoginThrottle;
   /** Whether the demo account (admin@moran.com) may log in: demo mode only. */
   demo: boolean;
+  /** Which engine URLs may be registered. (Default: STRICT_ENGINE_URL_POLICY, public https only) */
+  engineUrlPolicy: EngineUrlPolicy;
 }
 
-export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo'> {
+export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy'> {
   logger: Logger;
   jwtSecret: string;
   /** Interval of the SSE keep-alive comment. (Default: 15000 ms) */
@@ -53,7 +57,10 @@ export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo'> {
   loginThrottle?: LoginThrottle;
   /** How often open event streams re-check their tokens. (Default: 5000 ms) */
   eventStreamTokenCheckMs?: number;
+  /** How long one round of engine checks answers GET /api/ready. (Default: 5000 ms) */
+  readinessCacheMs?: number;
   demo?: boolean;
+  engineUrlPolicy?: EngineUrlPolicy;
 }
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
@@ -110,8 +117,9 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     metrics: opts.metrics,
     loginThrottle: opts.loginThrottle ?? DEFAULT_LOGIN_THROTTLE,
     demo: opts.demo ?? false,
+    engineUrlPolicy: opts.engineUrlPolicy ?? STRICT_ENGINE_URL_POLICY,
   };
-  await app.register(healthRoutes, deps);
+  await app.register(healthRoutes, { ...deps, readinessCacheMs: opts.readinessCacheMs ?? DEFAULT_READINESS_CACHE_MS });
   await app.register(authRoutes, deps);
   await app.register(tenantRoutes, deps);
   await app.register(provisioningRoutes, deps);

@@ -482,7 +482,7 @@ const AuditEntry = z.object({
   at: timestamp(),
   actor_id: uuid().nullable().describe('null: the server itself (e.g. the demo account disabled at start)'),
   actor_email: z.string().nullable(),
-  action: z.string().describe('tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register'),
+  action: z.string().describe('tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register|update|delete'),
   target_type: z.enum(['tenant', 'user', 'engine']),
   target_id: z.string().nullable(),
   details: z.record(z.string(), z.unknown()).describe('What changed (never a secret)'),
@@ -532,20 +532,35 @@ export const LivenessAnswer = answer(z.object({ status: z.enum(['ok']), service:
   uptime_s: 3605,
 });
 
+const EngineReadiness = z.object({
+  id: z.string(),
+  kind: z.enum(['erpnext', 'odoo']),
+  supported: z.boolean().describe('false: this version cannot check this kind of engine (odoo); it does not count for readiness'),
+  reachable: z.boolean(),
+  authenticated: z.boolean(),
+  latency_ms: z.number(),
+  code: z.string().optional().describe('Why the check failed (README: Error codes); never the engine\'s own message'),
+  hint: z.string().optional(),
+  user: z.string().optional().describe('Platform admins only: the engine user the credentials belong to'),
+  versions: z.record(z.string(), z.string()).optional().describe('Platform admins only'),
+});
+
 export const ReadinessAnswer = answer(
   z.object({
     status: z.enum(['ready', 'not_ready']),
-    database: z.object({ ok: z.boolean(), error: z.string().optional() }),
-    engines: z.array(z.object({ id: z.string(), ...EngineHealth.shape })).describe('Every engine, checked live (none when the database is down)'),
+    database: z.object({ ok: z.boolean(), code: z.string().optional() }).optional().describe('Platform admins and viewers only'),
+    engines: z.array(EngineReadiness).optional().describe('Platform admins and viewers only: every engine, as last checked (none when the database is down)'),
+    checked_at: timestamp().optional().describe('When the engines were checked (at most READINESS_CACHE_MS ago)'),
   }),
-  'Readiness: the database answers and every engine is healthy (200), or not (503, same body)',
-  { status: 'ready', database: { ok: true }, engines: [{ id: 'default', ...HEALTH_EXAMPLE }] },
+  'Readiness: the database answers and every engine is healthy (200), or not (503, same body). Without a platform token only `status`',
+  { status: 'ready', database: { ok: true }, engines: [{ id: 'default', kind: 'erpnext', supported: true, reachable: true, authenticated: true, latency_ms: 26, user: 'Administrator', versions: { frappe: '15.51.0', erpnext: '15.44.1' } }], checked_at: CREATED_AT },
 );
 
 export const NotReadyAnswer = answer(ReadinessAnswer, 'Not ready: the database or an engine is down (same body as 200)', {
   status: 'not_ready',
   database: { ok: true },
-  engines: [{ id: 'default', reachable: false, authenticated: false, error: 'Engine unavailable: connect ECONNREFUSED 10.0.0.7:8000', code: 'ENGINE_UNAVAILABLE', hint: 'The engine is unreachable or failing; it is retried automatically. If it persists, verify it is running and reachable from Provisioner, then use "Continue".', latency_ms: 3 }],
+  engines: [{ id: 'default', kind: 'erpnext', supported: true, reachable: false, authenticated: false, code: 'ENGINE_UNAVAILABLE', hint: 'The engine is unreachable or failing; it is retried automatically. If it persists, verify it is running and reachable from Provisioner, then use "Continue".', latency_ms: 3 }],
+  checked_at: CREATED_AT,
 });
 
 /** A body that is not JSON, under its media type (Server-Sent Events, Prometheus text). */

@@ -6,6 +6,7 @@ import { FrappeClient } from '../../src/adapters/erpnext/frappe-client.ts';
 import { createEngine } from '../../src/adapters/engine-factory.ts';
 import type { ErpnextEngine } from '../../src/adapters/erpnext/erpnext-engine.ts';
 import type { EngineRecord } from '../../src/ports/store.ts';
+import { TEST_ENGINE_URL_POLICY } from '../support/harness.ts';
 
 test('requests to one engine never exceed the per-engine limit; another engine has its own slots', async () => {
   // the engine holds every request until the test lets them go: what is in flight stays in flight
@@ -74,7 +75,7 @@ test('Company inserts to one engine go one at a time; its other requests keep th
   try {
     const gates = new EngineGates(8);
     const record = { id: 'erp', kind: 'erpnext', baseUrl: url, apiKey: 'k', apiSecret: 's' } as EngineRecord;
-    const engines = Array.from({ length: 4 }, () => createEngine(record, { gates }) as ErpnextEngine);
+    const engines = Array.from({ length: 4 }, () => createEngine(record, { gates, urlPolicy: TEST_ENGINE_URL_POLICY }) as ErpnextEngine);
     const inserts = engines.map((e, i) => e.createCompany({ name: `C${i}`, abbr: `C${i}`, country: 'Kenya', currency: 'KES', chartOfAccounts: 'Standard' }));
     await held;
     // requests sent after the four inserts get through while the first insert is held

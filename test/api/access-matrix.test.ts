@@ -50,6 +50,7 @@ const RULES: Record<string, Rule> = {
   'POST /api/provisioning/bulk': 'platform_admin',
   'POST /api/engines': 'platform_admin',
   'GET /api/engines/{id}': 'platform_read',
+  'DELETE /api/engines/{id}': 'platform_admin',
   'POST /api/engines/{id}/health': 'platform_read',
   'GET /api/users': 'platform_read',
   'POST /api/users': 'platform_admin',

@@ -1,7 +1,7 @@
 import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { startHarness, type Harness, TEST_ENGINE_URL_POLICY } from '../support/harness.ts';
 import { buildApi } from '../../src/api/app.ts';
 import { Journal } from '../../src/observability/journal.ts';
 import { createLogger } from '../../src/observability/logger.ts';
@@ -228,7 +228,7 @@ test('a quiet stream sends a keep-alive comment, and closing the server ends ope
   // a second API on the same database and feed, with a short keep-alive interval
   const { store } = h.provisioner.db;
   const logger = createLogger({ level: 'silent' });
-  const engineFor = (r: Parameters<typeof createEngine>[0]) => createEngine(r);
+  const engineFor = (r: Parameters<typeof createEngine>[0]) => createEngine(r, { urlPolicy: TEST_ENGINE_URL_POLICY });
   const service = new ProvisioningService(store, new Journal(store, logger), engineFor, 'default');
   const app = await buildApi({ store, service, engineFor, version: 'test', logger, jwtSecret: TEST_JWT_SECRET, eventFeed: h.provisioner.eventFeed, metrics: h.provisioner.metrics, eventStreamKeepAliveMs: 50 });
   await app.listen({ port: 0, host: '127.0.0.1' });

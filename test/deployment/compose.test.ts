@@ -64,6 +64,8 @@ test('compose has api, worker and postgres, and the simulator only under its pro
   assert.equal(services.postgres.image, 'postgres:16');
   assert.ok(compose.volumes.pgdata !== undefined && services.postgres.volumes.includes('pgdata:/var/lib/postgresql/data'));
   assert.equal(services.api.ports[0], '${API_PORT:-4000}:4000');
+  // the simulator's control API has no authentication: published on the host's loopback only
+  assert.deepEqual(services.simulator.ports, ['127.0.0.1:${SIMULATOR_PORT:-8000}:8000']);
   // scalable: no fixed container name or host port on the worker
   assert.equal(services.worker.container_name, undefined);
   assert.equal(services.worker.ports, undefined);

@@ -1,6 +1,6 @@
 /** The data file: in memory by default, documents kept across restarts with `dataFile` (issue 3 §5). */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
@@ -65,4 +65,18 @@ test('a file that is not a simulator data file is refused with a clear error', a
   const file = path.join(dir, 'other.json');
   writeFileSync(file, '{"hello": "world"}');
   await assert.rejects(startErpnextSimulator({ dataFile: file }), (e: Error) => e instanceof DataFileError && /not an ERPNext simulator data file/.test(e.message));
+});
+
+test('the data file is readable by its owner only (0600), also when an older one was not', async () => {
+  const file = path.join(dir, 'private.json');
+  const first = await startErpnextSimulator({ dataFile: file });
+  await createCompany(clientFor(first));
+  await first.close();
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  chmodSync(file, 0o644);
+  const second = await startErpnextSimulator({ dataFile: file });
+  const session = await clientFor(second).post(resourcePath('Customer'), { customer_name: 'Walk-in' });
+  assert.equal(session.status, 200);
+  await second.close();
+  assert.equal(statSync(file).mode & 0o777, 0o600);
 });

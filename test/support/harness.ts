@@ -6,7 +6,16 @@ import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
 import { createScratchDatabase } from './database.ts';
+import type { EngineUrlPolicy } from '../../src/adapters/engine-url-policy.ts';
 import { startEngineProxy, type EngineProxy } from './engine-proxy.ts';
+
+/**
+ * The engines of the tests (the simulator, proxies before it, the API itself for a "not ERPNext"
+ * engine) listen on 127.0.0.1: allowed explicitly, as an operator would with
+ * PROVISIONER_ENGINE_ALLOWED_HOSTS, so that the tests also pass outside demo mode.
+ */
+export const TEST_ENGINE_ALLOWED_HOSTS = ['127.0.0.1'];
+export const TEST_ENGINE_URL_POLICY: EngineUrlPolicy = { demo: false, allowedHosts: TEST_ENGINE_ALLOWED_HOSTS };
 
 /** A running Provisioner (API + in-process worker) and an engine it provisions into. */
 export interface ProvisionerHarness {
@@ -96,6 +105,7 @@ export async function startProvisionerHarness(opts: {
     jwtSecret: TEST_JWT_SECRET,
     trustProxy: false,
     erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
+    engineAllowedHosts: TEST_ENGINE_ALLOWED_HOSTS,
     simulatorPort: 0,
     workerInProcess: true,
     leaseMs: 5_000,
@@ -106,6 +116,7 @@ export async function startProvisionerHarness(opts: {
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     loginThrottle: DEFAULT_LOGIN_THROTTLE,
     eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
+    readinessCacheMs: 5_000,
     // off unless a test turns it on: tests that fail a tenant on purpose press Continue themselves
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 100 },
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -4,7 +4,7 @@ import { createEngine } from '../../src/adapters/engine-factory.ts';
 import { Journal } from '../../src/observability/journal.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Worker } from '../../src/runner/worker.ts';
-import type { Harness } from './harness.ts';
+import { TEST_ENGINE_URL_POLICY, type Harness } from './harness.ts';
 
 export interface TestWorker {
   worker: Worker;
@@ -26,7 +26,7 @@ export function startWorker(h: Harness, opts: { leaseMs?: number; pollMs?: numbe
   const worker = new Worker({
     store,
     journal,
-    engineFor: (record, onCall) => createEngine(record, { budgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 }, onCall }),
+    engineFor: (record, onCall) => createEngine(record, { budgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 }, onCall, urlPolicy: TEST_ENGINE_URL_POLICY }),
     retryPolicy: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 },
     databaseUrl: h.provisioner.db.url,
     logger,

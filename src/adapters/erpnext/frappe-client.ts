@@ -1,4 +1,5 @@
-import { EngineTimeoutError, EngineUnavailableError, EngineInternalError } from '../../domain/errors.ts';
+import { EngineTimeoutError, EngineUnavailableError, EngineInternalError, ProvisionerError } from '../../domain/errors.ts';
+import { assertEngineUrlAllowed, type EngineUrlPolicy, type Resolver } from '../engine-url-policy.ts';
 import { frappeError, type FrappeErrorBody } from './frappe-errors.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports/engine.ts';
 
@@ -15,6 +16,21 @@ export interface FrappeClientOptions extends FrappeCredentials {
   onCall?: (call: EngineCall) => void;
   /** Wraps every request, e.g. to limit concurrency per engine; `kind` is the method and route, e.g. "GET /api/resource/Company". (Default: none) */
   gate?: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
+  /**
+   * Which URLs may be called, checked (with a fresh DNS lookup) before every request, so that
+   * neither a request nor the API secret goes to a refused target. (Default: no check; the
+   * engine factory always passes the configured policy)
+   */
+  urlPolicy?: EngineUrlPolicy;
+  /** Host name lookup for the policy. (Default: node:dns lookup, every address) */
+  resolve?: Resolver;
+}
+
+/** The engine answered with a redirect, which is never followed: the policy checked this URL, not where it points. */
+export class EngineRedirectError extends ProvisionerError {
+  constructor(what: string, status: number) {
+    super('ENGINE_REDIRECTED', `${what} answered with a redirect (HTTP ${status}); redirects are not followed`, 'Register the engine with the URL it answers at (its final https:// address, e.g. without a trailing path or with https instead of http), then use "Continue".', { httpStatus: 502 });
+  }
 }
 
 export interface EngineCall {
@@ -66,9 +82,13 @@ export class FrappeClient {
   readonly budgets: EngineTimeBudgets;
   private readonly onCall: ((call: EngineCall) => void) | undefined;
   private readonly gate: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
+  private readonly urlPolicy: EngineUrlPolicy | undefined;
+  private readonly resolve: Resolver | undefined;
 
   constructor(opts: FrappeClientOptions) {
     this.gate = opts.gate ?? ((fn) => fn());
+    this.urlPolicy = opts.urlPolicy;
+    this.resolve = opts.resolve;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.authorization = `token ${opts.apiKey}:${opts.apiSecret}`;
     this.budgets = { ...DEFAULT_ENGINE_TIME_BUDGETS, ...opts.budgets };
@@ -96,9 +116,17 @@ export class FrappeClient {
     const started = performance.now();
     const report = (status: number | null, error?: string) => this.onCall?.({ method, path: decodeURIComponent(path), status, ms: Math.round(performance.now() - started), ...(error ? { error } : {}) });
 
+    if (this.urlPolicy) {
+      try {
+        await assertEngineUrlAllowed(this.baseUrl, this.urlPolicy, { resolve: this.resolve, unresolvable: 'refuse' });
+      } catch (e) {
+        report(null, (e as { code?: string }).code ?? 'refused');
+        throw e;
+      }
+    }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs) });
+      res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     } catch (e) {
       if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
         report(null, 'timeout');
@@ -107,6 +135,11 @@ export class FrappeClient {
       const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
       report(null, cause);
       throw new EngineUnavailableError(`unreachable (${cause})`, { cause: e });
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => {});
+      report(res.status, 'redirect');
+      throw new EngineRedirectError(what, res.status);
     }
     let text: string;
     try {

@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import pg from 'pg';
 
@@ -75,7 +77,48 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     throw new Error(`Embedded PostgreSQL did not start on port ${opts.port} (data in ${dir}): ${e instanceof Error ? e.message : String(e)}. Is another server using the port?`);
   }
   await ensureDatabase(`${base}/postgres`, database);
-  return { url, stop: () => server.stop() };
+  const child = () => (server as unknown as { process?: ChildProcess }).process;
+  return {
+    url,
+    stop: async () => {
+      const original = child();
+      // the library's stop() waits for the exit of the process it started: when that one already
+      // died (killed, then the database was started again), it would wait forever and SIGTERM
+      // would never end the process. Stop whatever serves our folder now instead.
+      if (original && original.exitCode === null && original.signalCode === null) return server.stop();
+      await stopPostmasterOf(dir);
+    },
+  };
+}
+
+/** Stops the PostgreSQL whose postmaster.pid is in this data folder (fast shutdown), if any, and waits for it to end. */
+export async function stopPostmasterOf(dataDir: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return; // no server runs on this folder
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !signal(pid, 'SIGINT')) return;
+  // a fast shutdown takes milliseconds; a server that ignores it for 30 s is killed
+  const deadline = Date.now() + 30_000;
+  while (signal(pid, 0)) {
+    if (Date.now() > deadline) {
+      signal(pid, 'SIGKILL');
+      return;
+    }
+    await sleep(20);
+  }
+}
+
+/** process.kill that says whether the process was there. */
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function dataDirectoryOf(adminUrl: string): Promise<string | null> {

@@ -382,6 +382,25 @@ export class PostgresStore {
     return this.page('onboarding.engines', 'text', 'true', [], page, toEngine);
   }
 
+  /**
+   * Deletes an engine no tenant uses, with its audit line, in one transaction: the engine, or
+   * how many tenants still use it, or 'not_found'. The row lock makes a tenant created at the
+   * same moment wait, then fail its foreign key rather than lose its engine.
+   */
+  async deleteEngine(id: string, audit: (engine: EngineRecord) => AuditEntry): Promise<EngineRecord | { tenants: number } | 'not_found'> {
+    return inTransaction(this.pool, async (c) => {
+      const current = (await c.query(`select * from onboarding.engines where id = $1 for update`, [id])).rows[0];
+      if (!current) return 'not_found';
+      const { rows } = await c.query(`select count(*)::int as n from onboarding.tenants where engine_id = $1`, [id]);
+      if (rows[0].n > 0) return { tenants: rows[0].n as number };
+      await c.query(`delete from onboarding.engines where id = $1`, [id]);
+      await c.query(`delete from onboarding.engine_limits where engine_id = $1`, [id]);
+      const engine = toEngine(current);
+      await this.recordAudit(audit(engine), c);
+      return engine;
+    });
+  }
+
   async listEngines(): Promise<EngineRecord[]> {
     const { rows } = await this.pool.query(`select * from onboarding.engines order by created_at`);
     return rows.map(toEngine);

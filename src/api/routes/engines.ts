@@ -2,14 +2,31 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { EngineRecord } from '../../ports/store.ts';
 import type { EnginePort } from '../../ports/engine.ts';
 import { EngineNotFoundError } from '../../application/provisioning-service.ts';
-import { toProvisionerError } from '../../domain/errors.ts';
+import { ProvisionerError, toProvisionerError } from '../../domain/errors.ts';
 import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { auditEntry } from './audit.ts';
+import { assertEngineUrlAllowed, EngineUrlForbiddenError } from '../../adapters/engine-url-policy.ts';
 import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
+import { problemOf } from '../plugins/problem-details.ts';
 
 /** An engine as the API shows it: credentials never leave the server. */
 export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKey.length > 0, created_at: e.createdAt.toISOString() });
+
+/**
+ * What a failed check says, in our words only: an engine's error text (or whatever a wrong URL
+ * answers) is never shown, so a health check cannot be used to read another service's answers.
+ */
+const CHECK_FAILURES: Record<string, string> = {
+  ENGINE_UNAVAILABLE: 'The engine could not be reached, or answered 502/503/504',
+  ENGINE_TIMEOUT: 'The engine did not answer in time',
+  ENGINE_AUTH_FAILED: 'The engine rejected the credentials',
+  ENGINE_NOT_ERPNEXT: 'Not an ERPNext site',
+  ENGINE_UPDATING: 'The site is being updated',
+  ENGINE_RATE_LIMITED: 'The engine refused: too many requests',
+  ENGINE_REDIRECTED: 'The engine answered with a redirect, which is not followed',
+  ENGINE_URL_FORBIDDEN: 'The engine URL is refused by the URL policy',
+};
 
 export async function liveEngineHealth(engine: EnginePort) {
   const started = performance.now();
@@ -19,13 +36,35 @@ export async function liveEngineHealth(engine: EnginePort) {
   } catch (e) {
     const err = toProvisionerError(e);
     return {
-      reachable: err.code !== 'ENGINE_UNAVAILABLE' && err.code !== 'ENGINE_TIMEOUT',
+      reachable: err.code !== 'ENGINE_UNAVAILABLE' && err.code !== 'ENGINE_TIMEOUT' && err.code !== 'ENGINE_URL_FORBIDDEN',
       authenticated: false,
-      error: err.message,
+      error: CHECK_FAILURES[err.code] ?? `The engine answered with an error (${err.code})`,
       code: err.code,
       hint: err.hint,
       latency_ms: Math.round(performance.now() - started),
     };
+  }
+}
+
+/** An engine URL for the audit log: the key and secret never go there, a URL's user and password (rows from before they were refused) neither. */
+function auditableUrl(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+/** DELETE of an engine tenants are provisioned in: their records live there. */
+export class EngineInUseError extends ProvisionerError {
+  constructor(id: string, tenants: number) {
+    super('ENGINE_IN_USE', `Engine "${id}" is used by ${tenants} tenant${tenants === 1 ? '' : 's'}`, 'An engine is kept while any tenant is provisioned in it (their companies and profiles live there). Delete it once no tenant names it (GET /api/tenants shows engine_id).', { httpStatus: 409 });
+  }
+}
+
+/** DELETE of an engine that is not registered: a 404, as for any resource that is not there. */
+export class EngineToDeleteNotFoundError extends ProvisionerError {
+  constructor(id: string) {
+    super('ENGINE_NOT_REGISTERED', `Engine "${id}" is not registered`, 'GET /api/engines lists the registered engines.', { httpStatus: 404 });
   }
 }
 
@@ -44,7 +83,7 @@ const schemas = {
     operationId: 'registerEngine',
     summary: 'Register or update an engine',
     body: EngineBody,
-    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), problemOf(new EngineUrlForbiddenError('169.254.169.254 is (or resolves to) a link-local address')), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   get: {
     tags,
@@ -52,6 +91,13 @@ const schemas = {
     summary: 'One engine',
     params: EngineIdParams,
     response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+  },
+  delete: {
+    tags,
+    operationId: 'deleteEngine',
+    summary: 'Delete an engine no tenant uses (platform admins; audited)',
+    params: EngineIdParams,
+    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, problemOf(new EngineToDeleteNotFoundError('erp-eu')), problemOf(new EngineInUseError('erp-eu', 3)), PROBLEM.databaseUnavailable) },
   },
   health: {
     tags,
@@ -62,7 +108,7 @@ const schemas = {
   },
 };
 
-export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
+export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor, engineUrlPolicy }) => {
   // platform viewers read engines and check their health; every other request (register, any
   // route added later) is for platform admins only
   app.addHook('onRequest', async (request, reply) =>
@@ -76,13 +122,11 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
 
   app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
     const b = req.body;
+    // checked again before every request to the engine (a name may resolve elsewhere later)
+    await assertEngineUrlAllowed(b.base_url, engineUrlPolicy, { unresolvable: 'allow' });
     const before = await store.getEngine(b.id);
     const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
-    // the key and secret never go in the audit log; a URL's user and password neither
-    const url = new URL(engine.baseUrl);
-    url.username = '';
-    url.password = '';
-    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: url.toString(), credentials_changed: !before || before.apiKey !== b.api_key || before.apiSecret !== b.api_secret }));
+    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl), credentials_changed: !before || before.apiKey !== b.api_key || before.apiSecret !== b.api_secret }));
     return reply.status(201).send({ engine: engineView(engine) });
   });
 
@@ -90,6 +134,13 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
     return { engine: engineView(engine) };
+  });
+
+  app.delete('/api/engines/:id', { schema: schemas.delete }, async (req) => {
+    const outcome = await store.deleteEngine(req.params.id, (engine) => auditEntry(req, 'engine.delete', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl) }));
+    if (outcome === 'not_found') throw new EngineToDeleteNotFoundError(req.params.id);
+    if ('tenants' in outcome) throw new EngineInUseError(req.params.id, outcome.tenants);
+    return { engine: engineView(outcome) };
   });
 
   app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {

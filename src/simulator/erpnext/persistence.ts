@@ -90,9 +90,11 @@ export class DataFile {
   private write(): void {
     const state = this.store.exportState();
     const body = JSON.stringify({ format: FORMAT, version: VERSION, savedAt: new Date().toISOString(), ...state });
-    mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+    mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true, mode: 0o700 });
     const temp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temp, body);
+    // the site's documents (and the API key the demo registers) are for this user only; the
+    // rename carries the new file's mode over a file an older version left readable to all
+    writeFileSync(temp, body, { mode: 0o600 });
     renameSync(temp, this.file);
   }
 }

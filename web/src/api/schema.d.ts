@@ -81,7 +81,8 @@ export interface paths {
         get: operations["getEngine"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete an engine no tenant uses (platform admins; audited) */
+        delete: operations["deleteEngine"];
         options?: never;
         head?: never;
         patch?: never;
@@ -315,7 +316,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: the database answers and every engine is healthy */
+        /**
+         * Readiness: the database answers and every engine is healthy. Without a token only the status; platform admins and viewers also get the checks
+         * @description Open to anyone (load balancers send no token): the answer is then `{status}` only. With the token of a platform admin or platform viewer it also lists the database and every engine (reachable, authenticated, latency, error code); only platform admins see the engine user and versions. Engines are checked at most once per READINESS_CACHE_MS (5 s), whoever asks; an engine of a kind this version cannot check (odoo) is listed with supported false and does not count.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -488,7 +492,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         entries: {
-                            /** @description tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register */
+                            /** @description tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register|update|delete */
                             action: string;
                             actor_email: string | null;
                             /**
@@ -1099,7 +1103,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: VALIDATION_FAILED, MALFORMED_JSON (application/problem+json) */
+            /** @description Bad request: VALIDATION_FAILED, ENGINE_URL_FORBIDDEN, MALFORMED_JSON (application/problem+json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1346,6 +1350,178 @@ export interface operations {
                      *       "code": "URI_TOO_LONG",
                      *       "detail": "A path segment is longer than 100 characters",
                      *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEngine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The engine */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description An engine; its credentials are never shown */
+                        engine: {
+                            api_key_set: boolean;
+                            base_url: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "erpnext" | "odoo";
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "params.id: must not contain control characters",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params.id",
+                     *           "message": "must not contain control characters"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: ENGINE_NOT_REGISTERED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-not-registered",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "ENGINE_NOT_REGISTERED",
+                     *       "detail": "Engine \"erp-eu\" is not registered",
+                     *       "hint": "GET /api/engines lists the registered engines."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: ENGINE_IN_USE (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-in-use",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "ENGINE_IN_USE",
+                     *       "detail": "Engine \"erp-eu\" is used by 3 tenants",
+                     *       "hint": "An engine is kept while any tenant is provisioned in it (their companies and profiles live there). Delete it once no tenant names it (GET /api/tenants shows engine_id)."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3965,28 +4141,39 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Readiness: the database answers and every engine is healthy (200), or not (503, same body) */
+            /** @description Readiness: the database answers and every engine is healthy (200), or not (503, same body). Without a platform token only `status` */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        database: {
-                            error?: string;
+                        /**
+                         * Format: date-time
+                         * @description When the engines were checked (at most READINESS_CACHE_MS ago)
+                         */
+                        checked_at?: string;
+                        /** @description Platform admins and viewers only */
+                        database?: {
+                            code?: string;
                             ok: boolean;
                         };
-                        /** @description Every engine, checked live (none when the database is down) */
-                        engines: {
+                        /** @description Platform admins and viewers only: every engine, as last checked (none when the database is down) */
+                        engines?: {
                             authenticated: boolean;
+                            /** @description Why the check failed (README: Error codes); never the engine's own message */
                             code?: string;
-                            error?: string;
                             hint?: string;
                             id: string;
+                            /** @enum {string} */
+                            kind: "erpnext" | "odoo";
                             latency_ms: number;
                             reachable: boolean;
-                            /** @description The engine user the credentials belong to */
+                            /** @description false: this version cannot check this kind of engine (odoo); it does not count for readiness */
+                            supported: boolean;
+                            /** @description Platform admins only: the engine user the credentials belong to */
                             user?: string;
+                            /** @description Platform admins only */
                             versions?: {
                                 [key: string]: string;
                             };
@@ -3994,6 +4181,25 @@ export interface operations {
                         /** @enum {string} */
                         status: "ready" | "not_ready";
                     };
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unexpected error: INTERNAL (application/problem+json) */
@@ -4022,21 +4228,32 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        database: {
-                            error?: string;
+                        /**
+                         * Format: date-time
+                         * @description When the engines were checked (at most READINESS_CACHE_MS ago)
+                         */
+                        checked_at?: string;
+                        /** @description Platform admins and viewers only */
+                        database?: {
+                            code?: string;
                             ok: boolean;
                         };
-                        /** @description Every engine, checked live (none when the database is down) */
-                        engines: {
+                        /** @description Platform admins and viewers only: every engine, as last checked (none when the database is down) */
+                        engines?: {
                             authenticated: boolean;
+                            /** @description Why the check failed (README: Error codes); never the engine's own message */
                             code?: string;
-                            error?: string;
                             hint?: string;
                             id: string;
+                            /** @enum {string} */
+                            kind: "erpnext" | "odoo";
                             latency_ms: number;
                             reachable: boolean;
-                            /** @description The engine user the credentials belong to */
+                            /** @description false: this version cannot check this kind of engine (odoo); it does not count for readiness */
+                            supported: boolean;
+                            /** @description Platform admins only: the engine user the credentials belong to */
                             user?: string;
+                            /** @description Platform admins only */
                             versions?: {
                                 [key: string]: string;
                             };

@@ -68,7 +68,7 @@ function group(program: Command, name: string, description: string): Command {
   return program.commands.find((c) => c.name() === name) ?? program.command(name).description(description);
 }
 
-/** users list | add | disable | enable | delete | set-role | set-password, audit, engines list | health (platform admins). */
+/** users list | add | disable | enable | delete | set-role | set-password, audit, engines list | health | delete (platform admins). */
 export function registerAdminCommands(program: Command): void {
   const users = group(program, 'users', 'Users');
   clientCommand(users, 'list', 'Users (through the API; platform admins)', ['provisioner users list', 'provisioner users list --json'])
@@ -157,6 +157,16 @@ export function registerAdminCommands(program: Command): void {
         if (ctx.json) return ctx.outJson(answer);
         for (const e of answer.engines) ctx.out(`${e.id.padEnd(20)}  ${e.kind.padEnd(8)}  ${e.base_url}${e.api_key_set ? '' : '  (no API key)'}`);
         if (answer.engines.length === 0) ctx.out('No engines registered.');
+      }),
+    );
+
+  clientCommand(engines, 'delete', 'Delete an engine no tenant uses (platform admins; refused while tenants are provisioned in it)', ['provisioner engines delete erp-old'])
+    .argument('<id>', 'engine id')
+    .action(
+      clientAction(async (ctx, id: string) => {
+        const answer = await (await ctx.api()).request<{ engine: EngineRow }>('DELETE', `/engines/${encodeURIComponent(id)}`);
+        if (ctx.json) return ctx.outJson(answer.body);
+        ctx.out(`Deleted engine ${answer.body.engine.id} (${answer.body.engine.kind} ${answer.body.engine.base_url}).`);
       }),
     );
 
