@@ -210,6 +210,7 @@ const ProvisioningSummary = z.object({
   steps_completed: count(),
   total_steps: count(),
   message: z.string().nullable(),
+  last_error_code: z.string().nullable().describe("The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status"),
 });
 
 const TENANT_EXAMPLE: z.output<typeof Tenant> = {
@@ -242,7 +243,7 @@ const TENANT_EXAMPLE: z.output<typeof Tenant> = {
     verifiedAt: '2026-05-04T09:15:10.340Z',
   },
 };
-const SUMMARY_EXAMPLE: z.output<typeof ProvisioningSummary> = { status: 'COMPLETED', progress: 100, current_step: null, steps_completed: 10, total_steps: 11, message: null };
+const SUMMARY_EXAMPLE: z.output<typeof ProvisioningSummary> = { status: 'COMPLETED', progress: 100, current_step: null, steps_completed: 10, total_steps: 11, message: null, last_error_code: null };
 
 export const TenantAnswer = answer(z.object({ tenant: Tenant, provisioning: ProvisioningSummary }), 'The tenant with its provisioning summary', {
   tenant: TENANT_EXAMPLE,
@@ -254,7 +255,7 @@ export const TenantCreated = answer(
   'Tenant created; provisioning started unless provisioning.auto_start is false',
   {
     tenant: { ...TENANT_EXAMPLE, status: 'IN_PROGRESS', engine_facts: {} },
-    provisioning: { status: 'IN_PROGRESS', progress: 0, current_step: 'step_0_engine_check', steps_completed: 0, total_steps: 11, message: null, run_id: RUN_ID },
+    provisioning: { status: 'IN_PROGRESS', progress: 0, current_step: 'step_0_engine_check', steps_completed: 0, total_steps: 11, message: null, last_error_code: null, run_id: RUN_ID },
   },
 );
 

@@ -1507,6 +1507,8 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
+                            last_error_code: string | null;
                             message: string | null;
                             progress: number;
                             /**
@@ -3426,6 +3428,8 @@ export interface operations {
                             provisioning: {
                                 /** @enum {string|null} */
                                 current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                                /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
+                                last_error_code: string | null;
                                 message: string | null;
                                 progress: number;
                                 /**
@@ -3579,6 +3583,8 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
+                            last_error_code: string | null;
                             message: string | null;
                             progress: number;
                             /**
@@ -3787,6 +3793,8 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
+                            last_error_code: string | null;
                             message: string | null;
                             progress: number;
                             /**
