@@ -204,6 +204,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       loginThrottle: config.loginThrottle,
       eventStreamTokenCheckMs: config.eventStreamTokenCheckMs,
       demo: config.demo,
+      engineMaxConcurrency: config.engineMaxConcurrency,
       eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax },
     });
 

@@ -38,9 +38,11 @@ export interface ApiDeps {
   loginThrottle: LoginThrottle;
   /** Whether the demo account (admin@moran.com) may log in: demo mode only. */
   demo: boolean;
+  /** ENGINE_MAX_CONCURRENCY: the engines' slots, for the load the engine routes show. */
+  engineMaxConcurrency: number;
 }
 
-export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo'> {
+export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineMaxConcurrency'> {
   logger: Logger;
   jwtSecret: string;
   /** Interval of the SSE keep-alive comment. (Default: 15000 ms) */
@@ -53,6 +55,8 @@ export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo'> {
   /** How often open event streams re-check their tokens. (Default: 5000 ms) */
   eventStreamTokenCheckMs?: number;
   demo?: boolean;
+  /** (Default: 8, as ENGINE_MAX_CONCURRENCY) */
+  engineMaxConcurrency?: number;
 }
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
@@ -96,6 +100,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     metrics: opts.metrics,
     loginThrottle: opts.loginThrottle ?? DEFAULT_LOGIN_THROTTLE,
     demo: opts.demo ?? false,
+    engineMaxConcurrency: opts.engineMaxConcurrency ?? 8,
   };
   await app.register(healthRoutes, deps);
   await app.register(authRoutes, deps);

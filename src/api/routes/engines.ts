@@ -6,10 +6,13 @@ import { toProvisionerError } from '../../domain/errors.ts';
 import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { auditEntry } from './audit.ts';
+import { readEngineLoads, type EngineLoad } from '../../adapters/postgres/engine-load.ts';
 import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
 
 /** An engine as the API shows it: credentials never leave the server. */
 export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKey.length > 0, created_at: e.createdAt.toISOString() });
+
+const loadView = (l: EngineLoad) => ({ in_flight: l.inFlight, limit: l.limit, max: l.max, reason: l.reason });
 
 export async function liveEngineHealth(engine: EnginePort) {
   const started = performance.now();
@@ -62,7 +65,9 @@ const schemas = {
   },
 };
 
-export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor }) => {
+export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor, engineMaxConcurrency }) => {
+  const loads = (ids: string[]) => readEngineLoads(store.pool, ids, engineMaxConcurrency);
+
   // platform viewers read engines and check their health; every other request (register, any
   // route added later) is for platform admins only
   app.addHook('onRequest', async (request, reply) =>
@@ -71,7 +76,8 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
 
   app.get('/api/engines', { schema: schemas.list }, async (req) => {
     const page = await store.listEnginesPage({ after: req.query.cursor ?? null, limit: req.query.limit });
-    return { engines: page.items.map(engineView), next_cursor: page.more ? encodeCursor(page.keys.at(-1)!) : null };
+    const load = await loads(page.items.map((e) => e.id));
+    return { engines: page.items.map((e) => ({ ...engineView(e), load: loadView(load.get(e.id)!) })), next_cursor: page.more ? encodeCursor(page.keys.at(-1)!) : null };
   });
 
   app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
@@ -95,6 +101,7 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
   app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
-    return { engine: engineView(engine), health: await liveEngineHealth(engineFor(engine)) };
+    const health = await liveEngineHealth(engineFor(engine));
+    return { engine: engineView(engine), health, load: loadView((await loads([engine.id])).get(engine.id)!) };
   });
 };

@@ -879,7 +879,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the registered engines (oldest first) */
+            /** @description A page of the registered engines (oldest first), each with its current load */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -894,6 +894,17 @@ export interface operations {
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description The engine's current load across the fleet */
+                            load: {
+                                /** @description Requests to the engine in flight now, from every process of the fleet (the engine slots held) */
+                                in_flight: number;
+                                /** @description Requests allowed at once now: max, or fewer while the engine is overloaded (429, 503, timeouts, slow answers) */
+                                limit: number;
+                                /** @description ENGINE_MAX_CONCURRENCY */
+                                max: number;
+                                /** @description Why the limit last changed; null: it never did */
+                                reason: string | null;
+                            };
                         }[];
                         /** @description Pass as ?cursor= for the next page; null: this is the last page */
                         next_cursor: string | null;
@@ -1292,7 +1303,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The engine and the result of a live check */
+            /** @description The engine, the result of a live check and its current load */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1321,6 +1332,17 @@ export interface operations {
                             versions?: {
                                 [key: string]: string;
                             };
+                        };
+                        /** @description The engine's current load across the fleet */
+                        load: {
+                            /** @description Requests to the engine in flight now, from every process of the fleet (the engine slots held) */
+                            in_flight: number;
+                            /** @description Requests allowed at once now: max, or fewer while the engine is overloaded (429, 503, timeouts, slow answers) */
+                            limit: number;
+                            /** @description ENGINE_MAX_CONCURRENCY */
+                            max: number;
+                            /** @description Why the limit last changed; null: it never did */
+                            reason: string | null;
                         };
                     };
                 };
