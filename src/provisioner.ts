@@ -210,6 +210,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       readinessCacheMs: config.readinessCacheMs,
       engineUrlPolicy: engineUrlPolicyOf(config),
       demo: config.demo,
+      engineMaxConcurrency: config.engineMaxConcurrency,
       eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax },
     });
 

@@ -43,9 +43,11 @@ export interface ApiDeps {
   demo: boolean;
   /** Which engine URLs may be registered. (Default: STRICT_ENGINE_URL_POLICY, public https only) */
   engineUrlPolicy: EngineUrlPolicy;
+  /** ENGINE_MAX_CONCURRENCY: the engines' slots, for the load the engine routes show. */
+  engineMaxConcurrency: number;
 }
 
-export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy'> {
+export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy' | 'engineMaxConcurrency'> {
   logger: Logger;
   jwtSecret: string;
   /** Interval of the SSE keep-alive comment. (Default: 15000 ms) */
@@ -61,6 +63,8 @@ export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'en
   readinessCacheMs?: number;
   demo?: boolean;
   engineUrlPolicy?: EngineUrlPolicy;
+  /** (Default: 8, as ENGINE_MAX_CONCURRENCY) */
+  engineMaxConcurrency?: number;
 }
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
@@ -118,6 +122,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     loginThrottle: opts.loginThrottle ?? DEFAULT_LOGIN_THROTTLE,
     demo: opts.demo ?? false,
     engineUrlPolicy: opts.engineUrlPolicy ?? STRICT_ENGINE_URL_POLICY,
+    engineMaxConcurrency: opts.engineMaxConcurrency ?? 8,
   };
   await app.register(healthRoutes, { ...deps, readinessCacheMs: opts.readinessCacheMs ?? DEFAULT_READINESS_CACHE_MS });
   await app.register(authRoutes, deps);

@@ -227,6 +227,7 @@ const ProvisioningSummary = z.object({
   steps_completed: count(),
   total_steps: count(),
   message: z.string().nullable(),
+  last_error_code: z.string().nullable().describe("The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status"),
 });
 
 const TENANT_EXAMPLE: z.output<typeof Tenant> = {
@@ -259,7 +260,7 @@ const TENANT_EXAMPLE: z.output<typeof Tenant> = {
     verifiedAt: '2026-05-04T09:15:10.340Z',
   },
 };
-const SUMMARY_EXAMPLE: z.output<typeof ProvisioningSummary> = { status: 'COMPLETED', progress: 100, current_step: null, steps_completed: 10, total_steps: 11, message: null };
+const SUMMARY_EXAMPLE: z.output<typeof ProvisioningSummary> = { status: 'COMPLETED', progress: 100, current_step: null, steps_completed: 10, total_steps: 11, message: null, last_error_code: null };
 
 export const TenantAnswer = answer(z.object({ tenant: Tenant, provisioning: ProvisioningSummary }), 'The tenant with its provisioning summary', {
   tenant: TENANT_EXAMPLE,
@@ -271,7 +272,7 @@ export const TenantCreated = answer(
   'Tenant created; provisioning started unless provisioning.auto_start is false',
   {
     tenant: { ...TENANT_EXAMPLE, status: 'IN_PROGRESS', engine_facts: {} },
-    provisioning: { status: 'IN_PROGRESS', progress: 0, current_step: 'step_0_engine_check', steps_completed: 0, total_steps: 11, message: null, run_id: RUN_ID },
+    provisioning: { status: 'IN_PROGRESS', progress: 0, current_step: 'step_0_engine_check', steps_completed: 0, total_steps: 11, message: null, last_error_code: null, run_id: RUN_ID },
   },
 );
 
@@ -457,9 +458,22 @@ const EngineHealth = z.object({
 });
 const HEALTH_EXAMPLE: z.output<typeof EngineHealth> = { reachable: true, authenticated: true, user: 'Administrator', versions: { frappe: '15.51.0', erpnext: '15.44.1' }, latency_ms: 26 };
 
-export const EngineList = answer(z.object({ engines: z.array(Engine), next_cursor: nextCursor() }), 'A page of the registered engines (oldest first)', { engines: [ENGINE_EXAMPLE], next_cursor: null });
+const EngineLoad = z
+  .object({
+    in_flight: count().describe('Requests to the engine in flight now, from every process of the fleet (the engine slots held)'),
+    limit: z.number().int().min(1).describe('Requests allowed at once now: max, or fewer while the engine is overloaded (429, 503, timeouts, slow answers)'),
+    max: z.number().int().min(1).describe('ENGINE_MAX_CONCURRENCY'),
+    reason: z.string().nullable().describe('Why the limit last changed; null: it never did'),
+  })
+  .describe("The engine's current load across the fleet");
+const LOAD_EXAMPLE: z.output<typeof EngineLoad> = { in_flight: 3, limit: 8, max: 8, reason: null };
+
+export const EngineList = answer(z.object({ engines: z.array(Engine.extend({ load: EngineLoad })), next_cursor: nextCursor() }), 'A page of the registered engines (oldest first), each with its current load', {
+  engines: [{ ...ENGINE_EXAMPLE, load: LOAD_EXAMPLE }],
+  next_cursor: null,
+});
 export const EngineAnswer = answer(z.object({ engine: Engine }), 'The engine', { engine: ENGINE_EXAMPLE });
-export const EngineHealthAnswer = answer(z.object({ engine: Engine, health: EngineHealth }), 'The engine and the result of a live check', { engine: ENGINE_EXAMPLE, health: HEALTH_EXAMPLE });
+export const EngineHealthAnswer = answer(z.object({ engine: Engine, health: EngineHealth, load: EngineLoad }), 'The engine, the result of a live check and its current load', { engine: ENGINE_EXAMPLE, health: HEALTH_EXAMPLE, load: LOAD_EXAMPLE });
 
 const User = z.object({
   id: uuid(),

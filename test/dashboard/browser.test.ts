@@ -8,65 +8,29 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startHarness, type Harness } from '../support/harness.ts';
-import { browserMissing, launchChromium, seriousAxeViolations } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import type { Harness } from '../support/harness.ts';
+import { browserMissing } from '../support/browser.ts';
+import { startDashboard, type Dashboard } from '../support/dashboard.ts';
 import { DEMO_ADMIN } from '../../src/provisioner.ts';
-
-const WAIT = 90_000;
-const shotsDir = process.env.DASHBOARD_SCREENSHOTS ? path.resolve(process.env.DASHBOARD_SCREENSHOTS) : null;
 
 // without Chromium: one skipped test that says how to install it (a skipped suite counts no test)
 if (browserMissing) test('the dashboard in Chromium', { skip: browserMissing }, () => {});
 else describe('the dashboard in Chromium', () => {
+  let d: Dashboard;
   let h: Harness;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
 
   before(async () => {
-    h = await startHarness();
-    browser = await launchChromium();
-    if (shotsDir) mkdirSync(shotsDir, { recursive: true });
+    d = await startDashboard();
+    h = d.h;
   });
-  after(async () => {
-    for (const c of contexts) await c.close().catch(() => {});
-    await browser?.close();
-    await h?.close();
-  });
+  after(() => d?.close());
 
-  async function newPage(opts: { width?: number; height?: number; theme?: 'light' | 'dark' } = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 1000 }, colorScheme: opts.theme ?? 'light' });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(WAIT);
-    return page;
-  }
-
-  async function login(page: Page, email: string = DEMO_ADMIN.email, password: string = DEMO_ADMIN.password) {
-    await page.goto(`${h.api}/`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.getByRole('heading', { name: 'Fleet', level: 1 }).waitFor();
-  }
-
-  const statusBadge = (page: Page, status: string) => page.getByTestId('tenant-status').getByText(status.replace('_', ' '), { exact: true });
-
-  /** The whole page, or (fullPage false) what the window shows: the long tenant page's logs stay out. */
-  async function shot(page: Page, name: string, fullPage = true) {
-    if (shotsDir) await page.screenshot({ path: path.join(shotsDir, `${name}.png`), fullPage });
-  }
-
-  async function axeClean(page: Page, where: string) {
-    const violations = await seriousAxeViolations(page);
-    assert.deepEqual(
-      violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`),
-      [],
-      `${where}: serious or critical accessibility violations`,
-    );
-  }
+  const newPage = (opts?: Parameters<Dashboard['newPage']>[0]) => d.newPage(opts);
+  const login = (page: Page, email?: string, password?: string) => d.login(page, email, password);
+  const statusBadge = (page: Page, status: string) => d.statusBadge(page, status);
+  const shot = (page: Page, name: string, fullPage = true) => d.shot(page, name, fullPage);
+  const axeClean = (page: Page, where: string) => d.axeClean(page, where);
 
   test('log in: a wrong password shows the code and hint, the right one opens the fleet', async () => {
     const page = await newPage();

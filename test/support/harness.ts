@@ -126,7 +126,10 @@ export async function startProvisionerHarness(opts: {
   const provisioner = await startProvisioner(config, opts.logger ?? createLogger({ level: config.logLevel }));
   const api = provisioner.url;
   const login = await fetch(`${api}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(DEMO_ADMIN) });
-  const token = ((await login.json()) as { access_token: string }).access_token;
+  const loggedIn = (await login.json()) as { access_token?: string };
+  // without this, every call of the test would answer 401 and hide why
+  if (!login.ok || !loggedIn.access_token) throw new Error(`the harness's login answered ${login.status}: ${JSON.stringify(loggedIn)}`);
+  const token = loggedIn.access_token;
 
   const call: ProvisionerHarness['call'] = async (method, path, body, headers = {}) => {
     const res = await fetch(`${api}${path}`, {

@@ -7,7 +7,7 @@ import { TenantPage } from './pages/tenant.tsx';
 import { EnginesPage } from './pages/engines.tsx';
 import { UsersPage } from './pages/users.tsx';
 
-/** platform_admin today; platform_viewer (issue 11) reads the fleet too. */
+/** platform_admin, and platform_viewer: reads the fleet, engines and users, changes nothing. */
 export const isPlatformUser = (s: Session) => s.user.role.startsWith('platform_');
 
 type Theme = 'light' | 'dark';
@@ -47,7 +47,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
         <nav aria-label="Main">
           {link('/', 'Fleet', path === '/' || path.startsWith('/tenants'))}
           {admin ? link('/engines', 'Engines', path === '/engines') : null}
-          {admin && session.user.role === 'platform_admin' ? link('/users', 'Users', path === '/users') : null}
+          {admin ? link('/users', 'Users', path === '/users') : null}
         </nav>
         <div class="session">
           <span class="who wide-only" title={session.user.role}>
@@ -65,7 +65,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
           <Route path="/tenants" component={FleetPage} session={session} />
           <Route path="/tenants/:id" component={TenantPage} session={session} />
           <Route path="/engines" component={admin ? EnginesPage : NotAllowed} session={session} />
-          <Route path="/users" component={session.user.role === 'platform_admin' ? UsersPage : NotAllowed} />
+          <Route path="/users" component={admin ? UsersPage : NotAllowed} session={session} />
           <Route path="/login" component={() => <Redirect to="/" />} />
           <Route default component={NotFound} />
         </Router>
@@ -84,7 +84,7 @@ function NotAllowed() {
   return (
     <section>
       <h1>Not allowed</h1>
-      <p>This page is for platform admins.</p>
+      <p>This page is for platform admins and viewers.</p>
     </section>
   );
 }

@@ -7,6 +7,7 @@ import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../sc
 import type { ApiDeps } from '../app.ts';
 import { auditEntry } from './audit.ts';
 import { assertEngineUrlAllowed, EngineUrlForbiddenError } from '../../adapters/engine-url-policy.ts';
+import { readEngineLoads, type EngineLoad } from '../../adapters/postgres/engine-load.ts';
 import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
 import { problemOf } from '../plugins/problem-details.ts';
 
@@ -27,6 +28,7 @@ const CHECK_FAILURES: Record<string, string> = {
   ENGINE_REDIRECTED: 'The engine answered with a redirect, which is not followed',
   ENGINE_URL_FORBIDDEN: 'The engine URL is refused by the URL policy',
 };
+const loadView = (l: EngineLoad) => ({ in_flight: l.inFlight, limit: l.limit, max: l.max, reason: l.reason });
 
 export async function liveEngineHealth(engine: EnginePort) {
   const started = performance.now();
@@ -108,7 +110,9 @@ const schemas = {
   },
 };
 
-export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor, engineUrlPolicy }) => {
+export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, engineFor, engineUrlPolicy, engineMaxConcurrency }) => {
+  const loads = (ids: string[]) => readEngineLoads(store.pool, ids, engineMaxConcurrency);
+
   // platform viewers read engines and check their health; every other request (register, any
   // route added later) is for platform admins only
   app.addHook('onRequest', async (request, reply) =>
@@ -117,7 +121,8 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
 
   app.get('/api/engines', { schema: schemas.list }, async (req) => {
     const page = await store.listEnginesPage({ after: req.query.cursor ?? null, limit: req.query.limit });
-    return { engines: page.items.map(engineView), next_cursor: page.more ? encodeCursor(page.keys.at(-1)!) : null };
+    const load = await loads(page.items.map((e) => e.id));
+    return { engines: page.items.map((e) => ({ ...engineView(e), load: loadView(load.get(e.id)!) })), next_cursor: page.more ? encodeCursor(page.keys.at(-1)!) : null };
   });
 
   app.post('/api/engines', { schema: schemas.register }, async (req, reply) => {
@@ -146,6 +151,7 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
   app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
-    return { engine: engineView(engine), health: await liveEngineHealth(engineFor(engine)) };
+    const health = await liveEngineHealth(engineFor(engine));
+    return { engine: engineView(engine), health, load: loadView((await loads([engine.id])).get(engine.id)!) };
   });
 };

@@ -30,7 +30,16 @@ function tenantView(t: TenantRecord, s: StatusView) {
   };
 }
 
-const provisioningSummary = (s: StatusView) => ({ status: s.status, progress: s.progress, current_step: s.current_step, steps_completed: s.steps_completed, total_steps: s.total_steps, message: s.message });
+const provisioningSummary = (s: StatusView) => ({
+  status: s.status,
+  progress: s.progress,
+  current_step: s.current_step,
+  steps_completed: s.steps_completed,
+  total_steps: s.total_steps,
+  message: s.message,
+  // the fleet table's "last error" column, without one status request per row
+  last_error_code: s.errors.at(-1)?.code ?? null,
+});
 
 const tags = ['tenants'];
 

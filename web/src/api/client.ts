@@ -78,22 +78,34 @@ export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; respo
   return data;
 }
 
-/**
- * Every tenant the caller may see. Follows `next_cursor` when the list is paged (issue 11 adds
- * `limit`/`cursor`); today's API answers the whole list at once.
- */
-export async function listAllTenants(): Promise<TenantRow[]> {
-  const rows: TenantRow[] = [];
+/** Every row of a paged list (limit/cursor), following `next_cursor` (at most 100 pages). */
+async function listAll<Row>(page: (cursor: string | undefined) => Promise<{ rows: Row[]; next_cursor?: string | null }>): Promise<Row[]> {
+  const rows: Row[] = [];
   let cursor: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const query = (cursor ? { cursor } : {}) as never;
-    const body = (await unwrap(api.GET('/api/tenants', { params: { query } }))) as { tenants: TenantRow[]; next_cursor?: string | null };
-    rows.push(...body.tenants);
+  for (let n = 0; n < 100; n++) {
+    const body = await page(cursor);
+    rows.push(...body.rows);
     if (!body.next_cursor) break;
     cursor = body.next_cursor;
   }
   return rows;
 }
+
+const cursorQuery = (cursor: string | undefined) => (cursor ? { cursor } : {});
+
+/** Every tenant the caller may see. */
+export const listAllTenants = (): Promise<TenantRow[]> =>
+  listAll(async (cursor) => {
+    const body = await unwrap(api.GET('/api/tenants', { params: { query: cursorQuery(cursor) } }));
+    return { rows: body.tenants, next_cursor: body.next_cursor };
+  });
+
+/** Every user (platform admins and viewers). */
+export const listAllUsers = (): Promise<UserRow[]> =>
+  listAll(async (cursor) => {
+    const body = await unwrap(api.GET('/api/users', { params: { query: cursorQuery(cursor) } }));
+    return { rows: body.users, next_cursor: body.next_cursor };
+  });
 
 /** The types of the events the stream sends (LogEntry.type), each a named SSE event. */
 export const EVENT_TYPES = ['tenant_created', 'run_queued', 'run_started', 'run_refused', 'auto_continue', 'auto_continue_exhausted', 'step_started', 'step_retrying', 'step_completed', 'step_failed', 'step_skipped', 'note', 'run_finished', 'run_handed_back'] as const;

@@ -938,7 +938,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of the registered engines (oldest first) */
+            /** @description A page of the registered engines (oldest first), each with its current load */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -953,6 +953,17 @@ export interface operations {
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description The engine's current load across the fleet */
+                            load: {
+                                /** @description Requests to the engine in flight now, from every process of the fleet (the engine slots held) */
+                                in_flight: number;
+                                /** @description Requests allowed at once now: max, or fewer while the engine is overloaded (429, 503, timeouts, slow answers) */
+                                limit: number;
+                                /** @description ENGINE_MAX_CONCURRENCY */
+                                max: number;
+                                /** @description Why the limit last changed; null: it never did */
+                                reason: string | null;
+                            };
                         }[];
                         /** @description Pass as ?cursor= for the next page; null: this is the last page */
                         next_cursor: string | null;
@@ -1527,6 +1538,61 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Body too large: BODY_TOO_LARGE (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Path too long: URI_TOO_LONG (application/problem+json) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "code": "URI_TOO_LONG",
+                     *       "detail": "A path segment is longer than 100 characters",
+                     *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON: UNSUPPORTED_MEDIA_TYPE (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unexpected error: INTERNAL (application/problem+json) */
             500: {
                 headers: {
@@ -1578,7 +1644,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The engine and the result of a live check */
+            /** @description The engine, the result of a live check and its current load */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1607,6 +1673,17 @@ export interface operations {
                             versions?: {
                                 [key: string]: string;
                             };
+                        };
+                        /** @description The engine's current load across the fleet */
+                        load: {
+                            /** @description Requests to the engine in flight now, from every process of the fleet (the engine slots held) */
+                            in_flight: number;
+                            /** @description Requests allowed at once now: max, or fewer while the engine is overloaded (429, 503, timeouts, slow answers) */
+                            limit: number;
+                            /** @description ENGINE_MAX_CONCURRENCY */
+                            max: number;
+                            /** @description Why the limit last changed; null: it never did */
+                            reason: string | null;
                         };
                     };
                 };
@@ -1848,6 +1925,8 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
+                            last_error_code: string | null;
                             message: string | null;
                             progress: number;
                             /**
@@ -4326,6 +4405,8 @@ export interface operations {
                             provisioning: {
                                 /** @enum {string|null} */
                                 current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                                /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
+                                last_error_code: string | null;
                                 message: string | null;
                                 progress: number;
                                 /**
@@ -4479,6 +4560,8 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
+                            last_error_code: string | null;
                             message: string | null;
                             progress: number;
                             /**
@@ -4723,6 +4806,8 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
+                            last_error_code: string | null;
                             message: string | null;
                             progress: number;
                             /**

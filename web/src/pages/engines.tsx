@@ -2,18 +2,28 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, listAllTenants, unwrap, type Engine, type EngineHealth, type Session } from '../api/client.ts';
 import { duration, ErrorNote, Loading, time } from '../components/ui.tsx';
 
-type Row = { engine: Engine; health: EngineHealth | null; checking: boolean; load: number; tenants: number };
+type Row = { engine: Engine; health: EngineHealth | null; checking: boolean; provisioning: number; tenants: number };
 
-/** Every registered engine: a live health check (reachable, authenticated, latency) and its current load. */
+/** How often the current load is read again while the page is open. */
+const LOAD_REFRESH_MS = 5_000;
+
+/**
+ * Every registered engine: a live health check (reachable, authenticated, latency) and its
+ * current load: the requests in flight across the fleet against the limit now (the engine slots),
+ * read again every few seconds; and how many tenants it serves.
+ */
 export function EnginesPage(_: { session: Session }) {
   const [rows, setRows] = useState<Row[] | null>(null);
   const [error, setError] = useState<unknown>(null);
 
+  const setLoad = (id: string, load: Engine['load']) => setRows((r) => r?.map((x) => (x.engine.id === id ? { ...x, engine: { ...x.engine, load } } : x)) ?? r);
+
   const check = async (engine: Engine) => {
     setRows((r) => r?.map((x) => (x.engine.id === engine.id ? { ...x, checking: true } : x)) ?? r);
     try {
-      const { health } = await unwrap(api.POST('/api/engines/{id}/health', { params: { path: { id: engine.id } } }));
+      const { health, load } = await unwrap(api.POST('/api/engines/{id}/health', { params: { path: { id: engine.id } } }));
       setRows((r) => r?.map((x) => (x.engine.id === engine.id ? { ...x, health, checking: false } : x)) ?? r);
+      setLoad(engine.id, load);
     } catch (e) {
       setError(e);
       setRows((r) => r?.map((x) => (x.engine.id === engine.id ? { ...x, checking: false } : x)) ?? r);
@@ -30,7 +40,7 @@ export function EnginesPage(_: { session: Session }) {
             health: null,
             checking: true,
             tenants: tenants.filter((t) => t.engine_id === engine.id).length,
-            load: tenants.filter((t) => t.engine_id === engine.id && t.status === 'IN_PROGRESS').length,
+            provisioning: tenants.filter((t) => t.engine_id === engine.id && t.status === 'IN_PROGRESS').length,
           })),
         );
         await Promise.all(engines.map(check));
@@ -38,6 +48,15 @@ export function EnginesPage(_: { session: Session }) {
         setError(e);
       }
     })();
+    const refresh = setInterval(async () => {
+      try {
+        const { engines } = await unwrap(api.GET('/api/engines'));
+        for (const e of engines) setLoad(e.id, e.load);
+      } catch {
+        /* the next refresh tries again; a 401 has logged out already */
+      }
+    }, LOAD_REFRESH_MS);
+    return () => clearInterval(refresh);
   }, []);
 
   return (
@@ -48,7 +67,7 @@ export function EnginesPage(_: { session: Session }) {
         <Loading />
       ) : (
         <div class="cards">
-          {rows.map(({ engine, health, checking, load, tenants }) => (
+          {rows.map(({ engine, health, checking, provisioning, tenants }) => (
             <article class="card engine" data-engine={engine.id} aria-labelledby={`engine-${engine.id}`}>
               <h2 id={`engine-${engine.id}`}>
                 {engine.id} <span class="muted small">{engine.kind}</span>
@@ -75,8 +94,12 @@ export function EnginesPage(_: { session: Session }) {
                 <dt>Versions</dt>
                 <dd>{health?.versions ? Object.entries(health.versions).map(([k, v]) => `${k} ${v}`).join(', ') : '—'}</dd>
                 <dt>Current load</dt>
+                <dd data-testid="load">
+                  <Load load={engine.load} />
+                </dd>
+                <dt>Tenants</dt>
                 <dd>
-                  {load} running of {tenants} tenants
+                  {tenants} ({provisioning} provisioning)
                 </dd>
                 <dt>Registered</dt>
                 <dd>{time(engine.created_at)}</dd>
@@ -95,5 +118,24 @@ export function EnginesPage(_: { session: Session }) {
         </div>
       )}
     </section>
+  );
+}
+
+/** In flight against the limit now, as a meter and in words; a lowered limit says why. */
+function Load({ load }: { load: Engine['load'] }) {
+  return (
+    <span class="load">
+      <meter min={0} max={load.limit} value={Math.min(load.in_flight, load.limit)} aria-hidden="true" />
+      <span>
+        {load.in_flight} in flight of {load.limit} allowed
+      </span>
+      {load.limit < load.max ? (
+        <span class="muted small">
+          {' '}
+          (lowered from {load.max}
+          {load.reason ? `: ${load.reason}` : ''})
+        </span>
+      ) : null}
+    </span>
   );
 }

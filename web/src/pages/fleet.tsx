@@ -1,7 +1,9 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { api, listAllTenants, subscribe, unwrap, type ProvisioningStatus, type Session, type TenantRow } from '../api/client.ts';
+import { listAllTenants, subscribe, type ProvisioningStatus, type Session, type TenantRow } from '../api/client.ts';
 import { age, ErrorNote, Loading, Progress, StatusBadge } from '../components/ui.tsx';
+import { DataTable, type Column } from '../components/table.tsx';
+import { Field, SelectField } from '../components/field.tsx';
 import { CreateTenantDialog } from './create-tenant.tsx';
 import { FleetCharts } from './charts.tsx';
 
@@ -10,12 +12,12 @@ const PAGE_SIZE = 25;
 
 /**
  * The fleet: counts by status, every tenant the caller may see with its progress, current step
- * and last error code; filters, search and paging; refreshed live from the event stream.
+ * and last error code (all from the tenant list: one request per refresh, whatever the number
+ * of tenants); filters, search and paging; refreshed live from the event stream.
  */
 export function FleetPage({ session }: { session: Session }) {
   const [tenants, setTenants] = useState<TenantRow[] | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [lastCodes, setLastCodes] = useState<Record<string, string | null>>({});
   const [live, setLive] = useState(false);
   const [creating, setCreating] = useState(false);
   const [, setTick] = useState(0);
@@ -23,7 +25,6 @@ export function FleetPage({ session }: { session: Session }) {
   const status = (STATUSES as string[]).includes(query.status ?? '') ? (query.status as ProvisioningStatus) : null;
   const search = query.q ?? '';
   const page = Math.max(0, Number(query.page ?? 0) || 0);
-  const codesFor = useRef(new Map<string, string>());
 
   const setQuery = (next: Record<string, string | null>) => {
     const params = new URLSearchParams({ ...query });
@@ -33,27 +34,11 @@ export function FleetPage({ session }: { session: Session }) {
     route(`/${qs ? `?${qs}` : ''}`, true);
   };
 
-  /** The last error code of each FAILED or PARTIAL tenant (from its status), fetched once per state. */
-  const loadCodes = async (rows: TenantRow[]) => {
-    const wanted = rows.filter((t) => t.status === 'FAILED' || t.status === 'PARTIAL');
-    const stale = wanted.filter((t) => codesFor.current.get(t.id) !== `${t.status}:${t.provisioning.progress}`);
-    for (const t of stale) {
-      codesFor.current.set(t.id, `${t.status}:${t.provisioning.progress}`);
-      try {
-        const s = await unwrap(api.GET('/api/provisioning/tenants/{id}/status', { params: { path: { id: t.id } } }));
-        setLastCodes((c) => ({ ...c, [t.id]: s.errors.at(-1)?.code ?? null }));
-      } catch {
-        codesFor.current.delete(t.id);
-      }
-    }
-  };
-
   const load = async () => {
     try {
       const rows = await listAllTenants();
       setTenants(rows);
       setError(null);
-      void loadCodes(rows);
     } catch (e) {
       setError(e);
     }
@@ -85,12 +70,36 @@ export function FleetPage({ session }: { session: Session }) {
     const needle = search.trim().toLowerCase();
     return (tenants ?? [])
       .filter((t) => !status || t.status === status)
-      .filter((t) => !needle || [t.name, t.id, t.country, t.country_code, t.engine_id, lastCodes[t.id] ?? ''].some((v) => v.toLowerCase().includes(needle)))
+      .filter((t) => !needle || [t.name, t.id, t.country, t.country_code, t.engine_id, t.provisioning.last_error_code ?? ''].some((v) => v.toLowerCase().includes(needle)))
       .sort((a, b) => b.created_at.localeCompare(a.created_at));
-  }, [tenants, status, search, lastCodes]);
+  }, [tenants, status, search]);
   const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
   const visible = shown.slice(page * PAGE_SIZE, page * PAGE_SIZE + PAGE_SIZE);
   const canCreate = session.user.role === 'platform_admin';
+  const columns: Array<Column<TenantRow>> = [
+    {
+      header: 'Tenant',
+      cell: (t) => (
+        <>
+          <a href={`/tenants/${t.id}`}>{t.name}</a>
+          <span class="muted small"> {t.country_code}</span>
+        </>
+      ),
+    },
+    { header: 'Status', cell: (t) => <StatusBadge status={t.status} /> },
+    { header: 'Progress', cell: (t) => <Progress value={t.provisioning.progress} label={`${t.name} progress`} /> },
+    { header: 'Current step', cell: (t) => t.provisioning.current_step ?? '—' },
+    { header: 'Last error', cell: (t) => (t.provisioning.last_error_code ? <code class="code">{t.provisioning.last_error_code}</code> : '—') },
+    { header: 'Engine', cell: (t) => t.engine_id },
+    {
+      header: 'Age',
+      cell: (t) => (
+        <time dateTime={t.created_at} title={new Date(t.created_at).toLocaleString()}>
+          {age(t.created_at)}
+        </time>
+      ),
+    },
+  ];
 
   return (
     <section>
@@ -122,71 +131,16 @@ export function FleetPage({ session }: { session: Session }) {
       {session.user.role.startsWith('platform_') ? <FleetCharts tenants={tenants ?? []} /> : null}
 
       <div class="filters">
-        <label>
-          Search
+        <Field label="Search">
           <input type="search" value={search} placeholder="Name, id, country, engine, error code" onInput={(e) => setQuery({ q: (e.target as HTMLInputElement).value })} />
-        </label>
-        <label>
-          Status
-          <select value={status ?? ''} onChange={(e) => setQuery({ status: (e.target as HTMLSelectElement).value || null })}>
-            <option value="">Any</option>
-            {STATUSES.map((s) => (
-              <option value={s}>{s.replace('_', ' ')}</option>
-            ))}
-          </select>
-        </label>
+        </Field>
+        <SelectField label="Status" value={status ?? ''} options={[{ value: '', label: 'Any' }, ...STATUSES.map((s) => ({ value: s, label: s.replace('_', ' ') }))]} onChange={(v) => setQuery({ status: v || null })} />
       </div>
 
       {tenants === null && !error ? (
         <Loading />
       ) : (
-        <div class="table-wrap">
-          <table class="tenants">
-            <caption class="sr-only">Tenants ({shown.length})</caption>
-            <thead>
-              <tr>
-                <th scope="col">Tenant</th>
-                <th scope="col">Status</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Current step</th>
-                <th scope="col">Last error</th>
-                <th scope="col">Engine</th>
-                <th scope="col">Age</th>
-              </tr>
-            </thead>
-            <tbody>
-              {visible.map((t) => (
-                <tr data-tenant={t.id}>
-                  <th scope="row" data-label="Tenant">
-                    <a href={`/tenants/${t.id}`}>{t.name}</a>
-                    <span class="muted small"> {t.country_code}</span>
-                  </th>
-                  <td data-label="Status">
-                    <StatusBadge status={t.status} />
-                  </td>
-                  <td data-label="Progress">
-                    <Progress value={t.provisioning.progress} label={`${t.name} progress`} />
-                  </td>
-                  <td data-label="Current step">{t.provisioning.current_step ?? '—'}</td>
-                  <td data-label="Last error">{lastCodes[t.id] ? <code class="code">{lastCodes[t.id]}</code> : '—'}</td>
-                  <td data-label="Engine">{t.engine_id}</td>
-                  <td data-label="Age">
-                    <time dateTime={t.created_at} title={new Date(t.created_at).toLocaleString()}>
-                      {age(t.created_at)}
-                    </time>
-                  </td>
-                </tr>
-              ))}
-              {visible.length === 0 ? (
-                <tr>
-                  <td colSpan={7} class="muted">
-                    No tenant matches.
-                  </td>
-                </tr>
-              ) : null}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption={`Tenants (${shown.length})`} class="tenants" columns={columns} rows={visible} rowProps={(t) => ({ 'data-tenant': t.id })} empty="No tenant matches." />
       )}
       {pages > 1 ? (
         <nav class="pager" aria-label="Pages">

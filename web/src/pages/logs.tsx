@@ -2,11 +2,42 @@ import { useEffect, useState } from 'preact/hooks';
 import { STEPS } from '../../../src/domain/steps/catalogue.ts';
 import { api, unwrap, type LogEntry, type StepId } from '../api/client.ts';
 import { duration, ErrorNote } from '../components/ui.tsx';
+import { DataTable, type Column } from '../components/table.tsx';
+import { SelectField } from '../components/field.tsx';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
+const LEVELS: Level[] = ['debug', 'info', 'warn', 'error'];
 const PAGE = 200;
 
-/** A tenant's step logs (oldest first) with filters by step and level, and the engine calls. */
+const columns: Array<Column<LogEntry>> = [
+  { header: 'Time', cell: (e) => <time dateTime={e.ts}>{new Date(e.ts).toLocaleTimeString()}</time> },
+  { header: 'Level', cell: (e) => e.level },
+  { header: 'Step', cell: (e) => e.step ?? '—' },
+  { header: 'Event', cell: (e) => e.type },
+  {
+    header: 'Message',
+    cell: (e) => (
+      <>
+        {e.engine ? (
+          <code>
+            {e.engine.method} {e.engine.path} → {e.engine.status ?? '—'} ({duration(e.engine.ms)})
+          </code>
+        ) : (
+          e.message
+        )}
+        {e.code ? (
+          <>
+            {' '}
+            <code class="code">{e.code}</code>
+          </>
+        ) : null}
+        {e.hint ? <div class="hint small">{e.hint}</div> : null}
+      </>
+    ),
+  },
+];
+
+/** A tenant's step logs (oldest first) with filters by step and level (that level and above), and the engine calls. */
 export function LogsView({ tenantId, version }: { tenantId: string; version: number }) {
   const [step, setStep] = useState<StepId | ''>('');
   const [level, setLevel] = useState<Level | ''>('');
@@ -63,72 +94,14 @@ export function LogsView({ tenantId, version }: { tenantId: string; version: num
     <section aria-labelledby="logs-title" class="card">
       <h2 id="logs-title">Logs</h2>
       <div class="filters">
-        <label>
-          Step
-          <select value={step} onChange={(e) => setStep((e.target as HTMLSelectElement).value as StepId | '')}>
-            <option value="">Every step</option>
-            {STEPS.map((s) => (
-              <option value={s.id}>{s.id}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Level
-          <select value={level} onChange={(e) => setLevel((e.target as HTMLSelectElement).value as Level | '')}>
-            <option value="">Any</option>
-            <option value="debug">debug</option>
-            <option value="info">info</option>
-            <option value="warn">warn</option>
-            <option value="error">error</option>
-          </select>
-        </label>
+        <SelectField label="Step" value={step} options={[{ value: '', label: 'Every step' }, ...STEPS.map((s) => s.id)]} onChange={setStep} />
+        <SelectField label="Level" value={level} options={[{ value: '', label: 'Any' }, ...LEVELS.map((l) => ({ value: l, label: l === 'error' ? 'error' : `${l} and above` }))]} onChange={setLevel} />
         <label class="check">
           <input type="checkbox" checked={engineCalls} onChange={(e) => setEngineCalls((e.target as HTMLInputElement).checked)} /> Engine calls
         </label>
       </div>
       <ErrorNote error={error} />
-      <div class="table-wrap">
-        <table class="logs">
-          <caption class="sr-only">Log entries ({logs.length})</caption>
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Level</th>
-              <th scope="col">Step</th>
-              <th scope="col">Event</th>
-              <th scope="col">Message</th>
-            </tr>
-          </thead>
-          <tbody>
-            {logs.map((e) => (
-              <tr class={`level-${e.level}`}>
-                <td data-label="Time">
-                  <time dateTime={e.ts}>{new Date(e.ts).toLocaleTimeString()}</time>
-                </td>
-                <td data-label="Level">{e.level}</td>
-                <td data-label="Step">{e.step ?? '—'}</td>
-                <td data-label="Event">{e.type}</td>
-                <td data-label="Message">
-                  {e.engine ? (
-                    <code>
-                      {e.engine.method} {e.engine.path} → {e.engine.status ?? '—'} ({duration(e.engine.ms)})
-                    </code>
-                  ) : (
-                    e.message
-                  )}
-                  {e.code ? (
-                    <>
-                      {' '}
-                      <code class="code">{e.code}</code>
-                    </>
-                  ) : null}
-                  {e.hint ? <div class="hint small">{e.hint}</div> : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable caption={`Log entries (${logs.length})`} class="logs" columns={columns} rows={logs} rowProps={(e) => ({ class: `level-${e.level}` })} />
       {next !== null ? (
         <button type="button" onClick={more}>
           Load more

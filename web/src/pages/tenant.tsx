@@ -198,7 +198,14 @@ export function TenantPage({ id, session }: { id: string; session: Session }) {
                   <span>Duration: {duration(s.duration_ms)}</span>
                   {s.skip_reason ? <span>Skipped: {s.skip_reason}</span> : null}
                   {skippable ? (
-                    <button type="button" class="link" disabled={!operate || active} onClick={() => setPending({ kind: 'skip', step: s.id, label: `Skip ${s.id}`, explain: `Mark ${s.id} skipped; it is optional.` })}>
+                    <button
+                      type="button"
+                      class="link"
+                      aria-label={`Skip ${s.id}`}
+                      disabled={!operate || active}
+                      title={!operate ? 'Your role may not change provisioning' : active ? 'A run is active' : ''}
+                      onClick={() => setPending({ kind: 'skip', step: s.id, label: `Skip ${s.id}`, explain: `Mark ${s.id} skipped; it is optional. Continue then goes on without it.` })}
+                    >
                       Skip
                     </button>
                   ) : null}
