@@ -5,10 +5,17 @@
  * recovery took; exits non-zero unless every tenant is COMPLETED with no duplicate and no loss.
  *
  *   npm run chaos -- --tenants 100 --workers 3 --error-rate 0.05 --lost-rate 0.02 --timeout-rate 0.01
+ *   npm run chaos -- --tenants 100 --workers 3 --load
+ *
+ * --load (issue 12 item 5): one busy-loop process per core for the whole run (killed at the end),
+ * auto-continue on, and an engine outage of --outage-s seconds (default 30) once half the tenants
+ * are COMPLETED; it also reports each tenant's time to COMPLETED, the auto-continues, and the
+ * peak of concurrent requests the engine held against the cap (exit non-zero above it).
  *
  * Only 127.0.0.1 is ever a target.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,12 +41,16 @@ const { values: opt } = parseArgs({
     latency: { type: 'string', default: '5-30' },
     seed: { type: 'string', default: '42' },
     'max-minutes': { type: 'string', default: '20' },
+    load: { type: 'boolean', default: false },
+    'outage-s': { type: 'string', default: '30' },
+    'engine-cap': { type: 'string', default: '8' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
   process.stdout.write(`usage: npm run chaos -- [--tenants 100] [--workers 3] [--error-rate 0.05] [--lost-rate 0.02] [--timeout-rate 0.01]
                       [--kill-every 1500-5000 (ms)] [--lease-ms 3000] [--engine-timeout-ms 1500] [--latency 5-30 (ms)] [--seed 42] [--max-minutes 20]
+                      [--load [--outage-s 30]] [--engine-cap 8]
 `);
   process.exit(0);
 }
@@ -69,10 +80,20 @@ const engineTimeoutMs = num('engine-timeout-ms', 100, 60_000);
 const seed = num('seed', 0, 2 ** 32 - 1);
 const maxMs = num('max-minutes', 1, 120) * 60_000;
 const killEvery = range('kill-every');
+const load = opt.load;
+const outageMs = num('outage-s', 0, 600) * 1000;
+const engineCap = num('engine-cap', 1, 64);
 const latency = range('latency');
 const random = mulberry32(seed);
 const between = ([a, b]: [number, number]) => a + Math.floor(random() * (b - a + 1));
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${msg}\n`);
+
+// ---- --load: both cores kept busy by processes of their own -------------------------------------
+const busyLoops: ChildProcess[] = load ? Array.from({ length: os.availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' })) : [];
+const stopBusyLoops = () => {
+  for (const b of busyLoops) b.kill('SIGKILL');
+};
+process.once('exit', stopBusyLoops);
 
 // ---- database: a scratch database on the local server, else an embedded one -----------------
 const scratch = await scratchDatabase('chaos', 54350);
@@ -106,15 +127,15 @@ const config: Config = {
   workerInProcess: false,
   leaseMs,
   engineBudgets: { readMs: engineTimeoutMs, writeMs: engineTimeoutMs, companyInsertMs: engineTimeoutMs },
-  engineMaxConcurrency: 8,
+  engineMaxConcurrency: engineCap,
   eventStreamsPerUser: 10,
   eventStreamsMax: 500,
   retryPolicy: { maxAttempts: 8, baseDelayMs: 100, maxDelayMs: 2000 },
   loginThrottle: DEFAULT_LOGIN_THROTTLE,
   eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
   readinessCacheMs: 5_000,
-  // the harness measures what the retries inside steps achieve; auto-continue is left out (for now)
-  autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
+  // without --load the harness measures what the retries inside steps achieve; with it, what auto-continue adds
+  autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: load, intervalMs: 5_000 },
   logLevel: 'silent',
   logPretty: false,
 };
@@ -137,7 +158,8 @@ const workerEnv = {
   STEP_MAX_ATTEMPTS: '8',
   STEP_RETRY_BASE_MS: '100',
   STEP_RETRY_MAX_MS: '2000',
-  PROVISIONER_AUTO_CONTINUE: 'false',
+  PROVISIONER_AUTO_CONTINUE: String(load),
+  ENGINE_MAX_CONCURRENCY: String(engineCap),
   LOG_LEVEL: 'warn',
   LOG_PRETTY: 'false',
 };
@@ -162,6 +184,7 @@ async function ensureStarted(id: string) {
   for (let attempt = 0; attempt < 20; attempt++) {
     const s = await api('GET', `/api/provisioning/tenants/${id}/status`, undefined, token);
     if (s.body.status !== 'NOT_STARTED') return;
+    startPresses++;
     await api('POST', `/api/provisioning/tenants/${id}/start`, {}, token);
     await sleep(200);
   }
@@ -190,12 +213,34 @@ const killer = (async () => {
   }
 })();
 
+// ---- --load: the engine goes down for outageMs once half the tenants are COMPLETED -------------
+const outage: { from: number | null; to: number | null } = { from: null, to: null };
+const outageDone = (async () => {
+  if (!load || outageMs === 0) return;
+  while (!settled) {
+    const { rows } = await db.query(`select count(*)::int as n from onboarding.provisioning_runs where status = 'completed'`);
+    if (rows[0].n >= N / 2) break;
+    await sleep(250);
+  }
+  if (settled) return;
+  outage.from = Date.now();
+  sim.sim.setDown(true);
+  log(`engine down for ${outageMs / 1000} s`);
+  await sleep(outageMs);
+  sim.sim.setDown(false);
+  outage.to = Date.now();
+  log('engine up again');
+})();
+
+let startPresses = 0;
 for (const id of ids) await ensureStarted(id);
 let lastReport = 0;
 for (;;) {
   const { rows } = await db.query(`select count(*) filter (where status in ('queued', 'running'))::int as active from onboarding.provisioning_runs`);
   const notStarted = (await db.query(`select count(*)::int as n from onboarding.tenants t where not exists (select 1 from onboarding.provisioning_runs r where r.tenant_id = t.id)`)).rows[0].n;
-  if (rows[0].active === 0 && notStarted === 0) break;
+  // with --load, FAILED runs wait for auto-continue: done when every tenant is COMPLETED (or time is up)
+  const unfinished = load ? (await db.query(`select count(*)::int as n from onboarding.tenants t where not exists (select 1 from onboarding.provisioning_runs r where r.tenant_id = t.id and r.status = 'completed')`)).rows[0].n : 0;
+  if (rows[0].active === 0 && notStarted === 0 && unfinished === 0 && (!load || outage.to !== null || outageMs === 0)) break;
   if (Date.now() - started > maxMs) {
     log(`gave up after ${opt['max-minutes']} minutes`);
     break;
@@ -208,6 +253,8 @@ for (;;) {
 }
 settled = true;
 await killer;
+await outageDone;
+if (outage.from !== null && outage.to === null) sim.sim.setDown(false);
 const elapsedS = (Date.now() - started) / 1000;
 
 // ---- the verdict -----------------------------------------------------------------------------
@@ -236,6 +283,21 @@ recoveries.sort((a, b) => a - b);
 const pct = (p: number) => (recoveries.length ? recoveries[Math.min(recoveries.length - 1, Math.floor((p / 100) * recoveries.length))] : NaN);
 const calls = sim.sim.calls();
 const faulted = calls.filter((c: any) => c.outcome || c.status >= 500).length;
+// time from a tenant's creation to the end of its run that COMPLETED
+const toCompleted = (
+  await db.query(`select extract(epoch from (min(r.finished_at) - t.created_at)) * 1000 as ms from onboarding.tenants t join onboarding.provisioning_runs r on r.tenant_id = t.id and r.status = 'completed' group by t.id order by 1`)
+).rows.map((r) => Number(r.ms));
+const pctOf = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
+const autoContinues = (await db.query(`select count(*)::int as n, count(distinct tenant_id)::int as tenants from onboarding.provisioning_events where type = 'auto_continue'`)).rows[0];
+const peak = sim.sim.concurrency().peak;
+const loadLines = load
+  ? `  load                     ${busyLoops.length} busy-loop processes; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end
+  engine outage            ${outage.from !== null ? `${outageMs / 1000} s, from ${((outage.from - started) / 1000).toFixed(1)} s into the run` : 'none (ended before half were COMPLETED)'}
+  time to COMPLETED        n=${toCompleted.length} p50 ${(pctOf(toCompleted, 50) / 1000).toFixed(1)} s, p95 ${(pctOf(toCompleted, 95) / 1000).toFixed(1)} s, max ${((toCompleted.at(-1) ?? NaN) / 1000).toFixed(1)} s
+  auto-continues           ${autoContinues.n} (${autoContinues.tenants} tenants); Start pressed again after a refused creation: ${startPresses}
+  engine concurrency       peak ${peak} requests at once, cap ${engineCap}
+`
+  : '';
 
 process.stdout.write(`
 chaos: ${N} tenants, ${K} workers, seed ${seed}, ${elapsedS.toFixed(1)} s
@@ -245,14 +307,15 @@ chaos: ${N} tenants, ${K} workers, seed ${seed}, ${elapsedS.toFixed(1)} s
   workers SIGKILLed        ${kills.length} (holding ${kills.reduce((a, k) => a + k.runs.length, 0)} runs)
   recovery after a kill    n=${recoveries.length} min ${pct(0)} ms, median ${pct(50)} ms, p95 ${pct(95)} ms, max ${recoveries.at(-1) ?? NaN} ms (lease ${leaseMs} ms)
   engine calls             ${calls.length}, faulted ${faulted} (5xx, timeouts, resets, lost responses)
-`);
+${loadLines}`);
 for (const st of statuses.filter((x) => x.status !== 'COMPLETED')) {
   process.stdout.write(`  not completed: ${st.tenant_name} ${st.status} ${JSON.stringify(st.errors)}\n`);
 }
-const ok = completed === N && duplicates.length === 0 && lostRecords === 0;
+const ok = completed === N && duplicates.length === 0 && lostRecords === 0 && (!load || peak <= engineCap);
 process.stdout.write(ok ? 'chaos: PASS\n' : 'chaos: FAIL\n');
 
 for (const w of workers.values()) w.kill('SIGKILL');
+stopBusyLoops();
 await app.close();
 await sim.close();
 await scratch.drop();

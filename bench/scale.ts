@@ -45,6 +45,23 @@ const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().s
 // ---- a scratch database on the local server, else an embedded one ----------------------------
 const scratch = await scratchDatabase('scale', 54351);
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'provisioner-scale-'));
+// interrupted (Ctrl-C, a CI timeout): the scratch database and data file go too, not only at the end
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: dropping the scratch database`);
+    // the loops below still query it: their errors are expected now, the process ends right after
+    process.on('unhandledRejection', () => {});
+    process.on('uncaughtException', () => {});
+    void (async () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      await scratch.drop().catch((e) => process.stderr.write(`could not drop the scratch database: ${(e as Error).message}\n`));
+      process.exit(130);
+    })();
+  });
+}
 
 // demo mode as `npm start` runs it, on the scratch database: built-in simulator with its data file
 const config = loadConfig({
@@ -58,7 +75,7 @@ const config = loadConfig({
   LOG_LEVEL: 'silent',
   LOG_PRETTY: 'false',
 });
-const app = await startProvisioner(config, createLogger({ level: 'silent' }));
+const app = await startProvisioner(config, createLogger({ level: (process.env.BENCH_LOG_LEVEL ?? 'silent') as 'silent' }));
 const api = async (method: string, p: string, body?: unknown, token?: string) => {
   const res = await fetch(`${app.url}${p}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as any };

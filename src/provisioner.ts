@@ -242,6 +242,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       close: async () => {
         await autoContinuer?.stop();
         await worker?.stop();
+        await journal.flushEngineCalls();
         await app.close();
         await engineFor.close();
         await eventFeed.close();

@@ -47,8 +47,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
   const profile: TenantProfile = { id: tenant.id, name: tenant.name, countryCode: tenant.countryCode, country: tenant.country, currency: tenant.currency };
   let stepContext: { stepId: StepId; attempt: number } = { stepId: run.plan[0]!, attempt: 0 };
   const onCall = (call: EngineCall) => {
-    void journal
-      .record({
+    journal.engineCall({
         tenantId: tenant.id,
         runId: run.id,
         stepId: stepContext.stepId,
@@ -59,8 +58,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
         message: `${call.method} ${call.path} → ${call.status ?? call.error}`,
         durationMs: call.ms,
         engine: { method: call.method, path: call.path, status: call.status, ms: call.ms },
-      })
-      .catch(() => {});
+      });
   };
   const engine = engineRecord ? deps.engineFor(engineRecord, onCall) : null;
 
@@ -127,6 +125,8 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
         };
         const result = await STEP_LOGIC[stepId].run(ctx);
         await Promise.all(notes);
+        // the step's engine calls go before its outcome in the logs
+        await journal.flushEngineCalls();
         const durationMs = Math.round(performance.now() - started);
         if (result.outcome === 'skipped') {
           const skipped = await store.markStepSkipped(tenant!.id, stepId, run.id, workerId, 'config', result.message, {
@@ -156,6 +156,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
       } catch (e) {
         const err = toProvisionerError(e);
         const durationMs = Math.round(performance.now() - started);
+        await journal.flushEngineCalls();
         if (err.transient && tries < deps.retryPolicy.maxAttempts && !signal.aborted) {
           const delay = retryDelayMs(deps.retryPolicy, tries, (deps.random ?? Math.random)(), err.retryAfterMs);
           await journal.record({

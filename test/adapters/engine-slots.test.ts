@@ -20,6 +20,23 @@ after(async () => {
   await db.drop();
 });
 
+// first in the file: pg warns once per process, so an earlier test could have used the warning up
+test('the slots connection runs one statement at a time: no pg warning about a query sent while another is queued', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  const slots = new FleetEngineSlots({ databaseUrl: db.url });
+  try {
+    // releases (fire-and-forget), takes and limit changes overlap on the one connection
+    await Promise.all(Array.from({ length: 40 }, (_, i) => slots.run('w', 3, 'k', async () => (i % 5 === 0 ? Promise.reject(new EngineRateLimitedError(undefined)) : undefined)).catch(() => {})));
+    await new Promise((r) => setImmediate(r)); // process.emitWarning emits on the next tick
+  } finally {
+    await slots.close();
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings.filter((m) => /already executing a query/.test(m)), []);
+});
+
 test('slots are shared by processes: with every slot taken elsewhere a call waits, and runs when one is released', async () => {
   const a = new FleetEngineSlots({ databaseUrl: db.url });
   const b = new FleetEngineSlots({ databaseUrl: db.url });

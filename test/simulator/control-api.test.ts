@@ -146,3 +146,17 @@ test('injected errors are not mistaken for real ones: the message says so', asyn
   assert.equal(r.status, 500);
   assert.match(serverMessages(r.body)[0]?.message, /injected/);
 });
+
+test('concurrency: the Frappe requests held now and the most at once, the control API not counted; reset starts the peak again', async () => {
+  const c = client();
+  await control('POST', '/concurrency/reset');
+  c.sim.sim.injectLatency(400);
+  const pings = Array.from({ length: 3 }, () => c.get('/api/method/ping'));
+  for (let i = 0; i < 10_000 && (await control('GET', '/concurrency')).body.inFlight < 3; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual((await control('GET', '/concurrency')).body, { inFlight: 3, peak: 3 });
+  await Promise.all(pings);
+  // the server sees each connection's end after the client has the answer: wait for it
+  for (let i = 0; i < 10_000 && (await control('GET', '/concurrency')).body.inFlight > 0; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual((await control('GET', '/concurrency')).body, { inFlight: 0, peak: 3 });
+  assert.deepEqual((await control('POST', '/concurrency/reset')).body, { inFlight: 0, peak: 0 });
+});

@@ -80,3 +80,47 @@ test('the data file is readable by its owner only (0600), also when an older one
   await second.close();
   assert.equal(statSync(file).mode & 0o777, 0o600);
 });
+
+test('a background save writes a chunk at a time and lets the event loop run between chunks; a flush meanwhile wins', async () => {
+  const { DataFile } = await import('../../src/simulator/erpnext/persistence.ts');
+  const { DocumentStore } = await import('../../src/simulator/erpnext/store.ts');
+  const file = path.join(dir, 'chunks.json');
+  const store = new DocumentStore();
+  const put = (from: number, to: number) => {
+    const tx = store.begin();
+    // ~2 MB of documents: several chunks
+    for (let i = from; i < to; i++) tx.put({ doctype: 'Customer', name: `Customer ${i}`, customer_name: `Customer ${i}`, notes: 'x'.repeat(200) } as any);
+    tx.commit();
+  };
+  put(0, 8000);
+  const dataFile = new DataFile(file, store, 0);
+  dataFile.scheduleSave();
+  // the save starts on its timer; then other work runs while it is under way
+  for (let turns = 0; !dataFile.saving; turns++) {
+    assert.ok(turns < 100_000, 'a background save started');
+    await new Promise((r) => setImmediate(r));
+  }
+  let ranMeanwhile = 0;
+  while (dataFile.saving) {
+    ranMeanwhile++;
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.ok(ranMeanwhile > 1, `the event loop ran ${ranMeanwhile} time(s) during the save`);
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).tables.Customer.length, 8000);
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'a background save keeps the file private too');
+
+  // a change, its background save started, then a flush (close): the file holds the newest state
+  // (a new DataFile: this one would wait 20× its last save before the next)
+  const closing = new DataFile(file, store, 0);
+  put(8000, 8001);
+  closing.scheduleSave();
+  for (let turns = 0; !closing.saving; turns++) {
+    assert.ok(turns < 100_000, 'a background save started');
+    await new Promise((r) => setImmediate(r));
+  }
+  put(8001, 8002);
+  closing.flush();
+  await closing.settled();
+  assert.equal(JSON.parse(readFileSync(file, 'utf8')).tables.Customer.length, 8002, 'the older background save did not overwrite the flush');
+  assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('chunks.json') && f.endsWith('.tmp')), []);
+});

@@ -52,6 +52,12 @@ export class FleetEngineSlots {
   private closed = false;
   /** Takes slots one statement at a time, so that each one knows the slots taken before it. */
   private taking: Promise<unknown> = Promise.resolve();
+  /**
+   * Every statement on the slots connection, in order. A release is sent without waiting for it,
+   * so takes, releases and limit changes overlapped on the one client: pg queued them itself,
+   * which it deprecates (a warning in every process; removed in pg 9).
+   */
+  private lane: Promise<unknown> = Promise.resolve();
 
   private readonly now: () => number;
 
@@ -75,7 +81,7 @@ export class FleetEngineSlots {
       // one statement: the slot goes back and the waiters hear of it; a lost connection has released it already
       if (client === this.client) {
         this.held.get(engineId)?.delete(slot);
-        client.query(`select pg_advisory_unlock(onboarding.engine_slot_key($1), $2), pg_notify('${ENGINE_SLOTS_CHANNEL}', $1)`, [engineId, slot]).catch(() => {});
+        this.serial(client, `select pg_advisory_unlock(onboarding.engine_slot_key($1), $2), pg_notify('${ENGINE_SLOTS_CHANNEL}', $1)`, [engineId, slot]).catch(() => {});
       }
     }
   }
@@ -91,6 +97,13 @@ export class FleetEngineSlots {
     this.client = null;
     for (const set of this.waiters.values()) for (const wake of set) wake();
     await c?.end().catch(() => {});
+  }
+
+  /** Sends a statement on the slots connection once the ones before it have answered. */
+  private serial<R extends pg.QueryResultRow>(client: pg.Client, sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    const result = this.lane.then(() => client.query<R>(sql, params));
+    this.lane = result.catch(() => {});
+    return result;
   }
 
   private async connection(): Promise<pg.Client> {
@@ -151,7 +164,8 @@ export class FleetEngineSlots {
     // CASE makes PostgreSQL skip the slots this process holds before it tries their lock: in a
     // plain AND the planner may call the cheaper pg_try_advisory_lock first, which succeeds again
     // on a lock this session holds (re-entrant) and leaks one level of it when the row is dropped
-    const { rows } = await client.query<{ slot: number | null; lim: number }>(
+    const { rows } = await this.serial<{ slot: number | null; lim: number }>(
+      client,
       `with l as (select least($2::int, coalesce((select current_limit from onboarding.engine_limits where engine_id = $1), $2::int)) as lim)
        select (select s from generate_series(0, l.lim - 1) s
                where case when s = any($3::int[]) then false else pg_try_advisory_lock(onboarding.engine_slot_key($1), s) end
@@ -205,12 +219,12 @@ export class FleetEngineSlots {
   private async adjust(engineId: string, sql: string, params: unknown[], message: string): Promise<void> {
     try {
       const client = await this.connection();
-      const { rows } = await client.query<{ current_limit: number }>(sql, params);
+      const { rows } = await this.serial<{ current_limit: number }>(client, sql, params);
       if (!rows[0]) return; // another process adjusted it within the last second
       this.limits.set(engineId, rows[0].current_limit);
       this.opts.logger?.info({ engine_id: engineId, limit: rows[0].current_limit, reason: params[2] }, message);
       // a raised limit frees slots: tell the waiters (a lowered one needs no news)
-      await client.query(`select pg_notify('${ENGINE_SLOTS_CHANNEL}', $1)`, [engineId]);
+      await this.serial(client, `select pg_notify('${ENGINE_SLOTS_CHANNEL}', $1)`, [engineId]);
     } catch {
       // the limit is advice: a database hiccup leaves it where it was
     }

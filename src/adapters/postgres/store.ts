@@ -724,6 +724,22 @@ export class PostgresStore {
     return toEvent(rows[0]!);
   }
 
+  /** Events in one INSERT, in order, and one notification for all of them. */
+  async appendEvents(es: NewEvent[]): Promise<EventRecord[]> {
+    if (es.length === 0) return [];
+    const width = 13;
+    const values = es.map((_, i) => `(${Array.from({ length: width }, (_, k) => `$${i * width + k + 1}`).join(', ')})`).join(', ');
+    const { rows } = await this.pool.query(
+      `with e as (
+         insert into onboarding.provisioning_events (tenant_id, run_id, step_id, attempt, type, level, status, message, code, hint, error, duration_ms, engine)
+         values ${values} returning *),
+       n as (select pg_notify('${EVENTS_CHANNEL}', count(*)::text) from e)
+       select e.* from e, n order by e.id`,
+      es.flatMap(eventParams),
+    );
+    return rows.map(toEvent);
+  }
+
   async listEvents(tenantId: string, q: { stepId?: string; level?: string; since?: Date; afterId?: number; limit: number; offset: number; includeEngineCalls?: boolean }): Promise<EventRecord[]> {
     const levels = { debug: 0, info: 1, warn: 2, error: 3 } as const;
     const minLevel = q.level ? Object.entries(levels).filter(([, v]) => v >= levels[q.level as keyof typeof levels]).map(([k]) => k) : null;

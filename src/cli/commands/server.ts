@@ -65,6 +65,7 @@ export function registerServerCommands(program: Command): void {
       onShutdown(async () => {
         await autoContinuer.stop();
         await worker.stop();
+        await journal.flushEngineCalls();
         await engineFor.close();
         await metricsServer?.close();
         await db.close();

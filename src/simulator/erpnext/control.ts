@@ -9,6 +9,8 @@
  *   GET    /__simulator/calls?method=&doctype=&path=&status=   {data: CallRecord[], count}
  *   GET    /__simulator/calls/stats?(same filters)  {data: {"POST Company": 3, ...}}
  *   DELETE /__simulator/calls                       clears the call log
+ *   GET    /__simulator/concurrency                 {inFlight, peak}: Frappe requests held now, and the most at once
+ *   POST   /__simulator/concurrency/reset           the peak starts again from the requests held now
  *   GET    /__simulator/snapshot                    {data: {doctype: Doc[]}}
  *   GET    /__simulator/state                       {seed, down, updating, latency, faults, armedScenarios}
  *   POST   /__simulator/reset                       fixtures, start-up faults, seed restarted
@@ -78,6 +80,11 @@ export async function handleControl(sim: ErpnextSimulator, req: IncomingMessage,
     if (head === 'calls' && method === 'DELETE') {
       sim.clearCalls();
       return sendJson(res, 200, { ok: true });
+    }
+    if (head === 'concurrency' && !a && method === 'GET') return sendJson(res, 200, sim.concurrency());
+    if (head === 'concurrency' && a === 'reset' && method === 'POST') {
+      sim.resetPeak();
+      return sendJson(res, 200, sim.concurrency());
     }
     if (head === 'snapshot' && method === 'GET') return sendJson(res, 200, { data: sim.snapshot() });
     if (head === 'state' && method === 'GET') return sendJson(res, 200, sim.faultState());

@@ -346,7 +346,7 @@ export function completeInsert(ctx: DocContext, pending: PendingInsert): Doc {
 function validateUniqueFields(def: DocTypeDef, doc: Doc, ctx: DocContext): void {
   for (const f of def.fields) {
     if (!f.unique || isEmptyValue(doc[f.fieldname])) continue;
-    const clash = ctx.tx.list(def.name).find((d) => d.name !== doc.name && cstr(d[f.fieldname]).toLowerCase() === cstr(doc[f.fieldname]).toLowerCase());
+    const clash = ctx.tx.where(def.name, f.fieldname, doc[f.fieldname]).find((d) => d.name !== doc.name);
     if (clash) frappeThrow(`${f.label} must be unique`, 'UniqueValidationError');
   }
 }

@@ -8,7 +8,7 @@
 import { FrappeError, frappeThrow } from './errors.ts';
 import { cstr, rows, type Doc, type DocTypeDef } from './meta.ts';
 import { metaOf, STANDARD_FIELDS } from './documents.ts';
-import { matchesValue, type Transaction } from './store.ts';
+import { isIndexable, matchesValue, type Transaction } from './store.ts';
 
 interface Condition {
   doctype: string;
@@ -130,6 +130,29 @@ function project(def: DocTypeDef, doc: Doc, fields: string[]): Record<string, un
   return out;
 }
 
+/** A column of the doctype itself, or of a child table it has: a filter that cannot fail on any row. */
+function knownColumn(def: DocTypeDef, c: Condition): boolean {
+  if (c.doctype.toLowerCase() === def.name.toLowerCase()) return hasColumn(def, cleanField(c.field, def.name));
+  const tableField = def.fields.find((f) => f.fieldtype === 'Table' && cstr(f.options).toLowerCase() === c.doctype.toLowerCase());
+  return !!tableField && hasColumn(metaOf(cstr(tableField.options)), cleanField(c.field, cstr(tableField.options)));
+}
+
+/**
+ * The documents the filters can match: those of the index of an equality filter on one of the
+ * doctype's columns (the fewest, when there are several), else all. Only when every filter names
+ * a known column, so an unknown one still fails as before (on the first document it is tested on).
+ */
+function candidates(tx: Transaction, def: DocTypeDef, filters: Condition[]): Doc[] {
+  const usable = filters.filter((c) => c.op.trim() === '=' && c.doctype.toLowerCase() === def.name.toLowerCase() && isIndexable(c.value));
+  if (!usable.length || !filters.every((c) => knownColumn(def, c))) return tx.list(def.name);
+  let best: Doc[] | undefined;
+  for (const c of usable) {
+    const docs = tx.where(def.name, cleanField(c.field, def.name), c.value);
+    if (!best || docs.length < best.length) best = docs;
+  }
+  return best!;
+}
+
 export function listDocuments(tx: Transaction, def: DocTypeDef, params: URLSearchParams): Record<string, unknown>[] {
   const fieldsRaw = parseJsonParam(params.get('fields'), 'fields');
   const fields = Array.isArray(fieldsRaw) && fieldsRaw.length ? fieldsRaw.map(cstr) : typeof fieldsRaw === 'string' ? [fieldsRaw] : ['name'];
@@ -140,7 +163,7 @@ export function listDocuments(tx: Transaction, def: DocTypeDef, params: URLSearc
   const limitRaw = params.get('limit_page_length') ?? params.get('limit') ?? params.get('page_length');
   const limit = limitRaw === null ? 20 : parseInt(limitRaw, 10) || 0;
 
-  let docs = tx.list(def.name).filter((d) => filters.every((c) => matches(def, d, c)));
+  let docs = candidates(tx, def, filters).filter((d) => filters.every((c) => matches(def, d, c)));
   if (orFilters.length) docs = docs.filter((d) => orFilters.some((c) => matches(def, d, c)));
 
   const order = orderBy.split(',').map((part) => {

@@ -284,7 +284,12 @@ export async function startErpnextSimulator(options: SimulatorOptions = {}): Pro
   if (options.down) sim.setDown(true);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const work = url.pathname === '/__simulator' || url.pathname.startsWith('/__simulator/') ? handleControl(sim, req, res, url) : handleFrappe(sim, opts, req, res, url);
+    const control = url.pathname === '/__simulator' || url.pathname.startsWith('/__simulator/');
+    if (!control) {
+      sim.requestArrived();
+      res.once('close', () => sim.requestEnded());
+    }
+    const work = control ? handleControl(sim, req, res, url) : handleFrappe(sim, opts, req, res, url);
     work.catch((e: unknown) => {
       if (!res.headersSent) sendJson(res, 500, errorBody(asFrappeError(e)));
       else res.destroy();

@@ -85,6 +85,8 @@ export class ErpnextSimulator {
   private readonly dataFile: DataFile | undefined;
   private callLog: CallRecord[] = [];
   private armed: Armed[] = [];
+  private inFlight = 0;
+  private peakInFlight = 0;
 
   constructor(private readonly state: SimulatorState = { setupComplete: true }) {
     this.faults = new FaultPlan(state.seed);
@@ -295,6 +297,29 @@ export class ErpnextSimulator {
 
   clearCalls(): void {
     this.callLog = [];
+  }
+
+  /**
+   * Frappe requests the site holds now (from arrival until their connection answers or closes:
+   * held "timeouts" count until the client gives up) and the most it held at once since the start
+   * or the last resetPeak(): what an engine with a capacity of C concurrent requests would see.
+   */
+  concurrency(): { inFlight: number; peak: number } {
+    return { inFlight: this.inFlight, peak: this.peakInFlight };
+  }
+
+  /** The peak starts again from the requests held now. */
+  resetPeak(): void {
+    this.peakInFlight = this.inFlight;
+  }
+
+  requestArrived(): void {
+    this.inFlight++;
+    if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
+  }
+
+  requestEnded(): void {
+    this.inFlight--;
   }
 
   recordCall(call: Omit<CallRecord, 'at'>): void {

@@ -8,9 +8,107 @@
  */
 import type { Doc } from './meta.ts';
 
-type Table = Map<string, Doc>; // key: lower-cased name
-
 const keyOf = (name: string): string => name.toLowerCase();
+/** How a value is compared as text: MariaDB's case-insensitive collation, null as "". */
+const textOf = (v: unknown): string => (v === null || v === undefined ? '' : String(v)).toLowerCase();
+
+/**
+ * One doctype's documents by lower-cased name, in insertion order, with indexes built on first
+ * use: field → text value → names. A site of 1000 tenants holds ~100 000 accounts, and a list
+ * filtered by company scanned all of them for each request; an index makes it the company's few.
+ */
+export class Table {
+  private readonly docs = new Map<string, Doc>();
+  /** Insertion position of each name (a re-insert after a delete goes last, as in a Map). */
+  private readonly positions = new Map<string, number>();
+  private nextPosition = 0;
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+
+  get size(): number {
+    return this.docs.size;
+  }
+
+  get(key: string): Doc | undefined {
+    return this.docs.get(key);
+  }
+
+  has(key: string): boolean {
+    return this.docs.has(key);
+  }
+
+  values(): IterableIterator<Doc> {
+    return this.docs.values();
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, Doc]> {
+    return this.docs[Symbol.iterator]();
+  }
+
+  position(key: string): number {
+    return this.positions.get(key) ?? Number.MAX_SAFE_INTEGER;
+  }
+
+  /** Where a document added now would go (after every stored one). */
+  get end(): number {
+    return this.nextPosition;
+  }
+
+  set(key: string, doc: Doc): void {
+    const old = this.docs.get(key);
+    if (!old) this.positions.set(key, this.nextPosition++);
+    this.docs.set(key, doc);
+    for (const [field, index] of this.indexes) {
+      const after = textOf(doc[field]);
+      if (old) {
+        const before = textOf(old[field]);
+        if (before === after) continue;
+        unindex(index, before, key);
+      }
+      let names = index.get(after);
+      if (!names) index.set(after, (names = new Set()));
+      names.add(key);
+    }
+  }
+
+  delete(key: string): void {
+    const old = this.docs.get(key);
+    if (!old) return;
+    this.docs.delete(key);
+    this.positions.delete(key);
+    for (const [field, index] of this.indexes) unindex(index, textOf(old[field]), key);
+  }
+
+  clear(): void {
+    this.docs.clear();
+    this.positions.clear();
+    this.indexes.clear();
+  }
+
+  /** Names of the documents whose `field` equals `text` (lower-cased) as text; the index is built on first use. */
+  namesWhere(field: string, text: string): ReadonlySet<string> {
+    let index = this.indexes.get(field);
+    if (!index) {
+      index = new Map();
+      for (const [key, doc] of this.docs) {
+        const v = textOf(doc[field]);
+        let names = index.get(v);
+        if (!names) index.set(v, (names = new Set()));
+        names.add(key);
+      }
+      this.indexes.set(field, index);
+    }
+    return index.get(text) ?? EMPTY;
+  }
+}
+
+const EMPTY: ReadonlySet<string> = new Set();
+
+function unindex(index: Map<string, Set<string>>, value: string, key: string): void {
+  const names = index.get(value);
+  if (!names) return;
+  names.delete(key);
+  if (names.size === 0) index.delete(value);
+}
 
 /** Everything a store holds, as plain JSON (the data file's content). */
 export interface StoreState {
@@ -45,7 +143,7 @@ export class DocumentStore {
   table(doctype: string): Table {
     let t = this.tables.get(doctype);
     if (!t) {
-      t = new Map();
+      t = new Table();
       this.tables.set(doctype, t);
     }
     return t;
@@ -133,9 +231,32 @@ export class Transaction {
     return out;
   }
 
+  /**
+   * Documents whose `field` equals `value` as text, case-insensitively (sameText), in the order
+   * of `list`, this request's writes included; through the field's index, not a scan.
+   */
+  where(doctype: string, field: string, value: unknown): Doc[] {
+    const table = this.store.table(doctype);
+    const text = textOf(value);
+    const w = this.writes.get(doctype);
+    const found: Array<{ doc: Doc; at: number }> = [];
+    for (const k of table.namesWhere(field, text)) if (!w?.has(k)) found.push({ doc: table.get(k)!, at: table.position(k) });
+    if (w) {
+      let added = 0;
+      for (const [k, doc] of w) {
+        const at = table.has(k) ? table.position(k) : table.end + added++;
+        if (doc && textOf(doc[field]) === text) found.push({ doc, at });
+      }
+    }
+    return found.sort((a, b) => a.at - b.at).map((x) => x.doc);
+  }
+
   /** First document matching every given field (frappe.db.get_value with a filter dict). */
   find(doctype: string, where: Record<string, unknown>): Doc | undefined {
-    return this.list(doctype).find((d) => Object.entries(where).every(([f, v]) => matchesValue(d[f], v)));
+    const entries = Object.entries(where);
+    const indexed = entries.find(([, v]) => isIndexable(v));
+    const candidates = indexed ? this.where(doctype, indexed[0], indexed[1]) : this.list(doctype);
+    return candidates.find((d) => entries.every(([f, v]) => matchesValue(d[f], v)));
   }
 
   put(doc: Doc): void {
@@ -177,6 +298,14 @@ export class Transaction {
     this.seriesWrites.clear();
     if (wrote) this.store.onChange?.();
   }
+}
+
+/**
+ * Whether `matchesValue(stored, wanted)` is exactly text equality, so an index can answer it:
+ * a string that is not a number (a number compares numerically: "1.0" equals 1).
+ */
+export function isIndexable(wanted: unknown): wanted is string {
+  return typeof wanted === 'string' && Number.isNaN(Number(wanted));
 }
 
 /** Equality of a stored value with a filter value: case-insensitive text, numeric when both are numbers. */

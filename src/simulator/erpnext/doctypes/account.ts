@@ -56,7 +56,7 @@ export const accountDoctype: DocTypeDef = {
     if (!cstr(doc.parent_account) && !cint(doc.is_group)) frappeThrow(`The root account ${bold(doc.name)} must be a group`);
     // validate_account_number
     if (cstr(doc.account_number)) {
-      const other = ctx.tx.list('Account').find((a) => a.name !== doc.name && sameText(a.company, doc.company) && cstr(a.account_number) === cstr(doc.account_number));
+      const other = ctx.tx.where('Account', 'company', doc.company).find((a) => a.name !== doc.name && cstr(a.account_number) === cstr(doc.account_number));
       if (other) frappeThrow(`Account Number ${doc.account_number} already used in account ${other.name}`);
     }
     // set_root_and_report_type

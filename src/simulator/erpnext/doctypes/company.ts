@@ -85,7 +85,7 @@ export const companyDoctype: DocTypeDef = {
     validateCoaInput(doc);
   },
   onUpdate(doc, ctx, info) {
-    const hasAccounts = ctx.tx.list('Account').some((a) => sameText(a.company, doc.name) && cint(a.docstatus) < 2);
+    const hasAccounts = ctx.tx.where('Account', 'company', doc.name).some((a) => cint(a.docstatus) < 2);
     if (!hasAccounts) {
       createDefaultAccounts(doc, ctx);
       createDefaultWarehouses(doc, ctx);
@@ -102,7 +102,7 @@ export const companyDoctype: DocTypeDef = {
     validateIfChildExists(ctx, doc, 'parent_company');
     // without transactions: deletes its accounts, cost centres, warehouses, Mode of Payment Account rows
     for (const dt of ['Account', 'Cost Center', 'Warehouse']) {
-      for (const d of ctx.tx.list(dt)) if (sameText(d.company, doc.name)) ctx.tx.remove(dt, d.name);
+      for (const d of ctx.tx.where(dt, 'company', doc.name)) ctx.tx.remove(dt, d.name);
     }
     for (const mop of ctx.tx.list('Mode of Payment')) {
       const kept = rows(mop, 'accounts').filter((r) => !sameText(r.company, doc.name));
@@ -120,7 +120,7 @@ function validateAbbr(doc: Doc, ctx: DocContext): void {
   doc.abbr = cstr(doc.abbr).trim();
   if (!doc.abbr) frappeThrow('Abbreviation is mandatory');
   // SQL "name != %s and abbr = %s" under a case-insensitive collation
-  if (ctx.tx.list('Company').some((c) => !sameText(c.name, doc.name) && sameText(c.abbr, doc.abbr))) {
+  if (ctx.tx.where('Company', 'abbr', doc.abbr).some((c) => !sameText(c.name, doc.name))) {
     frappeThrow('Abbreviation already used for another company');
   }
 }
@@ -245,8 +245,8 @@ function setDefaultAccounts(doc: Doc, ctx: DocContext, isNew: boolean): void {
   }
   if (!cstr(doc.default_income_account)) {
     const income = ctx.tx
-      .list('Account')
-      .find((a) => sameText(a.company, doc.name) && !cint(a.is_group) && (['Sales', 'Sales Account'].includes(cstr(a.account_name)) || a.account_type === 'Income Account'));
+      .where('Account', 'company', doc.name)
+      .find((a) => !cint(a.is_group) && (['Sales', 'Sales Account'].includes(cstr(a.account_name)) || a.account_type === 'Income Account'));
     doc.default_income_account = income?.name ?? null;
   }
   if (!cstr(doc.write_off_account)) doc.write_off_account = leaf({ account_name: 'Write Off' });

@@ -124,11 +124,10 @@ export const itemPriceDoctype: DocTypeDef = {
     // check_duplicates
     const same = (a: unknown, b: unknown) => sameText(a, b);
     const clash = ctx.tx
-      .list('Item Price')
+      .where('Item Price', 'item_code', doc.item_code)
       .find(
         (p) =>
           p.name !== doc.name &&
-          same(p.item_code, doc.item_code) &&
           same(p.price_list, doc.price_list) &&
           ['uom', 'valid_from', 'valid_upto', 'customer'].every((f) => same(p[f], doc[f])),
       );

@@ -70,11 +70,10 @@ export const posProfileDoctype: DocTypeDef = {
 function validateDefaultProfile(doc: Doc, ctx: DocContext): void {
   for (const row of rows(doc, 'applicable_for_users')) {
     const other = ctx.tx
-      .list('POS Profile')
+      .where('POS Profile', 'company', doc.company)
       .find(
         (p) =>
           !sameText(p.name, doc.name) &&
-          sameText(p.company, doc.company) &&
           !cint(p.disabled) &&
           rows(p, 'applicable_for_users').some((u) => sameText(u.user, row.user) && cint(u.default)),
       );
