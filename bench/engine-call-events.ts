@@ -48,6 +48,8 @@ const config: Config = {
   jwtSecret: 'bench-secret-0123456789abcdefghijklmnopqrstuv',
   trustProxy: false,
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
+  engineAllowedHosts: ['127.0.0.1'],
+  readinessCacheMs: 5_000,
   simulatorPort: 0,
   workerInProcess: false,
   leaseMs: 30_000,
