@@ -149,6 +149,23 @@ const eventParams = (e: NewEvent): unknown[] => [
   e.engine ? JSON.stringify(e.engine) : null,
 ];
 
+/**
+ * A tenant's step rows (json array, in order) and its latest run (json or null), for the tenant
+ * `t.id`: the status reads fetch them with the tenant, in one statement. Through the indexes
+ * provisioning_steps_pkey and runs_by_tenant.
+ */
+const STATUS_RECORDS = `coalesce((select json_agg(s order by s.ordinal) from onboarding.provisioning_steps s where s.tenant_id = t.id), '[]'::json) as steps,
+  (select row_to_json(r) from onboarding.provisioning_runs r where r.tenant_id = t.id order by r.created_at desc limit 1) as run`;
+/** Timestamps arrive as ISO strings in json: Dates again, as pg gives them for columns. */
+const withDates = (r: Row, columns: readonly string[]): Row => {
+  for (const c of columns) if (typeof r[c] === 'string') r[c] = new Date(r[c]);
+  return r;
+};
+const STEP_TIMESTAMPS = ['started_at', 'finished_at', 'updated_at'] as const;
+const RUN_TIMESTAMPS = ['created_at', 'started_at', 'finished_at', 'lease_until', 'locked_at'] as const;
+const statusSteps = (r: Row): StepRecord[] => (r.steps as Row[]).map((s) => toStep(withDates(s, STEP_TIMESTAMPS)));
+const statusRun = (r: Row): RunRecord | null => (r.run ? toRun(withDates(r.run, RUN_TIMESTAMPS)) : null);
+
 /** created_at in UTC to the microsecond: a page key that casts back to the same timestamptz. */
 const PAGE_KEY_TIME = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -397,24 +414,24 @@ export class PostgresStore {
   }
 
   /**
-   * Steps and latest run of some tenants read from one snapshot (repeatable read), so the
-   * derived status never mixes a run that just ended with steps read before it did.
+   * Steps and latest run of some tenants in one statement, so from one snapshot: the derived status
+   * never mixes a run that just ended with steps read before it did.
    */
   async provisioningSnapshot(tenantIds: string[]): Promise<{ steps: Map<string, StepRecord[]>; runs: Map<string, RunRecord> }> {
-    return inTransaction(
-      this.pool,
-      async (c) => {
-        const steps = await c.query(`select * from onboarding.provisioning_steps where tenant_id = any($1::uuid[]) order by tenant_id, ordinal`, [tenantIds]);
-        const runs = await c.query(
-          `select distinct on (tenant_id) * from onboarding.provisioning_runs where tenant_id = any($1::uuid[]) order by tenant_id, created_at desc`,
-          [tenantIds],
-        );
-        const byTenant = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
-        for (const r of steps.rows) byTenant.get(r.tenant_id)!.push(toStep(r));
-        return { steps: byTenant, runs: new Map(runs.rows.map((r) => [r.tenant_id as string, toRun(r)])) };
-      },
-      'begin isolation level repeatable read read only',
-    );
+    const { rows } = await this.pool.query(`select t.id as tenant_id, ${STATUS_RECORDS} from unnest($1::uuid[]) as t(id)`, [tenantIds]);
+    const steps = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
+    const runs = new Map<string, RunRecord>();
+    for (const r of rows) {
+      steps.set(r.tenant_id, statusSteps(r));
+      if (r.run) runs.set(r.tenant_id, statusRun(r)!);
+    }
+    return { steps, runs };
+  }
+
+  /** A tenant, its steps and its latest run, in one statement (one round trip, one snapshot); null when there is no such tenant. */
+  async tenantStatusRecords(tenantId: string): Promise<{ tenant: TenantRecord; steps: StepRecord[]; run: RunRecord | null } | null> {
+    const { rows } = await this.pool.query(`select t.*, ${STATUS_RECORDS} from onboarding.tenants t where t.id = $1`, [tenantId]);
+    return rows[0] ? { tenant: toTenant(rows[0]), steps: statusSteps(rows[0]), run: statusRun(rows[0]) } : null;
   }
 
   private static readonly LEASE_HELD = `exists (select 1 from onboarding.provisioning_runs r where r.id = $3 and r.locked_by = $4 and r.status = 'running')`;
