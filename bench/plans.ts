@@ -77,5 +77,12 @@ export async function explain(pool: pg.Pool, s: Statement): Promise<PlanSummary>
   return { scans, seqScans, ms: top['Execution Time'], sharedHit: top.Plan['Shared Hit Blocks'] ?? 0, sharedRead: top.Plan['Shared Read Blocks'] ?? 0 };
 }
 
+/** The database's own time for one statement (EXPLAIN (ANALYZE, TIMING OFF): execution and planning, no round trip). */
+export async function databaseMs(pool: pg.Pool, s: Statement): Promise<number> {
+  const { rows } = await pool.query(`explain (analyze, timing off, format json) ${s.text}`, s.values);
+  const top = rows[0]['QUERY PLAN'][0] as { 'Execution Time': number; 'Planning Time': number };
+  return top['Execution Time'] + top['Planning Time'];
+}
+
 /** p-th percentile (nearest rank) of sorted numbers. */
 export const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
