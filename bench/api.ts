@@ -101,10 +101,14 @@ try {
     const res = await fetch(`${url}${p}`, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as any };
   };
-  const token = (await call('POST', '/api/auth/login', DEMO_ADMIN)).body.access_token as string;
+  const expect = (r: { status: number; body: any }, status: number, what: string) => {
+    if (r.status !== status) throw new Error(`${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+  const token = expect(await call('POST', '/api/auth/login', DEMO_ADMIN), 200, 'login').access_token as string;
 
   // ---- tenants: one provisioned through the API, the others generated ----------------------------
-  const real = (await call('POST', '/api/tenants', { name: 'Bench Api Shop', country_code: 'KE' }, token)).body.tenant.id as string;
+  const real = expect(await call('POST', '/api/tenants', { name: 'Bench Api Shop', country_code: 'KE' }, token), 201, 'tenant creation').tenant.id as string;
   for (;;) {
     const s = await call('GET', `/api/provisioning/tenants/${real}/status`, undefined, token);
     if (s.body.status !== 'IN_PROGRESS') {
