@@ -69,9 +69,9 @@ export class ProvisioningService {
   }
 
   async status(tenantId: string): Promise<StatusView> {
-    const tenant = await this.tenant(tenantId);
-    const { steps, runs } = await this.store.provisioningSnapshot([tenantId]);
-    return buildStatusView(tenant, steps.get(tenantId) ?? [], runs.get(tenantId) ?? null);
+    const records = await this.store.tenantStatusRecords(tenantId);
+    if (!records) throw new TenantNotFoundError(tenantId);
+    return buildStatusView(records.tenant, records.steps, records.run);
   }
 
   async statuses(tenants: TenantRecord[]): Promise<StatusView[]> {

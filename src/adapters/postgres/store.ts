@@ -152,6 +152,23 @@ const eventParams = (e: NewEvent): unknown[] => [
   e.engine ? JSON.stringify(e.engine) : null,
 ];
 
+/**
+ * A tenant's step rows (json array, in order) and its latest run (json or null), for the tenant
+ * `t.id`: the status reads fetch them with the tenant, in one statement. Through the indexes
+ * provisioning_steps_pkey and runs_by_tenant.
+ */
+const STATUS_RECORDS = `coalesce((select json_agg(s order by s.ordinal) from onboarding.provisioning_steps s where s.tenant_id = t.id), '[]'::json) as steps,
+  (select row_to_json(r) from onboarding.provisioning_runs r where r.tenant_id = t.id order by r.created_at desc limit 1) as run`;
+/** Timestamps arrive as ISO strings in json: Dates again, as pg gives them for columns. */
+const withDates = (r: Row, columns: readonly string[]): Row => {
+  for (const c of columns) if (typeof r[c] === 'string') r[c] = new Date(r[c]);
+  return r;
+};
+const STEP_TIMESTAMPS = ['started_at', 'finished_at', 'updated_at'] as const;
+const RUN_TIMESTAMPS = ['created_at', 'started_at', 'finished_at', 'lease_until', 'locked_at'] as const;
+const statusSteps = (r: Row): StepRecord[] => (r.steps as Row[]).map((s) => toStep(withDates(s, STEP_TIMESTAMPS)));
+const statusRun = (r: Row): RunRecord | null => (r.run ? toRun(withDates(r.run, RUN_TIMESTAMPS)) : null);
+
 /** created_at in UTC to the microsecond: a page key that casts back to the same timestamptz. */
 const PAGE_KEY_TIME = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
@@ -167,6 +184,11 @@ export const EVENTS_CHANNEL = 'provisioner_events';
  */
 export class PostgresStore {
   constructor(readonly pool: pg.Pool) {}
+
+  /** The token checks' reads by user id, each shared for a short time (tokenState). */
+  private readonly tokenStateReads = new Map<string, { state: Promise<TokenState | undefined>; at: number }>();
+  /** User changes made through this store: a read that overlapped one is not shared. */
+  private userChanges = 0;
 
   // ---- users -------------------------------------------------------------------------------
 
@@ -221,6 +243,39 @@ export class PostgresStore {
   }
 
   /**
+   * One user's token state as read at most `maxAgeMs` ago: the authentication hook's read, shared
+   * by the requests of that user within the window (also while it is in flight). A change of the
+   * user through this store (this process) drops it at once; other processes' changes are seen
+   * within `maxAgeMs`.
+   */
+  tokenState(id: string, maxAgeMs: number): Promise<TokenState | undefined> {
+    const now = performance.now();
+    const shared = this.tokenStateReads.get(id);
+    if (shared && now - shared.at < maxAgeMs) return shared.state;
+    const changes = this.userChanges;
+    const read = { state: this.tokenStates([id]).then((states) => states.get(id)), at: now };
+    if (this.tokenStateReads.size >= 10_000) this.tokenStateReads.clear();
+    this.tokenStateReads.set(id, read);
+    const forget = () => {
+      if (this.tokenStateReads.get(id) === read) this.tokenStateReads.delete(id);
+    };
+    // a read that overlapped a user change may have seen the row before it: not shared; nor a failed one
+    read.state.then(() => changes !== this.userChanges && forget(), forget);
+    return read.state;
+  }
+
+  /** Around every change of a user: shared token-state reads of before it are dropped (see tokenState). */
+  private async changingUser<T>(id: string, change: () => Promise<T>): Promise<T> {
+    this.userChanges++;
+    try {
+      return await change();
+    } finally {
+      this.userChanges++;
+      this.tokenStateReads.delete(id);
+    }
+  }
+
+  /**
    * The active platform admins, their rows locked: taken before the changed user's own row, always
    * in this order, so that two admins demoting each other at the same moment neither both succeed
    * nor deadlock.
@@ -235,7 +290,7 @@ export class PostgresStore {
    * password or a disable bumps token_version: every token issued before is revoked.
    */
   async updateUser(id: string, change: UserChange, audit: AuditEntry | null, opts: { keepAPlatformAdmin?: boolean } = {}): Promise<UserRecord | UserChangeRefusal> {
-    return inTransaction(this.pool, async (c) => {
+    return this.changingUser(id, () => inTransaction(this.pool, async (c) => {
       const admins = await this.lockActivePlatformAdmins(c);
       const current = (await c.query(`select * from onboarding.users where id = $1 for update`, [id])).rows[0];
       if (!current) return 'not_found';
@@ -256,12 +311,12 @@ export class PostgresStore {
       );
       if (audit) await this.recordAudit(audit, c);
       return toUser(rows[0]!);
-    });
+    }));
   }
 
   /** Deletes a user (its tokens die with the row) and writes the audit line, in one transaction. */
   async deleteUser(id: string, audit: AuditEntry | null): Promise<UserRecord | UserChangeRefusal> {
-    return inTransaction(this.pool, async (c) => {
+    return this.changingUser(id, () => inTransaction(this.pool, async (c) => {
       const admins = await this.lockActivePlatformAdmins(c);
       const current = (await c.query(`select * from onboarding.users where id = $1 for update`, [id])).rows[0];
       if (!current) return 'not_found';
@@ -269,7 +324,7 @@ export class PostgresStore {
       await c.query(`delete from onboarding.users where id = $1`, [id]);
       if (audit) await this.recordAudit(audit, c);
       return toUser(current);
-    });
+    }));
   }
 
   // ---- login throttling ----------------------------------------------------------------------
@@ -451,24 +506,24 @@ export class PostgresStore {
   }
 
   /**
-   * Steps and latest run of some tenants read from one snapshot (repeatable read), so the
-   * derived status never mixes a run that just ended with steps read before it did.
+   * Steps and latest run of some tenants in one statement, so from one snapshot: the derived status
+   * never mixes a run that just ended with steps read before it did.
    */
   async provisioningSnapshot(tenantIds: string[]): Promise<{ steps: Map<string, StepRecord[]>; runs: Map<string, RunRecord> }> {
-    return inTransaction(
-      this.pool,
-      async (c) => {
-        const steps = await c.query(`select * from onboarding.provisioning_steps where tenant_id = any($1::uuid[]) order by tenant_id, ordinal`, [tenantIds]);
-        const runs = await c.query(
-          `select distinct on (tenant_id) * from onboarding.provisioning_runs where tenant_id = any($1::uuid[]) order by tenant_id, created_at desc`,
-          [tenantIds],
-        );
-        const byTenant = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
-        for (const r of steps.rows) byTenant.get(r.tenant_id)!.push(toStep(r));
-        return { steps: byTenant, runs: new Map(runs.rows.map((r) => [r.tenant_id as string, toRun(r)])) };
-      },
-      'begin isolation level repeatable read read only',
-    );
+    const { rows } = await this.pool.query(`select t.id as tenant_id, ${STATUS_RECORDS} from unnest($1::uuid[]) as t(id)`, [tenantIds]);
+    const steps = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
+    const runs = new Map<string, RunRecord>();
+    for (const r of rows) {
+      steps.set(r.tenant_id, statusSteps(r));
+      if (r.run) runs.set(r.tenant_id, statusRun(r)!);
+    }
+    return { steps, runs };
+  }
+
+  /** A tenant, its steps and its latest run, in one statement (one round trip, one snapshot); null when there is no such tenant. */
+  async tenantStatusRecords(tenantId: string): Promise<{ tenant: TenantRecord; steps: StepRecord[]; run: RunRecord | null } | null> {
+    const { rows } = await this.pool.query(`select t.*, ${STATUS_RECORDS} from onboarding.tenants t where t.id = $1`, [tenantId]);
+    return rows[0] ? { tenant: toTenant(rows[0]), steps: statusSteps(rows[0]), run: statusRun(rows[0]) } : null;
   }
 
   private static readonly LEASE_HELD = `exists (select 1 from onboarding.provisioning_runs r where r.id = $3 and r.locked_by = $4 and r.status = 'running')`;
