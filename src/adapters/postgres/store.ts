@@ -185,11 +185,6 @@ export const EVENTS_CHANNEL = 'provisioner_events';
 export class PostgresStore {
   constructor(readonly pool: pg.Pool) {}
 
-  /** The token checks' reads by user id, each shared for a short time (tokenState). */
-  private readonly tokenStateReads = new Map<string, { state: Promise<TokenState | undefined>; at: number }>();
-  /** User changes made through this store: a read that overlapped one is not shared. */
-  private userChanges = 0;
-
   // ---- users -------------------------------------------------------------------------------
 
   async createUser(u: { email: string; name?: string | null; passwordHash: string; role: Role; tenantId?: string | null }): Promise<UserRecord> {
@@ -243,39 +238,6 @@ export class PostgresStore {
   }
 
   /**
-   * One user's token state as read at most `maxAgeMs` ago: the authentication hook's read, shared
-   * by the requests of that user within the window (also while it is in flight). A change of the
-   * user through this store (this process) drops it at once; other processes' changes are seen
-   * within `maxAgeMs`.
-   */
-  tokenState(id: string, maxAgeMs: number): Promise<TokenState | undefined> {
-    const now = performance.now();
-    const shared = this.tokenStateReads.get(id);
-    if (shared && now - shared.at < maxAgeMs) return shared.state;
-    const changes = this.userChanges;
-    const read = { state: this.tokenStates([id]).then((states) => states.get(id)), at: now };
-    if (this.tokenStateReads.size >= 10_000) this.tokenStateReads.clear();
-    this.tokenStateReads.set(id, read);
-    const forget = () => {
-      if (this.tokenStateReads.get(id) === read) this.tokenStateReads.delete(id);
-    };
-    // a read that overlapped a user change may have seen the row before it: not shared; nor a failed one
-    read.state.then(() => changes !== this.userChanges && forget(), forget);
-    return read.state;
-  }
-
-  /** Around every change of a user: shared token-state reads of before it are dropped (see tokenState). */
-  private async changingUser<T>(id: string, change: () => Promise<T>): Promise<T> {
-    this.userChanges++;
-    try {
-      return await change();
-    } finally {
-      this.userChanges++;
-      this.tokenStateReads.delete(id);
-    }
-  }
-
-  /**
    * The active platform admins, their rows locked: taken before the changed user's own row, always
    * in this order, so that two admins demoting each other at the same moment neither both succeed
    * nor deadlock.
@@ -290,7 +252,7 @@ export class PostgresStore {
    * password or a disable bumps token_version: every token issued before is revoked.
    */
   async updateUser(id: string, change: UserChange, audit: AuditEntry | null, opts: { keepAPlatformAdmin?: boolean } = {}): Promise<UserRecord | UserChangeRefusal> {
-    return this.changingUser(id, () => inTransaction(this.pool, async (c) => {
+    return inTransaction(this.pool, async (c) => {
       const admins = await this.lockActivePlatformAdmins(c);
       const current = (await c.query(`select * from onboarding.users where id = $1 for update`, [id])).rows[0];
       if (!current) return 'not_found';
@@ -311,12 +273,12 @@ export class PostgresStore {
       );
       if (audit) await this.recordAudit(audit, c);
       return toUser(rows[0]!);
-    }));
+    });
   }
 
   /** Deletes a user (its tokens die with the row) and writes the audit line, in one transaction. */
   async deleteUser(id: string, audit: AuditEntry | null): Promise<UserRecord | UserChangeRefusal> {
-    return this.changingUser(id, () => inTransaction(this.pool, async (c) => {
+    return inTransaction(this.pool, async (c) => {
       const admins = await this.lockActivePlatformAdmins(c);
       const current = (await c.query(`select * from onboarding.users where id = $1 for update`, [id])).rows[0];
       if (!current) return 'not_found';
@@ -324,7 +286,7 @@ export class PostgresStore {
       await c.query(`delete from onboarding.users where id = $1`, [id]);
       if (audit) await this.recordAudit(audit, c);
       return toUser(current);
-    }));
+    });
   }
 
   // ---- login throttling ----------------------------------------------------------------------
