@@ -12,6 +12,7 @@ import { migrate } from './adapters/postgres/migrate.ts';
 import { PostgresStore } from './adapters/postgres/store.ts';
 import { createEngine, type EngineCall } from './adapters/engine-factory.ts';
 import { EngineGates } from './adapters/engine-gate.ts';
+import { SiteCaches } from './adapters/erpnext/site-cache.ts';
 import { FleetEngineSlots } from './adapters/postgres/engine-slots.ts';
 import type { EngineRecord } from './ports/store.ts';
 import type { EnginePort } from './ports/engine.ts';
@@ -117,7 +118,9 @@ export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => v
 export function engineFactory(config: Pick<Config, 'engineBudgets' | 'engineMaxConcurrency'>, db?: Pick<Database, 'url'>, logger?: Logger): EngineFor {
   const fleet = db ? new FleetEngineSlots({ databaseUrl: db.url, logger }) : undefined;
   const gates = new EngineGates(config.engineMaxConcurrency, fleet);
-  const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { budgets: config.engineBudgets, onCall, gates });
+  // one per process: the tenants a process provisions share what they learn of each site
+  const siteCaches = new SiteCaches();
+  const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { budgets: config.engineBudgets, onCall, gates, siteCaches });
   return Object.assign(engineFor, { close: async () => void (await fleet?.close()) });
 }
 

@@ -4,6 +4,7 @@ import { ErpnextEngine } from './erpnext/erpnext-engine.ts';
 import type { EngineCall } from './erpnext/frappe-client.ts';
 import { ProvisionerError } from '../domain/errors.ts';
 import type { EngineGates } from './engine-gate.ts';
+import type { SiteCaches } from './erpnext/site-cache.ts';
 
 export type { EngineCall };
 
@@ -12,6 +13,8 @@ export interface EngineFactoryOptions {
   onCall?: (call: EngineCall) => void;
   /** Limits concurrent requests per engine in this process. (Default: no limit) */
   gates?: EngineGates;
+  /** Site-wide records remembered across the adapters of one engine in this process. (Default: none shared) */
+  siteCaches?: SiteCaches;
 }
 
 /** The adapter for a registered engine. */
@@ -26,6 +29,8 @@ export function createEngine(record: EngineRecord, opts: EngineFactoryOptions = 
       onCall: opts.onCall,
       gate: gates ? (fn, kind) => gates.run(record.id, fn, kind) : undefined,
       serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
+      // keyed by the address too: an engine registered again elsewhere is another site
+      siteCache: opts.siteCaches?.for(`${record.id}\u0000${record.baseUrl}`),
     });
   }
   throw new ProvisionerError('ENGINE_KIND_UNSUPPORTED', `Engine kind "${record.kind}" is not supported yet`, 'Register an ERPNext engine; Odoo support is planned.', { httpStatus: 400 });
