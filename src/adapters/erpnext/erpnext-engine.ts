@@ -429,6 +429,8 @@ export class ErpnextEngine implements EnginePort {
    * its row, and we read again.
    */
   async setModeOfPaymentAccount(modeOfPayment: string, company: string, account: string): Promise<void> {
+    // a write from the document read earlier does not count against the rounds of fresh reads
+    const rounds = MAX_STALE_RETRIES + (this.modesRead.has(modeOfPayment) ? 1 : 0);
     for (let attempt = 1; ; attempt++) {
       const known = this.modesRead.get(modeOfPayment);
       this.modesRead.delete(modeOfPayment);
@@ -443,7 +445,7 @@ export class ErpnextEngine implements EnginePort {
         return;
       } catch (e) {
         const stale = e instanceof EngineValidationError && e.excType === 'TimestampMismatchError';
-        if (!stale || attempt >= MAX_STALE_RETRIES) throw e;
+        if (!stale || attempt >= rounds) throw e;
       }
     }
   }
