@@ -13,6 +13,7 @@ import { migrate } from './adapters/postgres/migrate.ts';
 import { PostgresStore } from './adapters/postgres/store.ts';
 import { createEngine, type EngineCall } from './adapters/engine-factory.ts';
 import { EngineGates } from './adapters/engine-gate.ts';
+import { SiteCaches } from './adapters/erpnext/site-cache.ts';
 import { FleetEngineSlots } from './adapters/postgres/engine-slots.ts';
 import type { EngineRecord } from './ports/store.ts';
 import type { EnginePort } from './ports/engine.ts';
@@ -119,7 +120,9 @@ export function engineFactory(config: Pick<Config, 'engineBudgets' | 'engineMaxC
   const fleet = db ? new FleetEngineSlots({ databaseUrl: db.url, logger }) : undefined;
   const gates = new EngineGates(config.engineMaxConcurrency, fleet);
   const urlPolicy = engineUrlPolicyOf(config);
-  const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { budgets: config.engineBudgets, onCall, gates, urlPolicy });
+  // one per process: the tenants a process provisions share what they learn of each site
+  const siteCaches = new SiteCaches();
+  const engineFor = (record: EngineRecord, onCall?: (call: EngineCall) => void) => createEngine(record, { budgets: config.engineBudgets, onCall, gates, urlPolicy, siteCaches });
   return Object.assign(engineFor, { close: async () => void (await fleet?.close()) });
 }
 

@@ -27,6 +27,8 @@ export interface EngineHealth {
   authenticatedAs: string;
   versions: Record<string, string>;
   latencyMs: number;
+  /** Set when this is an earlier check's answer (checkHealth's maxAgeMs): how old it is. */
+  ageMs?: number;
 }
 
 /** Site-wide master records step_1 makes sure of. */
@@ -76,6 +78,8 @@ export interface CostCenter {
 
 export interface Warehouse {
   name: string;
+  /** warehouse_name: the name without the company's abbreviation. */
+  warehouseName: string;
   company: string;
   isGroup: boolean;
 }
@@ -129,19 +133,28 @@ export type EngineKind = (typeof ENGINE_KINDS)[number];
 
 export interface EnginePort {
   readonly kind: EngineKind;
-  /** Reachable, authenticated, the expected app installed. */
-  checkHealth(): Promise<EngineHealth>;
+  /**
+   * Reachable, authenticated, the expected app installed. With `maxAgeMs`, a successful check
+   * of this engine made at most that long ago (and no engine error since) may answer instead.
+   */
+  checkHealth(opts?: { maxAgeMs?: number }): Promise<EngineHealth>;
 
   findMaster(kind: MasterKind, name: string): Promise<boolean>;
+  /** Those of `records` the site does not have, read a kind at a time (site-wide records may be remembered briefly). */
+  missingMasters(records: readonly MasterRecord[]): Promise<MasterRecord[]>;
   createMaster(record: MasterRecord): Promise<void>;
 
   findCompany(name: string): Promise<Company | null>;
   /** Abbreviations of every company on the site, for picking a free one. */
   listCompanyAbbreviations(): Promise<string[]>;
+  /** In one read: the company named `name`, if any, and which of `abbreviations` companies already use. */
+  lookUpCompany(name: string, abbreviations: readonly string[]): Promise<{ company: { name: string; abbr: string } | null; takenAbbreviations: string[] }>;
   createCompany(input: { name: string; abbr: string; country: string; currency: string; chartOfAccounts: string }): Promise<Company>;
   setCompanyDefaults(company: string, defaults: CompanyDefaults): Promise<void>;
 
   findAccount(company: string, accountName: string): Promise<Account | null>;
+  /** The company's accounts among `accountNames` (account_name, without the abbreviation), in one read. */
+  findAccounts(company: string, accountNames: readonly string[]): Promise<Account[]>;
   /** Leaf accounts of a company with the given account type (Cash, Bank, ...). */
   listLeafAccounts(company: string, accountType: string): Promise<Account[]>;
   createAccount(input: { company: string; accountName: string; parentAccount: string; accountType?: string | null; isGroup?: boolean }): Promise<Account>;
@@ -150,6 +163,8 @@ export interface EnginePort {
   createCostCenter(input: { company: string; costCenterName: string; parentCostCenter: string; isGroup?: boolean }): Promise<CostCenter>;
 
   findWarehouse(company: string, warehouseName: string): Promise<Warehouse | null>;
+  /** The company's warehouses among `warehouseNames` (warehouse_name, without the abbreviation), in one read. */
+  findWarehouses(company: string, warehouseNames: readonly string[]): Promise<Warehouse[]>;
   createWarehouse(input: { company: string; warehouseName: string; parentWarehouse: string | null }): Promise<Warehouse>;
 
   readSettings(kind: SettingsKind): Promise<Record<string, unknown>>;
@@ -165,6 +180,8 @@ export interface EnginePort {
   createCustomer(input: { customerName: string; customerGroup: string; territory: string }): Promise<{ name: string }>;
 
   findModeOfPayment(name: string): Promise<ModeOfPayment | null>;
+  /** Those of `modes` that have an account row for `company` with its account set, in one read. */
+  modesOfPaymentWithAccount(company: string, modes: readonly string[]): Promise<string[]>;
   createModeOfPayment(input: { name: string; type: 'Cash' | 'Bank' | 'General' | 'Phone' }): Promise<ModeOfPayment>;
   /** Adds (or corrects) this company's account row, keeping every other company's rows. */
   setModeOfPaymentAccount(modeOfPayment: string, company: string, account: string): Promise<void>;

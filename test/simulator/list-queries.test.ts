@@ -43,6 +43,14 @@ test('filters on a child table match any row (§1.1)', async () => {
   assert.deepEqual(r.body.data, [{ name: 'Cash' }]);
 });
 
+test('conditions on one child table hold on one joined row, as Frappe\'s SQL join does (§1.1)', async () => {
+  // Cash has a row for each company: Acme's account is "Cash - ACM", Beta's "Cash - BS"
+  const sameRow = (account: string) =>
+    client().list('Mode of Payment', { filters: [['Mode of Payment Account', 'company', '=', 'Beta Shop'], ['Mode of Payment Account', 'default_account', '=', account]] });
+  assert.deepEqual((await sameRow('Cash - BS')).body.data, [{ name: 'Cash' }]);
+  assert.deepEqual((await sameRow('Cash - ACM')).body.data, [], 'Beta\'s row and Acme\'s row are two rows, not one');
+});
+
 test('default page length is 20, 0 means all, limit is an alias, limit_start pages (§1.1)', async () => {
   const c = client();
   assert.equal((await c.list('Account')).body.data.length, 20);

@@ -211,6 +211,26 @@ export function adapterContract(label: string, connect: () => Promise<ContractTa
       assert.deepEqual({ status: submitted.status, docstatus: submitted.docstatus }, { status: 'Open', docstatus: 1 });
     });
 
+    test('batched reads: one call each for several accounts, warehouses, masters, company and abbreviations, modes with a row', async () => {
+      const calls: string[] = [];
+      const counted = new ErpnextEngine({ baseUrl: target.url, apiKey: target.apiKey, apiSecret: target.apiSecret, onCall: (c) => calls.push(`${c.method} ${c.path}`) });
+      const accounts = await counted.findAccounts(companyName, ['Cash', 'write off', 'M-Pesa', 'No Such Account']);
+      assert.deepEqual(accounts.map((a) => a.name).sort(), [`Cash - ${abbr}`, `M-Pesa - ${abbr}`, `Write Off - ${abbr}`]);
+      const warehouses = await counted.findWarehouses(companyName, ['Main Store', 'All Warehouses', 'No Such Store']);
+      assert.deepEqual(warehouses.map((w) => [w.warehouseName, w.isGroup]).sort(), [['All Warehouses', true], ['Main Store', false]]);
+      const missing = await counted.missingMasters([{ kind: 'uom', name: 'nos' }, { kind: 'price_list', name: 'Standard Selling' }, { kind: 'price_list', name: `No Such List ${suffix}` }]);
+      assert.deepEqual(missing.map((m) => m.name), [`No Such List ${suffix}`]);
+      const looked = await counted.lookUpCompany(companyName, [abbr.toLowerCase(), `ZZ${suffix}`]);
+      assert.deepEqual(looked, { company: { name: companyName, abbr }, takenAbbreviations: [abbr] });
+      assert.deepEqual(await counted.lookUpCompany(`Nobody ${suffix}`, [abbr]), { company: null, takenAbbreviations: [abbr] });
+      // Cash has this company's row, the mode made above too; Credit Card has none for it
+      assert.deepEqual(await counted.modesOfPaymentWithAccount(companyName, ['Cash', `M-Pesa ${suffix}`, 'Credit Card']), ['Cash', `M-Pesa ${suffix}`]);
+      assert.equal(calls.length, 7, calls.join('\n'));
+      // the masters seen are remembered by this adapter's site cache: no second read
+      assert.deepEqual(await counted.missingMasters([{ kind: 'uom', name: 'Nos' }]), []);
+      assert.equal(calls.length, 7);
+    });
+
     test('404 on a read is null, not an error', async () => {
       assert.equal(await engine.findItem(`NO-SUCH-ITEM-${suffix}`), null);
       assert.equal(await engine.findModeOfPayment(`No Such Mode ${suffix}`), null);

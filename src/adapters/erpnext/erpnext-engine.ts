@@ -16,7 +16,8 @@ import type {
   Warehouse,
 } from '../../ports/engine.ts';
 import { EngineConflictError, EngineNotErpnextError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
-import { FrappeClient, type FrappeClientOptions } from './frappe-client.ts';
+import { FrappeClient, type EngineCall, type FrappeClientOptions } from './frappe-client.ts';
+import { SiteCache } from './site-cache.ts';
 
 type Doc = Record<string, unknown>;
 
@@ -72,6 +73,32 @@ function toAccount(doc: Doc): Account {
   };
 }
 
+function toWarehouse(doc: Doc): Warehouse {
+  return { name: String(doc.name), warehouseName: String(doc.warehouse_name ?? doc.name), company: String(doc.company), isGroup: Number(doc.is_group) === 1 };
+}
+
+const WAREHOUSE_FIELDS = ['name', 'warehouse_name', 'company', 'is_group'];
+const ACCOUNT_FIELDS = ['name', 'account_name', 'company', 'is_group', 'account_type', 'parent_account'];
+
+function toPosProfile(doc: Doc): PosProfile {
+  const payments = Array.isArray(doc.payments) ? (doc.payments as Doc[]) : [];
+  return {
+    name: String(doc.name),
+    company: String(doc.company),
+    warehouse: str(doc.warehouse),
+    paymentMethods: payments.map((p) => String(p.mode_of_payment)),
+    writeOffAccount: str(doc.write_off_account),
+    writeOffCostCenter: str(doc.write_off_cost_center),
+  };
+}
+
+/**
+ * A call whose failure may mean the site changed under us (a record gone, the engine down, the
+ * credentials revoked): anything but a document that is not there (404: findDoc's "missing")
+ * and a name already taken (409: createOrAdopt reads then).
+ */
+const suggestsSiteChanged = (call: EngineCall) => call.status === null || (call.status >= 400 && call.status !== 404 && call.status !== 409);
+
 function toModeOfPayment(doc: Doc): ModeOfPayment {
   const rows = Array.isArray(doc.accounts) ? (doc.accounts as Doc[]) : [];
   return { name: String(doc.name), type: str(doc.type), accounts: rows.map((r) => ({ company: String(r.company), defaultAccount: str(r.default_account) })) };
@@ -80,6 +107,8 @@ function toModeOfPayment(doc: Doc): ModeOfPayment {
 export interface ErpnextEngineOptions extends FrappeClientOptions {
   /** Runs `fn` alone among the operations of its lane on this site. (Default: no limit) */
   serialize?: <T>(lane: string, fn: () => Promise<T>) => Promise<T>;
+  /** Site-wide records remembered across the adapters of this engine. (Default: one of this adapter's own) */
+  siteCache?: SiteCache;
 }
 
 /** The engine port over an ERPNext (v15) site's REST API. */
@@ -87,9 +116,24 @@ export class ErpnextEngine implements EnginePort {
   readonly kind = 'erpnext' as const;
   readonly client: FrappeClient;
   private readonly serialize: <T>(lane: string, fn: () => Promise<T>) => Promise<T>;
+  private readonly site: SiteCache;
+  /**
+   * Mode of Payment documents this adapter read last, by name: setModeOfPaymentAccount writes
+   * from it instead of reading again (its `modified` makes Frappe refuse the write if the
+   * document changed since, erpnext.md §7.4, and then we read again).
+   */
+  private readonly modesRead = new Map<string, Doc>();
 
   constructor(opts: ErpnextEngineOptions) {
-    this.client = new FrappeClient(opts);
+    this.site = opts.siteCache ?? new SiteCache();
+    const site = this.site;
+    this.client = new FrappeClient({
+      ...opts,
+      onCall: (call) => {
+        if (suggestsSiteChanged(call)) site.drop();
+        opts.onCall?.(call);
+      },
+    });
     this.serialize = opts.serialize ?? ((_lane, fn) => fn());
   }
 
@@ -97,7 +141,15 @@ export class ErpnextEngine implements EnginePort {
    * ping (no auth) → get_logged_user (our credentials) → get_versions (ERPNext installed),
    * as erpnext.md §12 recommends. Each failure keeps its own typed cause.
    */
-  async checkHealth(): Promise<EngineHealth> {
+  async checkHealth(opts: { maxAgeMs?: number } = {}): Promise<EngineHealth> {
+    const recent = opts.maxAgeMs === undefined ? null : this.site.recentHealth(opts.maxAgeMs);
+    if (recent) return recent;
+    const health = await this.checkHealthNow();
+    this.site.recordHealth(health);
+    return health;
+  }
+
+  private async checkHealthNow(): Promise<EngineHealth> {
     const started = performance.now();
     let pong: unknown;
     try {
@@ -122,7 +174,28 @@ export class ErpnextEngine implements EnginePort {
   }
 
   async findMaster(kind: MasterKind, name: string): Promise<boolean> {
-    return (await this.client.findDoc(MASTER_DOCTYPES[kind].doctype, name)) !== null;
+    return (await this.missingMasters([{ kind, name }])).length === 0;
+  }
+
+  /**
+   * One list read per doctype (`name in [...]`) for the records not seen within the site
+   * cache's TTL; those found are remembered, the missing ones never are.
+   */
+  async missingMasters(records: readonly MasterRecord[]): Promise<MasterRecord[]> {
+    const unknown = records.filter((r) => !this.site.isPresent(MASTER_DOCTYPES[r.kind].doctype, r.name));
+    const byDoctype = new Map<string, MasterRecord[]>();
+    for (const r of unknown) byDoctype.set(MASTER_DOCTYPES[r.kind].doctype, [...(byDoctype.get(MASTER_DOCTYPES[r.kind].doctype) ?? []), r]);
+    const missing: MasterRecord[] = [];
+    for (const [doctype, wanted] of byDoctype) {
+      const rows = await this.client.list<{ name: string }>(doctype, { fields: ['name'], filters: [['name', 'in', wanted.map((r) => r.name)]] });
+      // names compare case-insensitively, as MariaDB does (erpnext.md §2)
+      const found = new Set(rows.map((r) => String(r.name).toLowerCase()));
+      for (const r of wanted) {
+        if (found.has(r.name.toLowerCase())) this.site.recordPresent(doctype, r.name);
+        else missing.push(r);
+      }
+    }
+    return missing;
   }
 
   async createMaster(record: MasterRecord): Promise<void> {
@@ -135,6 +208,7 @@ export class ErpnextEngine implements EnginePort {
     if (record.kind === 'price_list') Object.assign(doc, { currency: record.currency, selling: 1, enabled: 1 });
     if (record.kind === 'mode_of_payment') Object.assign(doc, { type: record.type ?? 'Cash', enabled: 1 });
     await this.client.insert(doctype, doc);
+    this.site.recordPresent(doctype, record.name);
   }
 
   async findCompany(name: string): Promise<Company | null> {
@@ -145,6 +219,27 @@ export class ErpnextEngine implements EnginePort {
   async listCompanyAbbreviations(): Promise<string[]> {
     const rows = await this.client.list<{ abbr?: string }>('Company', { fields: ['name', 'abbr'] });
     return rows.map((r) => r.abbr).filter((a): a is string => typeof a === 'string' && a !== '');
+  }
+
+  /**
+   * Company rows matching either the name or one of the abbreviations (Frappe's or_filters: the
+   * conditions OR'ed, erpnext.md §1.1; `in` compares case-insensitively on MariaDB, as
+   * validate_abbr does).
+   */
+  async lookUpCompany(name: string, abbreviations: readonly string[]): Promise<{ company: { name: string; abbr: string } | null; takenAbbreviations: string[] }> {
+    const rows = await this.client.list<Doc>('Company', {
+      fields: ['name', 'abbr'],
+      orFilters: [
+        ['name', '=', name],
+        ['abbr', 'in', [...abbreviations]],
+      ],
+    });
+    const mine = rows.find((r) => String(r.name).toLowerCase() === name.toLowerCase());
+    const wanted = new Set(abbreviations.map((a) => a.toUpperCase()));
+    return {
+      company: mine ? { name: String(mine.name), abbr: String(mine.abbr) } : null,
+      takenAbbreviations: rows.map((r) => str(r.abbr)).filter((a): a is string => a !== null && wanted.has(a.toUpperCase())),
+    };
   }
 
   async createCompany(input: { name: string; abbr: string; country: string; currency: string; chartOfAccounts: string }): Promise<Company> {
@@ -188,6 +283,12 @@ export class ErpnextEngine implements EnginePort {
     return rows[0] ? toAccount(rows[0]) : null;
   }
 
+  async findAccounts(company: string, accountNames: readonly string[]): Promise<Account[]> {
+    if (accountNames.length === 0) return [];
+    const rows = await this.client.list<Doc>('Account', { fields: ACCOUNT_FIELDS, filters: [['company', '=', company], ['account_name', 'in', [...accountNames]]] });
+    return rows.map(toAccount);
+  }
+
   async listLeafAccounts(company: string, accountType: string): Promise<Account[]> {
     const rows = await this.client.list<Doc>('Account', {
       fields: ['name', 'account_name', 'company', 'is_group', 'account_type', 'parent_account'],
@@ -223,8 +324,14 @@ export class ErpnextEngine implements EnginePort {
   }
 
   async findWarehouse(company: string, warehouseName: string): Promise<Warehouse | null> {
-    const rows = await this.client.list<Doc>('Warehouse', { fields: ['name', 'company', 'is_group'], filters: { company, warehouse_name: warehouseName } });
-    return rows[0] ? { name: String(rows[0].name), company: String(rows[0].company), isGroup: Number(rows[0].is_group) === 1 } : null;
+    const rows = await this.client.list<Doc>('Warehouse', { fields: WAREHOUSE_FIELDS, filters: { company, warehouse_name: warehouseName } });
+    return rows[0] ? toWarehouse(rows[0]) : null;
+  }
+
+  async findWarehouses(company: string, warehouseNames: readonly string[]): Promise<Warehouse[]> {
+    if (warehouseNames.length === 0) return [];
+    const rows = await this.client.list<Doc>('Warehouse', { fields: WAREHOUSE_FIELDS, filters: [['company', '=', company], ['warehouse_name', 'in', [...warehouseNames]]] });
+    return rows.map(toWarehouse);
   }
 
   async createWarehouse(input: { company: string; warehouseName: string; parentWarehouse: string | null }): Promise<Warehouse> {
@@ -233,17 +340,22 @@ export class ErpnextEngine implements EnginePort {
       company: input.company,
       ...(input.parentWarehouse ? { parent_warehouse: input.parentWarehouse } : {}),
     });
-    return { name: String(doc.name), company: String(doc.company), isGroup: Number(doc.is_group) === 1 };
+    return toWarehouse(doc);
   }
 
+  /** Site-wide singles: read once per site cache TTL by all the tenants of this process. */
   async readSettings(kind: SettingsKind): Promise<Record<string, unknown>> {
     const doctype = SETTINGS_DOCTYPES[kind];
-    return this.client.getDoc<Doc>(doctype, doctype);
+    const cached = this.site.cachedSettings(doctype);
+    if (cached) return cached;
+    const doc = await this.client.getDoc<Doc>(doctype, doctype);
+    this.site.recordSettings(doctype, doc);
+    return doc;
   }
 
   async updateSettings(kind: SettingsKind, patch: Record<string, unknown>): Promise<void> {
     const doctype = SETTINGS_DOCTYPES[kind];
-    await this.client.update(doctype, doctype, patch);
+    this.site.recordSettings(doctype, await this.client.update<Doc>(doctype, doctype, patch));
   }
 
   async findItem(code: string): Promise<Item | null> {
@@ -282,11 +394,32 @@ export class ErpnextEngine implements EnginePort {
 
   async findModeOfPayment(name: string): Promise<ModeOfPayment | null> {
     const doc = await this.client.findDoc<Doc>('Mode of Payment', name);
+    if (doc) this.modesRead.set(String(doc.name), doc);
     return doc ? toModeOfPayment(doc) : null;
   }
 
+  /**
+   * A filter on the child table "Mode of Payment Account" (erpnext.md §1.1: [ChildDoctype, field,
+   * op, value]) joins its rows; both conditions hold on one row, as in Frappe's SQL join.
+   */
+  async modesOfPaymentWithAccount(company: string, modes: readonly string[]): Promise<string[]> {
+    if (modes.length === 0) return [];
+    const rows = await this.client.list<{ name: string }>('Mode of Payment', {
+      fields: ['name'],
+      filters: [
+        ['Mode of Payment', 'name', 'in', [...modes]],
+        ['Mode of Payment Account', 'company', '=', company],
+        ['Mode of Payment Account', 'default_account', 'is', 'set'],
+      ],
+    });
+    const found = new Set(rows.map((r) => String(r.name).toLowerCase()));
+    return modes.filter((m) => found.has(m.toLowerCase()));
+  }
+
   async createModeOfPayment(input: { name: string; type: 'Cash' | 'Bank' | 'General' | 'Phone' }): Promise<ModeOfPayment> {
-    return toModeOfPayment(await this.client.insert<Doc>('Mode of Payment', { mode_of_payment: input.name, type: input.type, enabled: 1 }));
+    const doc = await this.client.insert<Doc>('Mode of Payment', { mode_of_payment: input.name, type: input.type, enabled: 1 });
+    this.modesRead.set(String(doc.name), doc);
+    return toModeOfPayment(doc);
   }
 
   /**
@@ -296,8 +429,12 @@ export class ErpnextEngine implements EnginePort {
    * its row, and we read again.
    */
   async setModeOfPaymentAccount(modeOfPayment: string, company: string, account: string): Promise<void> {
+    // a write from the document read earlier does not count against the rounds of fresh reads
+    const rounds = MAX_STALE_RETRIES + (this.modesRead.has(modeOfPayment) ? 1 : 0);
     for (let attempt = 1; ; attempt++) {
-      const doc = await this.client.getDoc<Doc>('Mode of Payment', modeOfPayment);
+      const known = this.modesRead.get(modeOfPayment);
+      this.modesRead.delete(modeOfPayment);
+      const doc = known ?? (await this.client.getDoc<Doc>('Mode of Payment', modeOfPayment));
       const rows = (Array.isArray(doc.accounts) ? (doc.accounts as Doc[]) : []).map((r) => ({ name: r.name, company: r.company, default_account: r.default_account }));
       const mine = rows.find((r) => r.company === company);
       if (mine?.default_account === account) return;
@@ -308,28 +445,20 @@ export class ErpnextEngine implements EnginePort {
         return;
       } catch (e) {
         const stale = e instanceof EngineValidationError && e.excType === 'TimestampMismatchError';
-        if (!stale || attempt >= MAX_STALE_RETRIES) throw e;
+        if (!stale || attempt >= rounds) throw e;
       }
     }
   }
 
   async findPosProfile(name: string): Promise<PosProfile | null> {
     const doc = await this.client.findDoc<Doc>('POS Profile', name);
-    if (!doc) return null;
-    const payments = Array.isArray(doc.payments) ? (doc.payments as Doc[]) : [];
-    return {
-      name: String(doc.name),
-      company: String(doc.company),
-      warehouse: str(doc.warehouse),
-      paymentMethods: payments.map((p) => String(p.mode_of_payment)),
-      writeOffAccount: str(doc.write_off_account),
-      writeOffCostCenter: str(doc.write_off_cost_center),
-    };
+    return doc ? toPosProfile(doc) : null;
   }
 
   async createPosProfile(input: NewPosProfile): Promise<PosProfile> {
-    // POS Profile is named by the user ("Prompt", erpnext.md §5): the name goes in __newname
-    await this.client.insert('POS Profile', {
+    // POS Profile is named by the user ("Prompt", erpnext.md §5): the name goes in __newname;
+    // the answer is the inserted document with its child rows (erpnext.md §1.1 create_doc)
+    const doc = await this.client.insert<Doc>('POS Profile', {
       __newname: input.name,
       name: input.name,
       company: input.company,
@@ -342,9 +471,7 @@ export class ErpnextEngine implements EnginePort {
       ...(input.sellingPriceList ? { selling_price_list: input.sellingPriceList } : {}),
       ...(input.customer ? { customer: input.customer } : {}),
     });
-    const created = await this.findPosProfile(input.name);
-    if (!created) throw new EngineNotErpnextError(`POS Profile ${input.name} was accepted but cannot be read back`);
-    return created;
+    return toPosProfile(doc);
   }
 
   async findPosSessions(posProfile: string): Promise<PosSession[]> {

@@ -53,6 +53,8 @@ interface RequestOptions {
 export interface ListQuery {
   fields: readonly string[];
   filters?: Record<string, unknown> | unknown[];
+  /** Conditions of which a row must meet at least one (and all of `filters`). */
+  orFilters?: unknown[];
   orderBy?: string;
   /** 0 = all rows. (Default: 0, unlike Frappe's 20, because ensures must see every row) */
   limit?: number;
@@ -184,6 +186,7 @@ export class FrappeClient {
   async list<T = Record<string, unknown>>(doctype: string, q: ListQuery): Promise<T[]> {
     const query: Record<string, string> = { fields: JSON.stringify(q.fields), limit_page_length: String(q.limit ?? 0) };
     if (q.filters) query.filters = JSON.stringify(q.filters);
+    if (q.orFilters) query.or_filters = JSON.stringify(q.orFilters);
     if (q.orderBy) query.order_by = q.orderBy;
     return (await this.request<{ data: T[] }>('GET', FrappeClient.resourcePath(doctype), { query })).data;
   }

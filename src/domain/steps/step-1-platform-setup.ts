@@ -26,8 +26,8 @@ export const platformSetup: Step = {
   id: 'step_1_platform_setup',
   async run(ctx) {
     const created: string[] = [];
-    for (const record of platformPrerequisites(ctx.tenant.country, ctx.tenant.currency)) {
-      if (await ctx.engine.findMaster(record.kind, record.name)) continue;
+    // one read per doctype, and none while the engine's site cache remembers them (SiteCache)
+    for (const record of await ctx.engine.missingMasters(platformPrerequisites(ctx.tenant.country, ctx.tenant.currency))) {
       ctx.note(`Creating missing ${record.kind.replace('_', ' ')} "${record.name}"`);
       // the site is shared: another tenant's run may create the same record at the same moment
       await createOrAdopt(

@@ -3,7 +3,9 @@ import { requireCompany, stripAbbr, type Step } from './step.ts';
 
 /**
  * step_10_post_sale_updates (final validation): re-reads every record the steps made and
- * checks the links between them, then records the tenant's engine metadata.
+ * checks the links between them, then records the tenant's engine metadata. One read per
+ * record kind: the company, the POS profile (its company, warehouse and payment methods), its
+ * warehouse, the rows of all its payment methods at once, the customer, the session.
  */
 export const postSaleUpdates: Step = {
   id: 'step_10_post_sale_updates',
@@ -22,9 +24,10 @@ export const postSaleUpdates: Step = {
         if (profile.company !== company) problems.push(`POS profile "${posProfile}" belongs to ${profile.company}`);
         const warehouseName = profile.warehouse ? stripAbbr(profile.warehouse, abbr) : null;
         if (!warehouseName || !(await ctx.engine.findWarehouse(company, warehouseName))) problems.push(`warehouse "${profile.warehouse}" of the POS profile is missing`);
+        // every payment method's row for this company in one read
+        const linked = new Set((await ctx.engine.modesOfPaymentWithAccount(company, profile.paymentMethods)).map((m) => m.toLowerCase()));
         for (const method of profile.paymentMethods) {
-          const mode = await ctx.engine.findModeOfPayment(method);
-          if (!mode?.accounts.some((r) => r.company === company && r.defaultAccount)) problems.push(`Mode of Payment "${method}" has no account for ${company}`);
+          if (!linked.has(method.toLowerCase())) problems.push(`Mode of Payment "${method}" has no account for ${company}`);
         }
       }
     } else problems.push('no POS profile was recorded');

@@ -1,4 +1,4 @@
-import { pickAbbreviation } from '../abbreviation.ts';
+import { abbreviationCandidates, pickAbbreviation } from '../abbreviation.ts';
 import { AbbreviationExhaustedError, EngineDuplicateError, EngineValidationError } from '../errors.ts';
 import { createOrAdopt } from './ensures.ts';
 import type { Step } from './step.ts';
@@ -31,15 +31,17 @@ export const company: Step = {
   id: 'step_2_company',
   async run(ctx) {
     const name = ctx.tenant.name;
-    const existing = await ctx.engine.findCompany(name);
-    if (existing) {
-      return { outcome: 'completed', message: `Company "${name}" exists (abbreviation ${existing.abbr})`, facts: { company: existing.name, abbr: existing.abbr } };
+    // one read says both whether the company exists and which of its candidates are taken
+    const candidates = abbreviationCandidates(name);
+    const first = await ctx.engine.lookUpCompany(name, candidates);
+    if (first.company) {
+      return { outcome: 'completed', message: `Company "${name}" exists (abbreviation ${first.company.abbr})`, facts: { company: first.company.name, abbr: first.company.abbr } };
     }
 
     const chartOfAccounts = chartFor(ctx.config.countryTemplate);
     const rejected: string[] = [];
     for (let i = 0; i < MAX_COLLISIONS; i++) {
-      const taken = await ctx.engine.listCompanyAbbreviations();
+      const taken = i === 0 ? first.takenAbbreviations : (await ctx.engine.lookUpCompany(name, candidates)).takenAbbreviations;
       const abbr = pickAbbreviation(name, taken, rejected);
       if (!abbr) break;
       try {

@@ -1,4 +1,4 @@
-import { ensureAccount, ensureCostCenter, MAIN_COST_CENTER, POS_ACCOUNTS } from './ensures.ts';
+import { ensureAccounts, ensureCostCenter, MAIN_COST_CENTER, POS_ACCOUNTS } from './ensures.ts';
 import { requireCompany, type EngineFacts, type Step } from './step.ts';
 
 /**
@@ -11,10 +11,9 @@ export const chartOfAccounts: Step = {
   async run(ctx) {
     const { company, abbr } = requireCompany(ctx);
     const facts: Partial<EngineFacts> = {};
-    for (const spec of POS_ACCOUNTS) {
-      const account = await ensureAccount(ctx, company, abbr, spec);
-      facts[spec.key] = account.name;
-    }
+    // the three accounts in one read
+    const { accounts } = await ensureAccounts(ctx, company, abbr, POS_ACCOUNTS);
+    POS_ACCOUNTS.forEach((spec, i) => (facts[spec.key] = accounts[i]!.name));
     facts.costCenter = (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
     return {
       outcome: 'completed',

@@ -1,4 +1,4 @@
-import { ensureWarehouse, MAIN_WAREHOUSE, POS_WAREHOUSE } from './ensures.ts';
+import { ensureWarehouses, MAIN_WAREHOUSE, POS_WAREHOUSE } from './ensures.ts';
 import { requireCompany, type Step } from './step.ts';
 
 /** step_4_warehouses: "Main Store - ABBR" and, when the POS store is enabled, "POS Store - ABBR". */
@@ -6,8 +6,10 @@ export const warehouses: Step = {
   id: 'step_4_warehouses',
   async run(ctx) {
     const { company, abbr } = requireCompany(ctx);
-    const main = await ensureWarehouse(ctx, company, abbr, MAIN_WAREHOUSE);
-    const pos = ctx.config.posStoreEnabled ? await ensureWarehouse(ctx, company, abbr, POS_WAREHOUSE) : null;
+    // both warehouses and their root in one read
+    const ensured = await ensureWarehouses(ctx, company, abbr, ctx.config.posStoreEnabled ? [MAIN_WAREHOUSE, POS_WAREHOUSE] : [MAIN_WAREHOUSE]);
+    const main = ensured[0]!;
+    const pos = ensured[1] ?? null;
     return {
       outcome: 'completed',
       message: `Warehouses ready: ${[main.name, pos?.name].filter(Boolean).join(', ')}`,

@@ -1,6 +1,6 @@
 import type { CompanyDefaults } from '../../ports/engine.ts';
 import { EngineValidationError } from '../errors.ts';
-import { createOrAdopt, ensureAccount, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE, posAccount } from './ensures.ts';
+import { createOrAdopt, ensureAccount, ensureAccounts, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE, posAccount, type AccountSpec } from './ensures.ts';
 import { requireCompany, stripAbbr, tenantNames, type StepContext, type StepResult, type Step } from './step.ts';
 
 /** Mode of Payment type for a payment method name: Cash is cash, a mobile money method a phone one. */
@@ -10,32 +10,34 @@ export function paymentMethodType(method: string): 'Cash' | 'Phone' | 'Bank' {
   return 'Bank';
 }
 
+/** The account a payment method's row points at: Cash to "Cash - ABBR", any other to a bank account of its own name. */
+function paymentAccountSpec(method: string): AccountSpec {
+  return paymentMethodType(method) === 'Cash' ? posAccount('cashAccount') : { accountName: method, parent: 'Bank Accounts', accountType: 'Bank' };
+}
+
 /**
  * Common issue 2 ("Please set default Cash or Bank account in Mode of Payments"): ERPNext only
  * gives the "Cash" mode an account row for a new company (erpnext.md §2 set_mode_of_payment_account);
- * every other mode needs one, pointing at a leaf account of this company. Rows of other
- * companies are kept; an existing row for this company is trusted only if its account exists.
+ * every other mode needs one, pointing at a leaf account of this company. One read finds the
+ * modes whose row for this company is in place (its account set: Frappe refuses to delete an
+ * account a row links to, so a row's account exists); each other mode is read, or created, to
+ * get its row. Rows of other companies are kept. Returns the modes that still need their row,
+ * with the account spec it points at.
  */
-async function ensurePaymentMethodAccount(ctx: StepContext, company: string, abbr: string, method: string): Promise<string> {
-  const type = paymentMethodType(method);
-  // Modes of Payment are site-wide: another tenant may create the same one at the same moment
-  const mode =
+async function modesNeedingAccount(ctx: StepContext, company: string, methods: readonly string[]): Promise<Array<{ method: string; spec: AccountSpec }>> {
+  const linked = new Set((await ctx.engine.modesOfPaymentWithAccount(company, methods)).map((m) => m.toLowerCase()));
+  const unlinked: Array<{ method: string; spec: AccountSpec }> = [];
+  for (const method of methods) {
+    if (linked.has(method.toLowerCase())) continue;
+    // Modes of Payment are site-wide: another tenant may create the same one at the same moment
     (await ctx.engine.findModeOfPayment(method)) ??
-    (await createOrAdopt(
-      () => ctx.engine.createModeOfPayment({ name: method, type }),
-      () => ctx.engine.findModeOfPayment(method),
-    ));
-  const row = mode.accounts.find((r) => r.company === company);
-  if (row?.defaultAccount) {
-    if (await ctx.engine.findAccount(company, stripAbbr(row.defaultAccount, abbr))) return row.defaultAccount;
+      (await createOrAdopt(
+        () => ctx.engine.createModeOfPayment({ name: method, type: paymentMethodType(method) }),
+        () => ctx.engine.findModeOfPayment(method),
+      ));
+    unlinked.push({ method, spec: paymentAccountSpec(method) });
   }
-  const account =
-    type === 'Cash'
-      ? await ensureAccount(ctx, company, abbr, posAccount('cashAccount'))
-      : await ensureAccount(ctx, company, abbr, { accountName: method, parent: 'Bank Accounts', accountType: 'Bank' });
-  ctx.note(`Setting the account of Mode of Payment "${method}" for ${company} to "${account.name}"`);
-  await ctx.engine.setModeOfPaymentAccount(method, company, account.name);
-  return account.name;
+  return unlinked;
 }
 
 /**
@@ -78,16 +80,31 @@ async function ensurePosProfile(ctx: StepContext): Promise<StepResult> {
   const name = tenantNames.posProfile(company);
   const methods = ctx.config.paymentMethods;
 
-  for (const method of methods) await ensurePaymentMethodAccount(ctx, company, abbr, method);
-  const warehouse = await ensureWarehouse(ctx, company, abbr, MAIN_WAREHOUSE);
-
+  const unlinked = await modesNeedingAccount(ctx, company, methods);
   const existing = await ctx.engine.findPosProfile(name);
+  // common issue 4: the company's defaults when they point at records that exist, else our own
+  const defaults: CompanyDefaults = existing ? {} : ((await ctx.engine.findCompany(company))?.defaults ?? {});
+  const writeOffDefault = defaults.write_off_account ? stripAbbr(defaults.write_off_account, abbr) : null;
+  // the accounts of the modes without a row and the write-off account, in one read
+  const { accounts, read } = await ensureAccounts(
+    ctx,
+    company,
+    abbr,
+    unlinked.map((u) => u.spec),
+    existing ? [] : [writeOffDefault ?? posAccount('writeOffAccount').accountName],
+  );
+  for (const [i, { method }] of unlinked.entries()) {
+    ctx.note(`Setting the account of Mode of Payment "${method}" for ${company} to "${accounts[i]!.name}"`);
+    await ctx.engine.setModeOfPaymentAccount(method, company, accounts[i]!.name);
+  }
+  const warehouse = await ensureWarehouse(ctx, company, abbr, MAIN_WAREHOUSE);
   if (existing) return { outcome: 'completed', message: `POS Profile "${name}" exists`, facts: { posProfile: name, mainWarehouse: warehouse.name } };
 
-  // common issue 4: the company's defaults when they point at records that exist, else our own
-  const defaults = (await ctx.engine.findCompany(company))?.defaults ?? {};
-  const defaultAccount = defaults.write_off_account ? await ctx.engine.findAccount(company, stripAbbr(defaults.write_off_account, abbr)) : null;
-  const writeOffAccount = defaultAccount?.name ?? (await ensureAccount(ctx, company, abbr, posAccount('writeOffAccount'))).name;
+  const defaultAccount = writeOffDefault ? (read.find((a) => a.accountName.toLowerCase() === writeOffDefault.toLowerCase()) ?? null) : null;
+  const writeOffAccount =
+    defaultAccount?.name ??
+    read.find((a) => a.accountName.toLowerCase() === posAccount('writeOffAccount').accountName.toLowerCase())?.name ??
+    (await ensureAccount(ctx, company, abbr, posAccount('writeOffAccount'))).name;
   const defaultCostCenter = defaults.cost_center ? await ctx.engine.findCostCenter(company, stripAbbr(defaults.cost_center, abbr)) : null;
   const writeOffCostCenter = defaultCostCenter && !defaultCostCenter.isGroup ? defaultCostCenter.name : (await ensureCostCenter(ctx, company, abbr, MAIN_COST_CENTER)).name;
   // the company's own defaults come back too: a cleared or dangling default is what issue 4 is made of
@@ -96,7 +113,7 @@ async function ensurePosProfile(ctx: StepContext): Promise<StepResult> {
     ...(defaults.cost_center && defaultCostCenter ? {} : { cost_center: writeOffCostCenter }),
   };
   if (Object.keys(restored).length) await ctx.engine.setCompanyDefaults(company, restored);
-  const sellingPriceList = (await ctx.engine.findMaster('price_list', 'Standard Selling')) ? 'Standard Selling' : null;
+  const sellingPriceList = (await ctx.engine.missingMasters([{ kind: 'price_list', name: 'Standard Selling' }])).length === 0 ? 'Standard Selling' : null;
 
   await ctx.engine.createPosProfile({
     name,

@@ -99,18 +99,36 @@ function hasColumn(def: DocTypeDef, field: string): boolean {
 }
 
 function matches(def: DocTypeDef, doc: Doc, c: Condition): boolean {
-  if (c.doctype.toLowerCase() === def.name.toLowerCase()) {
-    const field = cleanField(c.field, def.name);
-    if (!hasColumn(def, field)) unknownColumn(field, 'where clause');
-    return test(doc[field], c.op, c.value);
+  return matchesAll(def, doc, [c]);
+}
+
+/**
+ * Every condition holds. Conditions on one child table hold on one of its rows together:
+ * Frappe joins each child table once (db_query append_table, `left join tabChild on parent =
+ * name`) and the where clause applies to each joined row, so [Child, a, =, x] and [Child, b, =, y]
+ * mean one row with both, not one row with each.
+ */
+function matchesAll(def: DocTypeDef, doc: Doc, conditions: Condition[]): boolean {
+  const byChild = new Map<string, Condition[]>();
+  for (const c of conditions) {
+    if (c.doctype.toLowerCase() === def.name.toLowerCase()) {
+      const field = cleanField(c.field, def.name);
+      if (!hasColumn(def, field)) unknownColumn(field, 'where clause');
+      if (!test(doc[field], c.op, c.value)) return false;
+    } else byChild.set(c.doctype.toLowerCase(), [...(byChild.get(c.doctype.toLowerCase()) ?? []), c]);
   }
-  // filter on a child table: any row matching (the SQL join)
-  const tableField = def.fields.find((f) => f.fieldtype === 'Table' && cstr(f.options).toLowerCase() === c.doctype.toLowerCase());
-  if (!tableField) unknownColumn(`tab${c.doctype}.${c.field}`, 'where clause');
-  const childDef = metaOf(cstr(tableField.options));
-  const field = cleanField(c.field, childDef.name);
-  if (!hasColumn(childDef, field)) unknownColumn(field, 'where clause');
-  return rows(doc, tableField.fieldname).some((r) => test(r[field], c.op, c.value));
+  for (const [child, conds] of byChild) {
+    const tableField = def.fields.find((f) => f.fieldtype === 'Table' && cstr(f.options).toLowerCase() === child);
+    if (!tableField) unknownColumn(`tab${conds[0]!.doctype}.${conds[0]!.field}`, 'where clause');
+    const childDef = metaOf(cstr(tableField.options));
+    const tests = conds.map((c) => {
+      const field = cleanField(c.field, childDef.name);
+      if (!hasColumn(childDef, field)) unknownColumn(field, 'where clause');
+      return (r: Doc) => test(r[field], c.op, c.value);
+    });
+    if (!rows(doc, tableField.fieldname).some((r) => tests.every((t) => t(r)))) return false;
+  }
+  return true;
 }
 
 function project(def: DocTypeDef, doc: Doc, fields: string[]): Record<string, unknown> {
@@ -163,7 +181,7 @@ export function listDocuments(tx: Transaction, def: DocTypeDef, params: URLSearc
   const limitRaw = params.get('limit_page_length') ?? params.get('limit') ?? params.get('page_length');
   const limit = limitRaw === null ? 20 : parseInt(limitRaw, 10) || 0;
 
-  let docs = candidates(tx, def, filters).filter((d) => filters.every((c) => matches(def, d, c)));
+  let docs = candidates(tx, def, filters).filter((d) => matchesAll(def, d, filters));
   if (orFilters.length) docs = docs.filter((d) => orFilters.some((c) => matches(def, d, c)));
 
   const order = orderBy.split(',').map((part) => {

@@ -1,0 +1,36 @@
+/**
+ * One worker process of the throughput part of bench/latency.ts: the worker `provisioner worker`
+ * runs (createWorker's Worker, the engine factory with its fleet-wide engine slots), with the
+ * run concurrency and engine cap given on the command line. Prints its RSS once a second.
+ *
+ *   node --import tsx bench/throughput-worker.ts --database URL --concurrency 6 --cap 16
+ */
+import { parseArgs } from 'node:util';
+import { createPool } from '../src/adapters/postgres/database.ts';
+import { PostgresStore } from '../src/adapters/postgres/store.ts';
+import { Journal } from '../src/observability/journal.ts';
+import { createLogger } from '../src/observability/logger.ts';
+import { engineFactory } from '../src/provisioner.ts';
+import { Worker } from '../src/runner/worker.ts';
+import { DEFAULT_RETRY_POLICY } from '../src/domain/retry-policy.ts';
+import { DEFAULT_ENGINE_TIME_BUDGETS } from '../src/ports/engine.ts';
+
+const { values: opt } = parseArgs({ options: { database: { type: 'string' }, concurrency: { type: 'string', default: '4' }, cap: { type: 'string', default: '16' } } });
+const url = opt.database!;
+const logger = createLogger({ level: 'silent' });
+const pool = createPool(url, { max: 10, applicationName: 'provisioner-bench-worker' });
+const store = new PostgresStore(pool);
+const journal = new Journal(store, logger);
+const engineFor = engineFactory({ engineBudgets: DEFAULT_ENGINE_TIME_BUDGETS, engineMaxConcurrency: Number(opt.cap), demo: false, engineAllowedHosts: ['127.0.0.1'] }, { url }, logger);
+const worker = new Worker({ store, journal, engineFor, retryPolicy: DEFAULT_RETRY_POLICY, databaseUrl: url, logger, concurrency: Number(opt.concurrency) });
+worker.start();
+const report = setInterval(() => process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss })}\n`), 1000);
+process.on('SIGTERM', () => {
+  clearInterval(report);
+  void (async () => {
+    await worker.stop();
+    await engineFor.close();
+    await pool.end();
+    process.exit(0);
+  })();
+});
