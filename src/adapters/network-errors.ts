@@ -3,8 +3,7 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
 
 /**
  * The network cause of a failed fetch (undici nests it under `cause`), or undefined when the
- * failure is something else. The same rule as the ERPNext client's (frappe-client.ts), kept here
- * for engine clients that do not speak Frappe.
+ * failure is something else. One rule for every engine client (Frappe's and Odoo's).
  */
 export function networkCause(e: unknown): string | undefined {
   let cur: unknown = e;

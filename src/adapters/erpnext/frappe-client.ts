@@ -2,6 +2,7 @@ import { EngineTimeoutError, EngineUnavailableError, EngineInternalError, Provis
 import { assertEngineUrlAllowed, type EngineUrlPolicy, type Resolver } from '../engine-url-policy.ts';
 import { frappeError, type FrappeErrorBody } from './frappe-errors.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports/engine.ts';
+import { networkCause } from '../network-errors.ts';
 
 export interface FrappeCredentials {
   baseUrl: string;
@@ -58,18 +59,6 @@ export interface ListQuery {
   orderBy?: string;
   /** 0 = all rows. (Default: 0, unlike Frappe's 20, because ensures must see every row) */
   limit?: number;
-}
-
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ETIMEDOUT']);
-
-function networkCause(e: unknown): string | undefined {
-  let cur: unknown = e;
-  for (let depth = 0; cur && depth < 4; depth++) {
-    const code = (cur as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return e instanceof TypeError && /fetch failed/i.test(e.message) ? 'connection failed' : undefined;
 }
 
 /**
