@@ -191,9 +191,30 @@ export class EngineHealthCheckError extends ProvisionerError {
   }
 }
 
+// ---- database errors -----------------------------------------------------------------------
+
+/**
+ * PostgreSQL unreachable, restarting or out of connections: connection errors, SQLSTATE classes
+ * 08 (connection exception) and 53 (insufficient resources: 53300 too many clients), 57P01-03
+ * (shutdown, cannot connect now). A matter of waiting, never of the request.
+ */
+export function isDatabaseUnavailable(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const { code, message } = e as { code?: unknown; message?: unknown };
+  const c = typeof code === 'string' ? code : '';
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(c) || /^(08|53)[0-9A-Z]{3}$/.test(c) || /Connection terminated|timeout exceeded when trying to connect/i.test(String(message));
+}
+
+export class DatabaseUnavailableError extends ProvisionerError {
+  constructor(cause?: unknown) {
+    super('DATABASE_UNAVAILABLE', 'The database is unreachable, restarting or out of connections', 'Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL (and max_connections against every process\'s DATABASE_POOL_MAX).', { transient: true, httpStatus: 503, cause });
+  }
+}
+
 /** Convert anything thrown into a ProvisionerError so it can be stored with a code and a hint. */
 export function toProvisionerError(e: unknown): ProvisionerError {
   if (e instanceof ProvisionerError) return e;
+  if (isDatabaseUnavailable(e)) return new DatabaseUnavailableError(e);
   const message = e instanceof Error ? e.message : String(e);
   return new ProvisionerError('INTERNAL', message, 'An unexpected error. Check the server logs; "Continue" resumes at this step.', { httpStatus: 500, cause: e });
 }

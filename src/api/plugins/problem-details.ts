@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { isProvisionerError, type ProvisionerError } from '../../domain/errors.ts';
+import { isDatabaseUnavailable, isProvisionerError, type ProvisionerError } from '../../domain/errors.ts';
 
 export interface Problem {
   type: string;
@@ -15,12 +15,6 @@ export interface Problem {
 }
 
 const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 413: 'Payload Too Large', 414: 'URI Too Long', 415: 'Unsupported Media Type', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
-
-/** PostgreSQL unreachable or restarting: connection errors and SQLSTATE classes 08 and 57P. */
-function isDatabaseUnavailable(e: { code?: unknown; message?: unknown }): boolean {
-  const code = typeof e.code === 'string' ? e.code : '';
-  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', '57P01', '57P02', '57P03'].includes(code) || code.startsWith('08') || /Connection terminated|timeout exceeded when trying to connect/i.test(String(e.message));
-}
 
 /** Fastify's own client errors, by their codes, as our stable codes. */
 const FASTIFY_CODES: Record<string, string> = {
