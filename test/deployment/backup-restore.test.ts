@@ -90,6 +90,14 @@ before(async () => {
   sim.sim.holdCompanyInserts();
   midRun = (await original.createTenant({ name: 'Backup Shop Midrun', country_code: 'RW' })).tenant.id;
   await sim.sim.companyInsertsParked(1);
+  // the step's engine calls before the insert are written in one batch a moment later (journal.ts):
+  // the three dumps must see the same rows, so the backup starts once that batch is in
+  for (let polls = 0; ; polls++) {
+    const { rows } = await original.provisioner.db.pool.query(`select count(*)::int as n from onboarding.provisioning_events where tenant_id = $1 and type = 'engine_call' and step_id = 'step_2_company'`, [midRun]);
+    if (rows[0].n > 0) break;
+    assert.ok(polls < 600, 'the engine calls before the parked Company insert were written');
+    await new Promise((r) => setTimeout(r, 50));
+  }
   settled = {};
   for (const id of [...done, waiting]) settled[id] = await statusOf(original, id);
   await dump(original.provisioner.db.url, files.whole);
