@@ -92,10 +92,11 @@ test('a start that waits for another process\'s migrations longer than the state
       () => (settled = true),
       () => (settled = true),
     );
-    // until the start has waited for the lock well past both timeouts, as the server sees it (or gave up)
+    // until the start has been asking for the lock (it tries, then tries again: migrate.ts) on a
+    // session open well past both timeouts, as the server sees it (or gave up)
     while (!settled) {
       const { rows } = await other.query(
-        `select count(*)::int as n from pg_stat_activity where application_name = 'provisioner-waiting' and wait_event_type = 'Lock' and now() - query_start > interval '1 second'`,
+        `select count(*)::int as n from pg_stat_activity where application_name = 'provisioner-waiting' and query like '%pg_try_advisory_lock%' and now() - backend_start > interval '1 second'`,
       );
       if (rows[0].n === 1) break;
     }
