@@ -152,6 +152,8 @@ const workerEnv = {
   DATABASE_URL: dbUrl,
   PROVISIONER_JWT_SECRET: config.jwtSecret,
   PROVISIONER_LEASE_MS: String(leaseMs),
+  // the simulator listens on loopback over http
+  PROVISIONER_ENGINE_ALLOWED_HOSTS: '127.0.0.1',
   ENGINE_TIMEOUT_MS: String(engineTimeoutMs),
   ENGINE_WRITE_TIMEOUT_MS: String(engineTimeoutMs),
   ENGINE_COMPANY_TIMEOUT_MS: String(engineTimeoutMs),

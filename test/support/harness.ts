@@ -9,12 +9,9 @@ import { createScratchDatabase } from './database.ts';
 import type { EngineUrlPolicy } from '../../src/adapters/engine-url-policy.ts';
 import { startEngineProxy, type EngineProxy } from './engine-proxy.ts';
 
-/**
- * The engines of the tests (the simulator, proxies before it, the API itself for a "not ERPNext"
- * engine) listen on 127.0.0.1: allowed explicitly, as an operator would with
- * PROVISIONER_ENGINE_ALLOWED_HOSTS, so that the tests also pass outside demo mode.
- */
-export const TEST_ENGINE_ALLOWED_HOSTS = ['127.0.0.1'];
+import { TEST_ENGINE_ALLOWED_HOSTS } from './processes.ts';
+
+export { TEST_ENGINE_ALLOWED_HOSTS };
 export const TEST_ENGINE_URL_POLICY: EngineUrlPolicy = { demo: false, allowedHosts: TEST_ENGINE_ALLOWED_HOSTS };
 
 /** A running Provisioner (API + in-process worker) and an engine it provisions into. */

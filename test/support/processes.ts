@@ -1,6 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
+/**
+ * The engines of the tests (the simulator, proxies before it, the API itself for a "not ERPNext"
+ * engine) listen on 127.0.0.1: allowed explicitly, as an operator would with
+ * PROVISIONER_ENGINE_ALLOWED_HOSTS, so that the tests also pass outside demo mode (in process
+ * through the harness's config, in the processes spawned here through the environment).
+ */
+export const TEST_ENGINE_ALLOWED_HOSTS = ['127.0.0.1'];
+
 const root = path.resolve(import.meta.dirname, '../..');
 
 export interface ProvisionerProcess {
@@ -16,7 +24,7 @@ export interface ProvisionerProcess {
 export function spawnProvisioner(args: string[], env: Record<string, string | undefined>, opts: { cwd?: string } = {}): ProvisionerProcess {
   // undefined removes a variable of this process's environment
   const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: 'false', ...env })) if (v !== undefined) merged[k] = v;
+  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: 'false', PROVISIONER_ENGINE_ALLOWED_HOSTS: TEST_ENGINE_ALLOWED_HOSTS.join(','), ...env })) if (v !== undefined) merged[k] = v;
   const child = spawn(process.execPath, [path.join(root, 'bin/provisioner.js'), ...args], {
     cwd: opts.cwd ?? root,
     env: merged,
