@@ -43,3 +43,14 @@ test('a deadlock on any other write is retried too', async () => {
   assert.equal(done.status, 'COMPLETED', JSON.stringify(done.errors));
   assert.deepEqual(h.simulator.sim.duplicates(), []);
 });
+
+test('a Mode of Payment still modified by others after every round is a conflict: the step is tried again, and the tenant completes', async () => {
+  // 7 refusals: more than the adapter's rounds of read-and-write (6), so one step attempt gives up
+  h.simulator.sim.injectFault({ doctype: 'Mode of Payment', method: 'PUT', status: 417, count: 7, body: frappeBody('TimestampMismatchError', 'Error: Document has been modified after you have opened it') });
+  const { tenant } = await h.createTenant({ name: 'Contended Payments', country_code: 'KE' });
+  const done = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+  assert.equal(done.status, 'COMPLETED', JSON.stringify(done.errors));
+  const logs = await h.call('GET', `/api/provisioning/tenants/${tenant.id}/logs?step=step_8_pos_profile`);
+  assert.ok(logs.body.logs.some((l: any) => l.code === 'ENGINE_CONFLICT'), 'the contention is logged as a conflict');
+  assert.deepEqual(h.simulator.sim.duplicates(), []);
+});

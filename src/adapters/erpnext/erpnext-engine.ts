@@ -15,6 +15,7 @@ import type {
   SettingsKind,
   Warehouse,
 } from '../../ports/engine.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineConflictError, EngineNotErpnextError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
 import { FrappeClient, type EngineCall, type FrappeClientOptions } from './frappe-client.ts';
 import { SiteCache } from './site-cache.ts';
@@ -50,6 +51,8 @@ function companyInsertConflict(e: unknown): boolean {
 
 /** Read-modify-write rounds of a shared document before giving up. */
 const MAX_STALE_RETRIES = 5;
+/** Upper bound of the random pause before round n of a shared write is n × this. */
+const STALE_JITTER_MS = 25;
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
@@ -445,7 +448,12 @@ export class ErpnextEngine implements EnginePort {
         return;
       } catch (e) {
         const stale = e instanceof EngineValidationError && e.excType === 'TimestampMismatchError';
-        if (!stale || attempt >= rounds) throw e;
+        if (!stale) throw e;
+        // many tenants adding their row at once (hundreds at an engine cap of 16) can lose every
+        // round: that is contention, not a bad document, so the step is tried again later
+        if (attempt >= rounds) throw new EngineConflictError(`PUT Mode of Payment ${modeOfPayment}: still modified by others after ${rounds} rounds`);
+        // spread the writers out, or those that lost together read and collide together again
+        await sleep(Math.random() * STALE_JITTER_MS * attempt);
       }
     }
   }
