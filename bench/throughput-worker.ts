@@ -18,7 +18,8 @@ import { DEFAULT_ENGINE_TIME_BUDGETS } from '../src/ports/engine.ts';
 const { values: opt } = parseArgs({ options: { database: { type: 'string' }, concurrency: { type: 'string', default: '4' }, cap: { type: 'string', default: '16' } } });
 const url = opt.database!;
 const logger = createLogger({ level: 'silent' });
-const pool = createPool(url, { max: 10, applicationName: 'provisioner-bench-worker' });
+// one connection per run for its tenant lock, and room for the writes (the Worker checks)
+const pool = createPool(url, { max: Number(opt.concurrency) + 4, applicationName: 'provisioner-bench-worker' });
 const store = new PostgresStore(pool);
 const journal = new Journal(store, logger);
 const engineFor = engineFactory({ engineBudgets: DEFAULT_ENGINE_TIME_BUDGETS, engineMaxConcurrency: Number(opt.cap), demo: false, engineAllowedHosts: ['127.0.0.1'] }, { url }, logger);

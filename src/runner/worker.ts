@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.ts';
 import { RUNS_CHANNEL } from '../adapters/postgres/store.ts';
 import { executeRun, type RunExecutorDeps } from './run-executor.ts';
 import type { RunRecord } from '../ports/store.ts';
+import { ConfigError } from '../config.ts';
 
 export interface WorkerOptions extends Omit<RunExecutorDeps, 'workerId'> {
   databaseUrl: string;
@@ -47,6 +48,12 @@ export class Worker {
     this.pollMs = opts.pollMs ?? 1_000;
     this.orphanCheckMs = opts.orphanCheckMs ?? 250;
     this.concurrency = opts.concurrency ?? 4;
+    // each run holds a pooled connection for its tenant lock and needs another for its writes:
+    // with no connection left over, every run waits for one that never frees (seen at 12 runs on 10)
+    const poolMax = opts.store.pool.options.max ?? 10;
+    if (this.concurrency >= poolMax) {
+      throw new ConfigError(`A worker running ${this.concurrency} runs at once needs more than ${poolMax} database connections`, `Each run holds one connection for its tenant lock: set DATABASE_POOL_MAX above ${this.concurrency} (${this.concurrency + 4} leaves room for the rest).`);
+    }
   }
 
   start(): void {

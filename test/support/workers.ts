@@ -19,7 +19,8 @@ export interface TestWorker {
 
 /** A worker of its own (own pool, own id) on the harness's database and engines. */
 export function startWorker(h: Harness, opts: { leaseMs?: number; pollMs?: number; workerId?: string } = {}): TestWorker {
-  const pool = createPool(h.provisioner.db.url, { max: 4 });
+  // the default 4 runs hold a connection each for their tenant locks, and need more to write
+  const pool = createPool(h.provisioner.db.url, { max: 8 });
   const store = new PostgresStore(pool);
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const journal = new Journal(store, logger);
