@@ -213,7 +213,7 @@ export class ProvisioningService {
       } catch (e) {
         const err = toProvisionerError(e);
         const note = `Provisioning not started: ${err.message}. ${err.hint.replace('"Continue"', '"Start"')}`;
-        await this.store.setTenantNote(tenant.id, note);
+        await this.store.recordRefusedStart(tenant.id, note, err.code);
       }
     }
     return { tenant: (await this.store.getTenant(tenant.id))!, status: await this.status(tenant.id), run };

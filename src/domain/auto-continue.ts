@@ -27,10 +27,13 @@ export const DEFAULT_AUTO_CONTINUE_POLICY: AutoContinuePolicy = { enabled: true,
 
 export const isTransientCause = (code: string | null): boolean => code !== null && (TRANSIENT_CAUSES as readonly string[]).includes(code);
 
-/** A tenant whose latest run ended FAILED or PARTIAL, as the store finds it. */
+/**
+ * A tenant whose latest run ended FAILED or PARTIAL, as the store finds it; or one whose
+ * automatic start was refused at creation (no run: `runId` null, `finishedAt` the refusal).
+ */
 export interface SettledRun {
   tenantId: string;
-  runId: string;
+  runId: string | null;
   engineId: string;
   finishedAt: Date;
   /** The first failed step of the run and its error code. */

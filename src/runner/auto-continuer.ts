@@ -34,7 +34,7 @@ export interface SweepResult {
 
 /**
  * Continues FAILED and PARTIAL tenants whose failure was transient, once their engine answers
- * again (issue 12). Every worker process sweeps; the runs table decides who wins: createRun
+ * again (issue 12), and starts those whose automatic start the same causes refused. Every worker process sweeps; the runs table decides who wins: createRun
  * takes the tenant's row lock and refuses a run when the latest is no longer the failed one,
  * so two sweeps (or a sweep and an operator) never make two runs.
  */
@@ -109,7 +109,11 @@ export class AutoContinuer {
         continue;
       }
       try {
-        const { run, created } = await this.opts.service.requestRun(settled.tenantId, 'continue', { requestedBy: AUTO_CONTINUE_REQUESTER, afterRunId: settled.runId, engineChecked: true });
+        // no run yet: the automatic start was refused at creation, so this one starts it
+        const starting = settled.runId === null;
+        const { run, created } = starting
+          ? await this.opts.service.requestRun(settled.tenantId, 'start', { requestedBy: AUTO_CONTINUE_REQUESTER, engineChecked: true })
+          : await this.opts.service.requestRun(settled.tenantId, 'continue', { requestedBy: AUTO_CONTINUE_REQUESTER, afterRunId: settled.runId!, engineChecked: true });
         if (!created) continue;
         result.continued.push(settled.tenantId);
         await journal.record({
@@ -118,7 +122,9 @@ export class AutoContinuer {
           type: 'auto_continue',
           level: 'warn',
           code: settled.cause,
-          message: `auto-continue ${decision.attempt}/${policy.maxPerDay}: ${settled.failedStep ?? 'the run'} failed with ${settled.cause}, and the engine answers again`,
+          message: starting
+            ? `auto-continue ${decision.attempt}/${policy.maxPerDay}: provisioning was not started (${settled.cause}), and the engine answers again: starting it`
+            : `auto-continue ${decision.attempt}/${policy.maxPerDay}: ${settled.failedStep ?? 'the run'} failed with ${settled.cause}, and the engine answers again`,
         });
       } catch (e) {
         const err = toProvisionerError(e);

@@ -118,3 +118,45 @@ test('auto-continue stops at its daily limit, says so once, and an operator can 
   assert.equal((await h.call('POST', `/api/provisioning/tenants/${tenantId}/continue`)).status, 202);
   assert.equal((await h.waitForStatus(tenantId, ['COMPLETED', 'FAILED', 'PARTIAL'])).status, 'COMPLETED');
 });
+
+test('a tenant whose automatic start an engine outage refused is started without an operator once the engine answers again', async () => {
+  h.simulator.sim.setDown(true);
+  let tenantId: string;
+  try {
+    const created = await h.createTenant({ name: 'Early Bird Shop', country_code: 'KE' });
+    tenantId = created.tenant.id;
+    assert.equal(created.provisioning.run_id, null);
+    assert.equal(created.tenant.status, 'NOT_STARTED');
+    assert.match(created.tenant.message, /^Provisioning not started: /);
+    // due, but the engine does not answer: the tenant waits, no run is made
+    const sweep = await h.provisioner.autoContinuer!.sweep(anHourFromNow());
+    assert.ok(sweep.waitingForEngine.includes(tenantId), 'the sweep saw the tenant and found its engine down');
+    assert.equal(await autoRuns(tenantId), 0);
+  } finally {
+    h.simulator.sim.setDown(false);
+  }
+  // nobody presses Start
+  assert.equal((await h.waitForStatus(tenantId, ['COMPLETED'])).status, 'COMPLETED');
+  assert.equal(await autoRuns(tenantId), 1);
+  const event = await waitForEvent(tenantId, 'auto_continue');
+  assert.equal(event.code, 'ENGINE_UNAVAILABLE');
+  assert.match(event.message, /^auto-continue 1\/2: provisioning was not started \(ENGINE_UNAVAILABLE\), and the engine answers again: starting it/);
+  assert.ok((await logsOf(tenantId)).some((l) => l.type === 'run_queued' && /^start requested by auto-continue/.test(l.message)));
+  const tenant = (await h.call('GET', `/api/tenants/${tenantId}`)).body.tenant;
+  assert.equal(tenant.message ?? null, null, 'the note of the refusal is gone once provisioning started');
+  assert.deepEqual(h.simulator.sim.duplicates(), []);
+});
+
+test('a refused start of a tenant created with auto_continue false waits for an operator', async () => {
+  h.simulator.sim.setDown(true);
+  let tenantId: string;
+  try {
+    tenantId = (await h.createTenant({ name: 'Hands On Early Shop', country_code: 'KE', provisioning: { auto_continue: false } })).tenant.id;
+  } finally {
+    h.simulator.sim.setDown(false);
+  }
+  const sweep = await h.provisioner.autoContinuer!.sweep(anHourFromNow());
+  assert.ok(!sweep.continued.includes(tenantId));
+  assert.equal(await autoRuns(tenantId), 0);
+  assert.equal((await h.call('GET', `/api/provisioning/tenants/${tenantId}/status`)).body.status, 'NOT_STARTED');
+});

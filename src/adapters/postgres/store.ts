@@ -456,8 +456,9 @@ export class PostgresStore {
     return this.page('onboarding.tenants', 'uuid', '$1::uuid[] is null or id = any($1)', [filter.ids ?? null], page, toTenant);
   }
 
-  async setTenantNote(id: string, note: string | null): Promise<void> {
-    await this.pool.query(`update onboarding.tenants set note = $2 where id = $1`, [id, note]);
+  /** The automatic start was refused: the note says why; the cause lets auto-continue start it later. */
+  async recordRefusedStart(id: string, note: string, code: string): Promise<void> {
+    await this.pool.query(`update onboarding.tenants set note = $2, start_refused_code = $3, start_refused_at = now() where id = $1`, [id, note, code]);
   }
 
   // ---- steps -------------------------------------------------------------------------------
@@ -617,7 +618,7 @@ export class PostgresStore {
            where tenant_id = $1 and step_id = any($2::text[])`,
           [r.tenantId, r.plan],
         );
-        await c.query(`update onboarding.tenants set config = $2, note = null where id = $1`, [r.tenantId, JSON.stringify(r.config)]);
+        await c.query(`update onboarding.tenants set config = $2, note = null, start_refused_code = null, start_refused_at = null where id = $1`, [r.tenantId, JSON.stringify(r.config)]);
         await c.query(`select pg_notify($1, $2)`, [RUNS_CHANNEL, rows[0]!.id]);
         return { run: toRun(rows[0]!), created: true };
       });
@@ -840,7 +841,17 @@ export class PostgresStore {
          order by s.ordinal limit 1) f on true
        where r.status in ('failed', 'partial')
          and not exists (select 1 from onboarding.provisioning_runs n where n.tenant_id = r.tenant_id and n.created_at > r.created_at)
-       order by r.finished_at
+       union all
+       -- tenants whose automatic start was refused, and that nobody started since
+       select t.id, null, t.engine_id, t.start_refused_at, null, t.start_refused_code,
+         coalesce((t.config ->> 'autoContinue')::boolean, true),
+         (select count(*)::int from onboarding.provisioning_runs a
+           where a.tenant_id = t.id and a.requested_by = $2 and a.created_at > now() - interval '1 day'),
+         false
+       from onboarding.tenants t
+       where t.start_refused_code is not null
+         and not exists (select 1 from onboarding.provisioning_runs n where n.tenant_id = t.id)
+       order by finished_at
        limit $1`,
       [limit, requester],
     );
