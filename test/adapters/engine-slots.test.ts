@@ -5,7 +5,8 @@ import { createScratchDatabase } from '../support/database.ts';
 import { createPool } from '../../src/adapters/postgres/database.ts';
 import { migrate } from '../../src/adapters/postgres/migrate.ts';
 import { FleetEngineSlots } from '../../src/adapters/postgres/engine-slots.ts';
-import { EngineRateLimitedError } from '../../src/domain/errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EngineRateLimitedError, EngineTimeoutError } from '../../src/domain/errors.ts';
 
 // Two FleetEngineSlots on two sessions stand for two worker processes sharing one database.
 let db: Awaited<ReturnType<typeof createScratchDatabase>>;
@@ -104,5 +105,30 @@ test('a process releases every slot it took: many calls at once leave no lock be
     assert.equal(await held(), 0, 'no slot lock is left once every call has ended');
   } finally {
     await a.close();
+  }
+});
+
+test('a call that timed out keeps its slot as long again: the engine is still working on it', async () => {
+  const a = new FleetEngineSlots({ databaseUrl: db.url });
+  const b = new FleetEngineSlots({ databaseUrl: db.url });
+  try {
+    let inA!: () => void;
+    const aStarted = new Promise<void>((r) => (inA = r));
+    // the call takes 300 ms, then its caller stops waiting (the request stays in the engine)
+    const aGaveUp = a
+      .run('t', 1, 'k', async () => {
+        inA();
+        await sleep(300);
+        throw new EngineTimeoutError('GET /api/resource/Company', 300);
+      })
+      .catch(() => performance.now());
+    await aStarted;
+    const bStarted = b.run('t', 1, 'k', async () => performance.now());
+    const [gaveUpAt, startedAt] = await Promise.all([aGaveUp, bStarted]);
+    // a lower bound only: a busy machine makes the wait longer, never shorter
+    assert.ok(startedAt - gaveUpAt >= 250, `the next call started ${Math.round(startedAt - gaveUpAt)} ms after the timed-out one gave up`);
+  } finally {
+    await a.close();
+    await b.close();
   }
 });
