@@ -202,6 +202,7 @@ const HTML_TITLES: Record<number, string> = { 401: 'Session Expired', 403: 'Not 
 
 async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<SimulatorOptions, 'apiKey' | 'apiSecret'>> & SimulatorOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const started = Date.now();
+  const arrived = performance.now();
   const route = parseRoute(url.pathname);
   const method = (req.method ?? 'GET').toUpperCase();
   const key: RequestKey = { method, path: safeDecode(url.pathname), doctype: route.kind === 'resource' ? route.doctype : undefined };
@@ -260,7 +261,7 @@ async function handleFrappe(sim: ErpnextSimulator, opts: Required<Pick<Simulator
     req.socket.destroy();
     return;
   }
-  sim.recordCall({ ...key, latencyMs: delay, status: answer.status });
+  sim.recordCall({ ...key, latencyMs: delay, status: answer.status, handledMs: performance.now() - arrived });
   if (route.kind === 'not-api' || !wantsJson(req, url.pathname)) {
     const title = answer.status === 200 ? 'OK' : HTML_TITLES[answer.status] ?? 'Server Error';
     if (answer.status < 400) return sendJson(res, answer.status, answer.body);

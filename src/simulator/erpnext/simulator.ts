@@ -40,6 +40,8 @@ export interface CallRecord {
   outcome?: 'lost' | 'refused' | 'timeout' | 'reset' | 'injected' | 'updating';
   /** The injected latency the request waited before it was handled (0: none). */
   latencyMs?: number;
+  /** From the request's arrival to its answer, injected latency included (answered requests only). */
+  handledMs?: number;
   at: string;
 }
 
