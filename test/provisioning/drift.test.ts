@@ -101,6 +101,21 @@ test('a warehouse deleted in the engine is found by verify (step_4 and the wareh
   assert.deepEqual(h.simulator.sim.duplicates(), []);
 });
 
+test('a company default cleared in the engine is found as an update of step_5, and heal restores it', async () => {
+  const { id, abbr } = await completedTenant(h, 'Defaults Shop');
+  const cleared = await h.erp('PUT', `/api/resource/Company/${encodeURIComponent('Defaults Shop')}`, { round_off_account: '' });
+  assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+  const found = await h.call('POST', `/api/provisioning/tenants/${id}/verify`);
+  assert.deepEqual(found.body.findings.map((f: any) => [f.step, f.doctype, f.record]), [['step_5_settings', 'Company', 'Defaults Shop']]);
+  assert.match(found.body.findings[0].problem, /would update round_off_account/);
+  const heal = await h.call('POST', `/api/provisioning/tenants/${id}/heal`);
+  assert.equal(heal.status, 202, JSON.stringify(heal.body));
+  assert.equal(heal.body.run.plan[0], 'step_5_settings');
+  assert.equal((await h.waitForStatus(id, ['COMPLETED', 'FAILED', 'PARTIAL'])).status, 'COMPLETED');
+  assert.equal(h.simulator.sim.get('Company', 'Defaults Shop')!.round_off_account, `Round Off - ${abbr}`);
+  assert.equal((await h.call('POST', `/api/provisioning/tenants/${id}/verify`)).body.drifted, false);
+});
+
 test('verify refuses a tenant that is not COMPLETED (409 INVALID_TRANSITION), heal one without drift (409 NOT_DRIFTED); the CLI exits 7 and 14', async () => {
   const { tenant } = await h.createTenant({ name: 'Unstarted Shop', country_code: 'KE', provisioning: { auto_start: false } });
   const res = await h.call('POST', `/api/provisioning/tenants/${tenant.id}/verify`);
@@ -153,7 +168,7 @@ test('plan lists the creates for a new tenant and, for a COMPLETED one, only rec
   assert.match(printed.stdout, /write 0 record/);
 });
 
-test('the drift sweep finds a drifted tenant on its own, with the tenant_drifted event and the metric; one sweep per tenant at a time', async () => {
+test('the drift sweep finds a drifted tenant on its own, with one tenant_drifted event and the metric', async () => {
   const swept = await startHarness({ config: { driftSweep: { enabled: true, intervalMs: 200, ratePerMinute: 6_000 } } });
   try {
     const { id, abbr } = await completedTenant(swept, 'Swept Shop');
