@@ -20,6 +20,7 @@ import { Journal, type EngineCallEvents } from '../src/observability/journal.ts'
 import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../src/domain/auto-continue.ts';
+import { DEFAULT_DRIFT_SWEEP_POLICY } from '../src/runner/drift-sweeper.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -61,6 +62,7 @@ const config: Config = {
   loginThrottle: DEFAULT_LOGIN_THROTTLE,
   eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
   autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
+  driftSweep: { ...DEFAULT_DRIFT_SWEEP_POLICY, enabled: false },
   logLevel: 'silent',
   logPretty: false,
 };

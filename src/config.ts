@@ -6,6 +6,7 @@ import { ProvisionerError } from './domain/errors.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY, type AutoContinuePolicy } from './domain/auto-continue.ts';
 import { DEFAULT_READINESS_CACHE_MS } from './application/readiness.ts';
+import { DEFAULT_DRIFT_SWEEP_POLICY, type DriftSweepPolicy } from './runner/drift-sweeper.ts';
 import { ALLOWED_HOSTS_VARIABLE, parseAllowedHost, type EngineUrlPolicy } from './adapters/engine-url-policy.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from './ports/engine.ts';
 
@@ -71,6 +72,12 @@ export interface Config {
    * AUTO_CONTINUE_MAX_PER_DAY, AUTO_CONTINUE_BACKOFF_MS, AUTO_CONTINUE_MAX_BACKOFF_MS, AUTO_CONTINUE_INTERVAL_MS)
    */
   autoContinue: AutoContinuePolicy & { intervalMs: number };
+  /**
+   * Verify every COMPLETED tenant again, each a sweep interval after its last verification, at
+   * most so many a minute across the fleet. (Defaults: on, every 24 h, 30 a minute; env
+   * PROVISIONER_DRIFT_SWEEP, DRIFT_SWEEP_INTERVAL_MS, DRIFT_SWEEP_RATE_PER_MINUTE)
+   */
+  driftSweep: DriftSweepPolicy;
   logLevel: string;
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
   logPretty: boolean;
@@ -302,6 +309,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
       backoffMs: int(env, 'AUTO_CONTINUE_BACKOFF_MS', DEFAULT_AUTO_CONTINUE_POLICY.backoffMs),
       maxBackoffMs: int(env, 'AUTO_CONTINUE_MAX_BACKOFF_MS', DEFAULT_AUTO_CONTINUE_POLICY.maxBackoffMs),
       intervalMs: Math.max(100, int(env, 'AUTO_CONTINUE_INTERVAL_MS', 5_000)),
+    },
+    driftSweep: {
+      enabled: bool(env, 'PROVISIONER_DRIFT_SWEEP', DEFAULT_DRIFT_SWEEP_POLICY.enabled),
+      intervalMs: Math.max(1_000, int(env, 'DRIFT_SWEEP_INTERVAL_MS', DEFAULT_DRIFT_SWEEP_POLICY.intervalMs)),
+      ratePerMinute: Math.max(1, int(env, 'DRIFT_SWEEP_RATE_PER_MINUTE', DEFAULT_DRIFT_SWEEP_POLICY.ratePerMinute)),
     },
     logLevel: env.LOG_LEVEL || 'info',
     logPretty: bool(env, 'LOG_PRETTY', demo && Boolean(process.stdout.isTTY)),

@@ -22,6 +22,8 @@ import { hashPassword, verifyPassword } from './application/passwords.ts';
 import { DEMO_ACCOUNT_DISABLED_REASON } from './application/accounts.ts';
 import { Worker } from './runner/worker.ts';
 import { AutoContinuer } from './runner/auto-continuer.ts';
+import { DriftSweeper } from './runner/drift-sweeper.ts';
+import { DriftChecks } from './application/drift-checks.ts';
 import type { RunningSimulator } from './simulator/erpnext/index.ts';
 import { VERSION } from './version.ts';
 
@@ -146,6 +148,24 @@ export function createAutoContinuer(
   return new AutoContinuer({ store: db.store, service, journal, engineFor: (r) => engineFor(r), policy: config.autoContinue, intervalMs: config.autoContinue.intervalMs, logger });
 }
 
+/**
+ * The drift sweep as configured, beside each worker like auto-continue. A claim outlives the
+ * slowest verification (its reads, each retried within its budget) before another worker may
+ * take the tenant of a worker that died.
+ */
+export function createDriftSweeper(
+  config: Config,
+  db: Database,
+  journal: Journal,
+  engineFor: EngineFor,
+  logger: Logger,
+  workerId: string,
+  service = new ProvisioningService(db.store, journal, (r) => engineFor(r), DEFAULT_ENGINE_ID),
+): DriftSweeper {
+  const checks = new DriftChecks(db.store, service, journal, (r) => engineFor(r));
+  return new DriftSweeper({ store: db.store, checks, logger, policy: config.driftSweep, workerId, claimMs: Math.max(60_000, 30 * config.engineBudgets.readMs) });
+}
+
 export interface RunningProvisioner {
   url: string;
   app: FastifyInstance<any, any, any, any, any>;
@@ -153,6 +173,7 @@ export interface RunningProvisioner {
   simulator: RunningSimulator | null;
   worker: Worker | null;
   autoContinuer: AutoContinuer | null;
+  driftSweeper: DriftSweeper | null;
   eventFeed: EventFeed;
   metrics: ProvisionerMetrics;
   close(): Promise<void>;
@@ -214,6 +235,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       engineUrlPolicy: engineUrlPolicyOf(config),
       demo: config.demo,
       engineMaxConcurrency: config.engineMaxConcurrency,
+      journal,
       eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax },
     });
 
@@ -229,6 +251,8 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     worker?.start();
     const autoContinuer = worker ? createAutoContinuer(config, db, journal, engineFor, logger, service) : null;
     autoContinuer?.start();
+    const driftSweeper = worker ? createDriftSweeper(config, db, journal, engineFor, logger, worker.workerId, service) : null;
+    driftSweeper?.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -242,7 +266,9 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       eventFeed,
       metrics,
       autoContinuer,
+      driftSweeper,
       close: async () => {
+        await driftSweeper?.stop();
         await autoContinuer?.stop();
         await worker?.stop();
         await journal.flushEngineCalls();

@@ -28,6 +28,9 @@ import { dashboardRoutes } from './routes/dashboard.ts';
 import { statsRoutes } from './routes/stats.ts';
 import type { EventFeed } from '../observability/event-feed.ts';
 import type { ProvisionerMetrics } from '../observability/metrics.ts';
+import { Journal } from '../observability/journal.ts';
+import { DriftChecks } from '../application/drift-checks.ts';
+import { driftRoutes } from './routes/drift.ts';
 
 export interface ApiDeps {
   store: PostgresStore;
@@ -45,10 +48,14 @@ export interface ApiDeps {
   engineUrlPolicy: EngineUrlPolicy;
   /** ENGINE_MAX_CONCURRENCY: the engines' slots, for the load the engine routes show. */
   engineMaxConcurrency: number;
+  /** Verify, heal and plan. */
+  driftChecks: DriftChecks;
 }
 
-export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy' | 'engineMaxConcurrency'> {
+export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy' | 'engineMaxConcurrency' | 'driftChecks'> {
   logger: Logger;
+  /** Where the API's own events go (a verification's drift): the process's journal, whose bus the metrics follow. (Default: a journal of its own) */
+  journal?: Journal;
   jwtSecret: string;
   /** Interval of the SSE keep-alive comment. (Default: 15000 ms) */
   eventStreamKeepAliveMs?: number;
@@ -123,12 +130,14 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     demo: opts.demo ?? false,
     engineUrlPolicy: opts.engineUrlPolicy ?? STRICT_ENGINE_URL_POLICY,
     engineMaxConcurrency: opts.engineMaxConcurrency ?? 8,
+    driftChecks: new DriftChecks(opts.store, opts.service, opts.journal ?? new Journal(opts.store, opts.logger), opts.engineFor),
   };
   await app.register(healthRoutes, { ...deps, readinessCacheMs: opts.readinessCacheMs ?? DEFAULT_READINESS_CACHE_MS });
   await app.register(authRoutes, deps);
   await app.register(tenantRoutes, deps);
   await app.register(provisioningRoutes, deps);
   await app.register(bulkRoutes, deps);
+  await app.register(driftRoutes, deps);
   await app.register(engineRoutes, deps);
   await app.register(userRoutes, deps);
   await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs, limits: opts.eventStreamLimits, tokenCheckMs: opts.eventStreamTokenCheckMs ?? DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS });

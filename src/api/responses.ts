@@ -17,6 +17,7 @@ import {
   EngineHealthCheckError,
   EngineUnavailableError,
   EngineValidationError,
+  InvalidTransitionError,
   type ProvisionerError,
   RunConflictError,
   StateChangedError,
@@ -24,6 +25,7 @@ import {
 } from '../domain/errors.ts';
 import { EngineNotFoundError, TenantNameTakenError, TenantNotFoundError, UnknownCountryError } from '../application/provisioning-service.ts';
 import { WeakPasswordError } from '../application/passwords.ts';
+import { NotDriftedError } from '../application/drift-checks.ts';
 import { databaseUnavailableProblem, frameworkErrorProblem, internalProblem, problem, problemOf, validationProblem, type Problem } from './plugins/problem-details.ts';
 import { ForbiddenError, TOKEN_TTL_SECONDS, TokenRevokedError, UnauthenticatedError } from './plugins/authentication.ts';
 
@@ -135,6 +137,8 @@ export const PROBLEM = {
   tenantNameTaken: problemOf(new TenantNameTakenError('Mama Mboga Shop')),
   userExists: problemOf(new AlreadyExistsError('USER_EXISTS', 'A user with email owner@mamamboga.co.ke already exists', 'Use another email.')),
   weakPassword: problemOf(new WeakPasswordError('shorter than 10 characters')),
+  verifyNotCompleted: problemOf(new InvalidTransitionError('verify', 'FAILED', ['COMPLETED'])),
+  notDrifted: problemOf(new NotDriftedError(TENANT_ID)),
 };
 
 /** ProblemSchema as the document's components.schemas.Problem, which every error response refers to. */
@@ -220,6 +224,22 @@ const Tenant = z.object({
   engine_facts: EngineFacts,
 });
 
+const DriftFinding = z.object({
+  step: StepId.describe('The step whose record it is: heal re-runs from the first'),
+  doctype: z.string().nullable().describe('The engine DocType of the record (null: the problem names no single record)'),
+  record: z.string().nullable().describe("The record's name in the engine"),
+  problem: z.string(),
+});
+
+const DriftSummary = z
+  .object({
+    drifted: z.boolean().describe('The engine differed from what the steps ensure at the last verification'),
+    drifted_at: timestamp().nullable().describe('Since when (the first verification that found it)'),
+    first_step: StepId.nullable().describe('The first broken step: where heal starts'),
+    verified_at: timestamp().nullable().describe('The last verification: verify, the drift sweep, or the final validation of a run that completed'),
+  })
+  .describe('Drift as last verified; cleared by a verification that finds none or a run that completes');
+
 const ProvisioningSummary = z.object({
   status: ProvisioningStatus,
   progress: z.number().min(0).max(100),
@@ -228,6 +248,7 @@ const ProvisioningSummary = z.object({
   total_steps: count(),
   message: z.string().nullable(),
   last_error_code: z.string().nullable().describe("The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status"),
+  drift: DriftSummary,
 });
 
 const TENANT_EXAMPLE: z.output<typeof Tenant> = {
@@ -260,7 +281,8 @@ const TENANT_EXAMPLE: z.output<typeof Tenant> = {
     verifiedAt: '2026-05-04T09:15:10.340Z',
   },
 };
-const SUMMARY_EXAMPLE: z.output<typeof ProvisioningSummary> = { status: 'COMPLETED', progress: 100, current_step: null, steps_completed: 10, total_steps: 11, message: null, last_error_code: null };
+const NO_DRIFT: z.output<typeof DriftSummary> = { drifted: false, drifted_at: null, first_step: null, verified_at: '2026-05-04T09:15:10.340Z' };
+const SUMMARY_EXAMPLE: z.output<typeof ProvisioningSummary> = { status: 'COMPLETED', progress: 100, current_step: null, steps_completed: 10, total_steps: 11, message: null, last_error_code: null, drift: NO_DRIFT };
 
 export const TenantAnswer = answer(z.object({ tenant: Tenant, provisioning: ProvisioningSummary }), 'The tenant with its provisioning summary', {
   tenant: TENANT_EXAMPLE,
@@ -272,7 +294,7 @@ export const TenantCreated = answer(
   'Tenant created; provisioning started unless provisioning.auto_start is false',
   {
     tenant: { ...TENANT_EXAMPLE, status: 'IN_PROGRESS', engine_facts: {} },
-    provisioning: { status: 'IN_PROGRESS', progress: 0, current_step: 'step_0_engine_check', steps_completed: 0, total_steps: 11, message: null, last_error_code: null, run_id: RUN_ID },
+    provisioning: { status: 'IN_PROGRESS', progress: 0, current_step: 'step_0_engine_check', steps_completed: 0, total_steps: 11, message: null, last_error_code: null, drift: { ...NO_DRIFT, verified_at: null }, run_id: RUN_ID },
   },
 );
 
@@ -321,6 +343,7 @@ export const StatusAnswer = answer(
     estimated_completion: timestamp().nullable(),
     run: z.object({ id: uuid(), kind: RunKind, status: RunStatus, created_at: timestamp() }).nullable(),
     engine: z.object({ id: z.string(), company: z.string().nullable(), abbr: z.string().nullable(), pos_profile: z.string().nullable() }),
+    drift: DriftSummary.extend({ findings: z.array(DriftFinding).describe('What the last verification found (empty: no drift)') }),
     consistency: z.object({ ok: z.boolean(), problems: z.array(z.object({ code: z.string(), message: z.string() })) }).describe('Stored state that contradicts the derived status; empty when the records agree'),
     steps: z.array(StepView),
   }),
@@ -340,6 +363,7 @@ export const StatusAnswer = answer(
     estimated_completion: null,
     run: { id: RUN_ID, kind: 'start', status: 'failed', created_at: '2026-05-04T09:15:03.310Z' },
     engine: { id: 'default', company: 'Mama Mboga Shop', abbr: 'MMS', pos_profile: null },
+    drift: { drifted: false, drifted_at: null, first_step: null, verified_at: null, findings: [] },
     consistency: { ok: true, problems: [] },
     steps: [
       {
@@ -379,7 +403,7 @@ const LogEntry = z.object({
   ts: timestamp(),
   run_id: uuid().nullable(),
   step: StepId.nullable(),
-  type: z.string().describe('tenant_created, run_queued, run_refused, step_started, step_retrying, step_completed, step_failed, step_skipped, note, run_finished, run_handed_back, engine_call (include_engine_calls=true)'),
+  type: z.string().describe('tenant_created, run_queued, run_refused, step_started, step_retrying, step_completed, step_failed, step_skipped, note, run_finished, run_handed_back, tenant_drifted, tenant_drift_cleared, engine_call (include_engine_calls=true)'),
   status: z.string().nullable(),
   level: z.enum(['debug', 'info', 'warn', 'error']),
   message: z.string(),
@@ -427,6 +451,54 @@ export const RunAnswer = answer(
     status: 'IN_PROGRESS',
     message: 'Provisioning continue queued',
     run: { id: RUN_ID, kind: 'continue', status: 'queued', plan: ['step_8_pos_profile', 'step_9_pos_session', 'step_10_post_sale_updates'], created_at: '2026-05-04T09:20:00.000Z' },
+  },
+);
+
+const WAREHOUSE_FINDING: z.output<typeof DriftFinding> = {
+  step: 'step_4_warehouses',
+  doctype: 'Warehouse',
+  record: 'POS Store - MMS',
+  problem: 'Warehouse "POS Store - MMS" is missing: step_4_warehouses would create it',
+};
+
+export const VerifyAnswer = answer(
+  z.object({
+    tenant_id: uuid(),
+    drifted: z.boolean(),
+    first_step: StepId.nullable().describe('The first broken step: where heal starts (null: no drift)'),
+    findings: z.array(DriftFinding).describe('In step order, each record once'),
+    verified_at: timestamp(),
+  }),
+  "What the engine holds against what the steps ensure, read only (nothing is written to the engine); recorded as the tenant's drift flag",
+  { tenant_id: TENANT_ID, drifted: true, first_step: 'step_4_warehouses', findings: [WAREHOUSE_FINDING], verified_at: '2026-05-05T02:00:00.000Z' },
+);
+
+export const PlanAnswer = answer(
+  z.object({
+    tenant_id: uuid(),
+    kind: RunKind,
+    steps: z.array(StepId).describe('The steps the run would execute, in order'),
+    operations: z.array(
+      z.object({
+        step: StepId,
+        action: z.enum(['create', 'update', 'exists', 'skip']).describe('create/update: a write the run would make; exists: a record in place, left alone; skip: the step would skip itself'),
+        doctype: z.string().nullable(),
+        name: z.string().nullable().describe("The record's name (the engine names a new POS Opening Entry itself)"),
+      }),
+    ),
+    problems: z.array(DriftFinding).describe('Where the run would stop on a record problem (a precondition, final validation)'),
+  }),
+  'What a run of this kind would do now, computed from reads only (nothing is written to the engine)',
+  {
+    tenant_id: TENANT_ID,
+    kind: 'retry',
+    steps: ['step_4_warehouses', 'step_5_settings'],
+    operations: [
+      { step: 'step_4_warehouses', action: 'exists', doctype: 'Warehouse', name: 'Main Store - MMS' },
+      { step: 'step_4_warehouses', action: 'create', doctype: 'Warehouse', name: 'POS Store - MMS' },
+      { step: 'step_5_settings', action: 'exists', doctype: 'Company', name: 'Mama Mboga Shop' },
+    ],
+    problems: [],
   },
 );
 

@@ -59,6 +59,12 @@ export const BulkBody = z
   .strict()
   .meta({ example: { action: 'continue', filter: { status: 'FAILED', engine_id: 'default' }, dry_run: true } });
 
+/** GET …/plan: which run to plan (retry: from `step`, like retry's body). */
+export const PlanQuery = z.object({
+  kind: z.enum(['start', 'continue', 'retry']).optional().describe('Default: the run the status allows next (NOT_STARTED: start, PARTIAL or FAILED: continue, COMPLETED: retry)'),
+  step: StepIdSchema.optional().describe('retry only: from this step (default: every step)'),
+});
+
 export const SkipStepBody = z.object({ step: StepIdSchema }).strict().meta({ example: { step: 'step_6_items' } });
 
 export const ProvisioningOptions = z
@@ -166,6 +172,11 @@ const PageQuery = (id: RegExp | 'uuid') => ({
 
 export const TenantListQuery = z.object({
   status: z.enum(['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED']).optional(),
+  drifted: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .describe('Only tenants whose last verification found drift (true), or did not (false)'),
   ...PageQuery('uuid'),
 });
 

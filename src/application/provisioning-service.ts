@@ -71,13 +71,13 @@ export class ProvisioningService {
   async status(tenantId: string): Promise<StatusView> {
     const records = await this.store.tenantStatusRecords(tenantId);
     if (!records) throw new TenantNotFoundError(tenantId);
-    return buildStatusView(records.tenant, records.steps, records.run);
+    return buildStatusView(records.tenant, records.steps, records.run, records.drift);
   }
 
   async statuses(tenants: TenantRecord[]): Promise<StatusView[]> {
     const ids = tenants.map((t) => t.id);
-    const { steps, runs } = await this.store.provisioningSnapshot(ids);
-    return tenants.map((t) => buildStatusView(t, steps.get(t.id) ?? [], runs.get(t.id) ?? null));
+    const { steps, runs, drift } = await this.store.provisioningSnapshot(ids);
+    return tenants.map((t) => buildStatusView(t, steps.get(t.id) ?? [], runs.get(t.id) ?? null, drift.get(t.id) ?? null));
   }
 
   async requestRun(

@@ -2,7 +2,7 @@ import { STEPS, TOTAL_STEPS, type StepId } from '../domain/steps/catalogue.ts';
 import { deriveStatus, type ProvisioningStatus, type SkipReason, type StepStatus } from '../domain/status.ts';
 import { checkConsistency, type ConsistencyProblem } from '../domain/consistency.ts';
 import type { RunKind } from '../domain/plan.ts';
-import type { RunRecord, RunStatus, StepRecord, TenantRecord } from '../ports/store.ts';
+import type { DriftRecord, RunRecord, RunStatus, StepRecord, TenantRecord } from '../ports/store.ts';
 
 export interface StepView {
   id: StepId;
@@ -35,18 +35,43 @@ export interface StatusView {
   estimated_completion: string | null;
   run: { id: string; kind: RunKind; status: RunStatus; created_at: string } | null;
   engine: { id: string; company: string | null; abbr: string | null; pos_profile: string | null };
+  /** What the last verification found in the engine (verify, the drift sweep, a completed run). */
+  drift: DriftView;
   /** Stored state that contradicts the derived status; empty when the records agree. */
   consistency: { ok: boolean; problems: ConsistencyProblem[] };
   steps: StepView[];
 }
 
+/**
+ * The drift flag: whether the engine differed from what the steps ensure when the tenant was
+ * last verified. Set by a verification that finds drift; cleared by one that finds none or by a
+ * run that completes (its final validation verified the tenant).
+ */
+export interface DriftView {
+  drifted: boolean;
+  drifted_at: string | null;
+  first_step: StepId | null;
+  verified_at: string | null;
+  findings: DriftRecord['findings'];
+}
+
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function driftView(drift: DriftRecord | null): DriftView {
+  return {
+    drifted: drift?.driftedAt != null,
+    drifted_at: iso(drift?.driftedAt ?? null),
+    first_step: drift?.firstStep ?? null,
+    verified_at: iso(drift?.verifiedAt ?? null),
+    findings: drift?.findings ?? [],
+  };
+}
 
 /** A step's typical duration when none has finished yet, for the estimate. */
 const DEFAULT_STEP_MS = 1_500;
 
 /** The status answer of product.md §5, from the stored records and the one status function. */
-export function buildStatusView(tenant: TenantRecord, steps: StepRecord[], latestRun: RunRecord | null, now = new Date()): StatusView {
+export function buildStatusView(tenant: TenantRecord, steps: StepRecord[], latestRun: RunRecord | null, drift: DriftRecord | null = null, now = new Date()): StatusView {
   const activeRun = latestRun !== null && (latestRun.status === 'queued' || latestRun.status === 'running');
   const states = steps.map((s) => ({ id: s.id, status: s.status, skipReason: s.skipReason }));
   const derived = deriveStatus({ everStarted: latestRun !== null, activeRun, steps: states });
@@ -95,6 +120,7 @@ export function buildStatusView(tenant: TenantRecord, steps: StepRecord[], lates
     estimated_completion: estimated,
     run: latestRun ? { id: latestRun.id, kind: latestRun.kind, status: latestRun.status, created_at: latestRun.createdAt.toISOString() } : null,
     engine: { id: tenant.engineId, company: tenant.engineFacts.company ?? null, abbr: tenant.engineFacts.abbr ?? null, pos_profile: tenant.engineFacts.posProfile ?? null },
+    drift: driftView(drift),
     consistency: { ok: problems.length === 0, problems },
     steps: views,
   };

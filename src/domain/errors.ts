@@ -136,8 +136,20 @@ export class StepPreconditionError extends ProvisionerError {
   }
 }
 
+/** One thing final validation found wrong, with the step that ensures that record. */
+export interface VerificationProblem {
+  step: string;
+  doctype: string | null;
+  record: string | null;
+  problem: string;
+}
+
 export class VerificationError extends ProvisionerError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What was found, each with the step whose record it is (verify reports them, heal starts at the first). */
+    readonly problems: readonly VerificationProblem[] = [],
+  ) {
     super('VERIFICATION_FAILED', message, 'A record the earlier steps made is missing or wrong in the engine. Use "Retry" to recreate it.', { httpStatus: 409 });
   }
 }

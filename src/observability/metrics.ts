@@ -46,6 +46,8 @@ export class ProvisionerMetrics {
   private readonly stepRetries: Counter<'step' | 'code'>;
   private readonly runsFinished: Counter<'status'>;
   private readonly autoContinues: Counter<'code'>;
+  private readonly driftDetected: Counter<'step'>;
+  private readonly driftedTenants: Gauge;
   private readonly engineCallDuration: Histogram<'engine' | 'doctype' | 'method'>;
   private readonly engineCallErrors: Counter<'engine' | 'doctype' | 'code'>;
   private readonly runs: Gauge<'status'>;
@@ -67,6 +69,7 @@ export class ProvisionerMetrics {
     this.stepRetries = new Counter({ name: 'provisioner_step_retries_total', help: 'Step attempts that failed with a transient error and were retried, by step and error code', labelNames: ['step', 'code'], registers });
     this.runsFinished = new Counter({ name: 'provisioner_runs_finished_total', help: 'Runs finished by this process, by final status (COMPLETED, PARTIAL, FAILED)', labelNames: ['status'], registers });
     this.autoContinues = new Counter({ name: 'provisioner_auto_continues_total', help: 'Runs this process continued automatically after a transient failure, by the failure\'s code', labelNames: ['code'], registers });
+    this.driftDetected = new Counter({ name: 'provisioner_drift_detected_total', help: 'Tenants a verification of this process (API or drift sweep) found drifted, by the first broken step', labelNames: ['step'], registers });
     this.engineCallDuration = new Histogram({
       name: 'provisioner_engine_call_duration_seconds',
       help: 'Latency of engine (ERPNext) requests, by engine, DocType or method, and HTTP method',
@@ -85,7 +88,8 @@ export class ProvisionerMetrics {
     this.queueDepth = new Gauge({ name: 'provisioner_queue_depth', help: 'Runs waiting for a worker: queued, or running under an expired lease', registers: [] });
     this.activeLeases = new Gauge({ name: 'provisioner_active_leases', help: 'Runs held by a live worker (running, lease not expired)', registers: [] });
     this.databaseUp = new Gauge({ name: 'provisioner_database_up', help: '1 when the database answered the last scrape, else 0', registers: [] });
-    if (opts.databaseGauges ?? true) for (const g of [this.runs, this.tenants, this.queueDepth, this.activeLeases, this.databaseUp]) this.registry.registerMetric(g);
+    this.driftedTenants = new Gauge({ name: 'provisioner_tenants_drifted', help: 'Tenants whose last verification found drift (cleared by a verification without drift or a completed run)', registers: [] });
+    if (opts.databaseGauges ?? true) for (const g of [this.runs, this.tenants, this.queueDepth, this.activeLeases, this.databaseUp, this.driftedTenants]) this.registry.registerMetric(g);
     const clients = opts.eventStreamClients;
     if (clients) {
       new Gauge({
@@ -116,6 +120,7 @@ export class ProvisionerMetrics {
     else if (e.type === 'step_retrying' && e.stepId) this.stepRetries.inc({ step: e.stepId, code: e.code ?? 'unknown' });
     else if (e.type === 'run_finished' && e.status) this.runsFinished.inc({ status: e.status });
     else if (e.type === 'auto_continue') this.autoContinues.inc({ code: e.code ?? 'unknown' });
+    else if (e.type === 'tenant_drifted') this.driftDetected.inc({ step: e.stepId ?? 'unknown' });
     else if (e.type === 'engine_call' && e.engine) {
       const call = e.engine;
       const labels = { engine: await this.engineOf(e.tenantId), doctype: engineCallTarget(call.path) };
@@ -147,6 +152,7 @@ export class ProvisionerMetrics {
         byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
       }
       for (const [status, n] of byStatus) this.tenants.set({ status }, n);
+      this.driftedTenants.set(await store.driftedTenantCount());
       this.databaseUp.set(1);
     } catch (e) {
       this.opts.logger.warn({ err: e }, 'metrics: reading the database failed');

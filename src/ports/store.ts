@@ -70,6 +70,17 @@ export interface TenantRecord extends TenantProfile {
   createdAt: Date;
 }
 
+/** What the last verification of a tenant found (issue 16 item 2): drift, as last seen in the engine. */
+export interface DriftRecord {
+  /** The last verification that finished: an API or sweep verify, or the final validation of a run that completed. */
+  verifiedAt: Date | null;
+  /** Since when the engine differs; null: it did not at verifiedAt. */
+  driftedAt: Date | null;
+  /** The first step whose records differ: where heal starts. */
+  firstStep: StepId | null;
+  findings: Array<{ step: StepId; doctype: string | null; record: string | null; problem: string }>;
+}
+
 export type RunStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed';
 
 export interface RunRecord {

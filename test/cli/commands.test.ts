@@ -202,7 +202,7 @@ test('bad arguments exit 2 with a usage message, before any request', async () =
 });
 
 test('every client command has --help with examples and the exit codes', async () => {
-  const commands = [['login'], ['logout'], ['whoami'], ['tenants', 'list'], ['tenants', 'create'], ['tenants', 'show'], ['status'], ['logs'], ['start'], ['continue'], ['retry'], ['skip-step'], ['monitor'], ['diagnose'], ['users', 'list'], ['users', 'add'], ['engines', 'list'], ['engines', 'health'], ['engines', 'delete']];
+  const commands = [['login'], ['logout'], ['whoami'], ['tenants', 'list'], ['tenants', 'create'], ['tenants', 'show'], ['status'], ['logs'], ['start'], ['continue'], ['retry'], ['skip-step'], ['verify'], ['heal'], ['plan'], ['monitor'], ['diagnose'], ['users', 'list'], ['users', 'add'], ['engines', 'list'], ['engines', 'health'], ['engines', 'delete']];
   await Promise.all(
     commands.map(async (c) => {
       const r = await cli([...c, '--help'], server.env);

@@ -2,6 +2,7 @@ import { TEST_JWT_SECRET } from './secrets.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
+import { DEFAULT_DRIFT_SWEEP_POLICY } from '../../src/runner/drift-sweeper.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
@@ -116,6 +117,8 @@ export async function startProvisionerHarness(opts: {
     readinessCacheMs: 5_000,
     // off unless a test turns it on: tests that fail a tenant on purpose press Continue themselves
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 100 },
+    // off unless a test turns it on: its reads would mix with the engine calls tests count
+    driftSweep: { ...DEFAULT_DRIFT_SWEEP_POLICY, enabled: false },
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     logPretty: false,
     ...opts.config,

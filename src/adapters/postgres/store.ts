@@ -7,6 +7,7 @@ import { RunConflictError, StateChangedError } from '../../domain/errors.ts';
 import type {
   AuditEntry,
   AuditRecord,
+  DriftRecord,
   EngineRecord,
   EventRecord,
   NewEvent,
@@ -158,7 +159,9 @@ const eventParams = (e: NewEvent): unknown[] => [
  * provisioning_steps_pkey and runs_by_tenant.
  */
 const STATUS_RECORDS = `coalesce((select json_agg(s order by s.ordinal) from onboarding.provisioning_steps s where s.tenant_id = t.id), '[]'::json) as steps,
-  (select row_to_json(r) from onboarding.provisioning_runs r where r.tenant_id = t.id order by r.created_at desc limit 1) as run`;
+  (select row_to_json(r) from onboarding.provisioning_runs r where r.tenant_id = t.id order by r.created_at desc limit 1) as run,
+  (select json_build_object('verified_at', d.verified_at, 'drifted_at', d.drifted_at, 'first_step', d.first_step, 'findings', d.findings)
+     from onboarding.tenant_drift d where d.tenant_id = t.id) as drift`;
 /** Timestamps arrive as ISO strings in json: Dates again, as pg gives them for columns. */
 const withDates = (r: Row, columns: readonly string[]): Row => {
   for (const c of columns) if (typeof r[c] === 'string') r[c] = new Date(r[c]);
@@ -168,6 +171,14 @@ const STEP_TIMESTAMPS = ['started_at', 'finished_at', 'updated_at'] as const;
 const RUN_TIMESTAMPS = ['created_at', 'started_at', 'finished_at', 'lease_until', 'locked_at'] as const;
 const statusSteps = (r: Row): StepRecord[] => (r.steps as Row[]).map((s) => toStep(withDates(s, STEP_TIMESTAMPS)));
 const statusRun = (r: Row): RunRecord | null => (r.run ? toRun(withDates(r.run, RUN_TIMESTAMPS)) : null);
+const toDrift = (d: Row): DriftRecord => {
+  withDates(d, ['verified_at', 'drifted_at']);
+  return { verifiedAt: d.verified_at, driftedAt: d.drifted_at, firstStep: d.first_step, findings: d.findings };
+};
+const statusDrift = (r: Row): DriftRecord | null => (r.drift ? toDrift(r.drift) : null);
+
+/** Serialises the drift sweep's claims across the fleet, so that its rate is counted exactly. */
+export const DRIFT_SWEEP_LOCK = 7_402_114;
 
 /** created_at in UTC to the microsecond: a page key that casts back to the same timestamptz. */
 const PAGE_KEY_TIME = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -472,21 +483,23 @@ export class PostgresStore {
    * Steps and latest run of some tenants in one statement, so from one snapshot: the derived status
    * never mixes a run that just ended with steps read before it did.
    */
-  async provisioningSnapshot(tenantIds: string[]): Promise<{ steps: Map<string, StepRecord[]>; runs: Map<string, RunRecord> }> {
+  async provisioningSnapshot(tenantIds: string[]): Promise<{ steps: Map<string, StepRecord[]>; runs: Map<string, RunRecord>; drift: Map<string, DriftRecord> }> {
     const { rows } = await this.pool.query(`select t.id as tenant_id, ${STATUS_RECORDS} from unnest($1::uuid[]) as t(id)`, [tenantIds]);
     const steps = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
     const runs = new Map<string, RunRecord>();
+    const drift = new Map<string, DriftRecord>();
     for (const r of rows) {
       steps.set(r.tenant_id, statusSteps(r));
       if (r.run) runs.set(r.tenant_id, statusRun(r)!);
+      if (r.drift) drift.set(r.tenant_id, statusDrift(r)!);
     }
-    return { steps, runs };
+    return { steps, runs, drift };
   }
 
   /** A tenant, its steps and its latest run, in one statement (one round trip, one snapshot); null when there is no such tenant. */
-  async tenantStatusRecords(tenantId: string): Promise<{ tenant: TenantRecord; steps: StepRecord[]; run: RunRecord | null } | null> {
+  async tenantStatusRecords(tenantId: string): Promise<{ tenant: TenantRecord; steps: StepRecord[]; run: RunRecord | null; drift: DriftRecord | null } | null> {
     const { rows } = await this.pool.query(`select t.*, ${STATUS_RECORDS} from onboarding.tenants t where t.id = $1`, [tenantId]);
-    return rows[0] ? { tenant: toTenant(rows[0]), steps: statusSteps(rows[0]), run: statusRun(rows[0]) } : null;
+    return rows[0] ? { tenant: toTenant(rows[0]), steps: statusSteps(rows[0]), run: statusRun(rows[0]), drift: statusDrift(rows[0]) } : null;
   }
 
   private static readonly LEASE_HELD = `exists (select 1 from onboarding.provisioning_runs r where r.id = $3 and r.locked_by = $4 and r.status = 'running')`;
@@ -708,14 +721,26 @@ export class PostgresStore {
     return rowCount === 1;
   }
 
-  /** The run ends, with its run_finished event; null when the worker no longer holds it. */
+  /**
+   * The run ends, with its run_finished event; null when the worker no longer holds it. A run that
+   * completed ran final validation: the tenant's drift is cleared in the same statement, and it
+   * counts as verified (its next sweep is due a sweep interval from now).
+   */
   async finishRun(runId: string, workerId: string, status: Exclude<RunStatus, 'queued' | 'running'>, e: NewEvent): Promise<EventRecord | null> {
     return this.changeWithEvent(
-      `update onboarding.provisioning_runs set status = $3, finished_at = now(), lease_until = null
-       where id = $1 and locked_by = $2 and status = 'running'
-       returning id`,
+      `select id from r`,
       [runId, workerId, status],
       e,
+      undefined,
+      `r as (
+         update onboarding.provisioning_runs set status = $3, finished_at = now(), lease_until = null
+         where id = $1 and locked_by = $2 and status = 'running'
+         returning id, tenant_id),
+       verified as (
+         insert into onboarding.tenant_drift (tenant_id, verified_at)
+         select tenant_id, now() from r where $3::text = 'completed'
+         on conflict (tenant_id) do update set verified_at = now(), drifted_at = null, first_step = null, findings = '[]'
+         returning 1)`,
     );
   }
 
@@ -815,6 +840,87 @@ export class PostgresStore {
       [since, tenantIds, limit],
     );
     return rows;
+  }
+
+  // ---- drift -------------------------------------------------------------------------------
+
+  /**
+   * Records what a verification found, only when the tenant's latest run is still `latestRunId`
+   * (the one the verification read the engine after): a run made since then may have changed
+   * the engine, and its own end says what is true now. Answers null then. A tenant that drifts
+   * gets a `tenant_drifted` event, one whose drift is gone a `tenant_drift_cleared` one, written
+   * in the same statement (and announced); a verification that finds what the last one found
+   * writes no event.
+   */
+  async recordVerification(
+    tenantId: string,
+    latestRunId: string | null,
+    found: { firstStep: StepId | null; findings: DriftRecord['findings'] },
+    events: { drifted: NewEvent; cleared: NewEvent },
+  ): Promise<{ drift: DriftRecord; event: EventRecord | null } | null> {
+    const drifted = found.firstStep !== null;
+    const e = drifted ? events.drifted : events.cleared;
+    const { rows } = await this.pool.query(
+      `with latest as (
+         select id from onboarding.provisioning_runs where tenant_id = $1 order by created_at desc limit 1),
+       prev as (select drifted_at from onboarding.tenant_drift where tenant_id = $1),
+       up as (
+         insert into onboarding.tenant_drift as d (tenant_id, verified_at, drifted_at, first_step, findings)
+         select $1::uuid, now(), case when $3::text is not null then now() end, $3::text, $4::jsonb
+         where (select id from latest) is not distinct from $2::uuid
+         on conflict (tenant_id) do update set verified_at = now(),
+           drifted_at = case when $3::text is not null then coalesce(d.drifted_at, now()) end, first_step = $3::text, findings = $4::jsonb
+         returning verified_at, drifted_at, first_step, findings),
+       e as (
+         insert into onboarding.provisioning_events (tenant_id, run_id, step_id, attempt, type, level, status, message, code, hint, error, duration_ms, engine)
+         select $5::uuid, $6::uuid, $7, $8::int, $9, $10, $11, $12, $13, $14, $15, $16::int, $17::jsonb from up
+         -- drifted now (its drifted_at is this statement's), or cleared now (drifted before)
+         where case when $3::text is not null then up.drifted_at = now() else (select drifted_at from prev) is not null end
+         returning *),
+       n as (select pg_notify('${EVENTS_CHANNEL}', e.tenant_id::text || ':' || e.id) from e)
+       select up.verified_at, up.drifted_at, up.first_step, up.findings, row_to_json(e) as event, (select count(*) from n) as notified
+       from up left join e on true`,
+      [tenantId, latestRunId, found.firstStep, JSON.stringify(found.findings), ...eventParams(e)],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    const event = r.event ? toEvent(withDates(r.event, ['created_at'])) : null;
+    return { drift: { verifiedAt: r.verified_at, driftedAt: r.drifted_at, firstStep: r.first_step, findings: r.findings }, event };
+  }
+
+  /**
+   * The drift sweep takes one tenant due for verification (its last sweep claim and its last
+   * verification, by the API or a completed run, at least `intervalMs` ago; not claimed by a live
+   * sweep), unless the fleet's sweeps have taken `ratePerMinute` in the last minute. Claims are serialised by a transaction-scoped advisory
+   * lock, so no two workers take one tenant, and the rate holds across them. Answers its id.
+   */
+  async claimDriftSweep(workerId: string, o: { intervalMs: number; ratePerMinute: number; claimMs: number }): Promise<string | null> {
+    return inTransaction(this.pool, async (c) => {
+      await c.query(`select pg_advisory_xact_lock($1)`, [DRIFT_SWEEP_LOCK]);
+      const { rows: recent } = await c.query(`select count(*)::int as n from onboarding.tenant_drift where swept_at > now() - interval '1 minute'`);
+      if (recent[0]!.n >= o.ratePerMinute) return null;
+      const { rows } = await c.query(
+        `update onboarding.tenant_drift set swept_at = now(), claimed_by = $1, claim_until = now() + make_interval(secs => $3::float8 / 1000)
+         where tenant_id = (
+           select tenant_id from onboarding.tenant_drift
+           where greatest(swept_at, verified_at) <= now() - make_interval(secs => $2::float8 / 1000) and (claim_until is null or claim_until < now())
+           order by greatest(swept_at, verified_at) limit 1)
+         returning tenant_id`,
+        [workerId, o.intervalMs, o.claimMs],
+      );
+      return (rows[0]?.tenant_id as string | undefined) ?? null;
+    });
+  }
+
+  /** The sweep is done with the tenant. */
+  async releaseDriftSweep(tenantId: string, workerId: string): Promise<void> {
+    await this.pool.query(`update onboarding.tenant_drift set claimed_by = null, claim_until = null where tenant_id = $1 and claimed_by = $2`, [tenantId, workerId]);
+  }
+
+  /** Tenants whose last verification found drift, for /metrics. */
+  async driftedTenantCount(): Promise<number> {
+    const { rows } = await this.pool.query(`select count(*)::int as n from onboarding.tenant_drift where drifted_at is not null`);
+    return rows[0]!.n;
   }
 
   // ---- auto-continue -----------------------------------------------------------------------

@@ -51,7 +51,7 @@ export function assertCanSee(user: Principal, tenantId: string): void {
   if (!canSee(user, tenantId)) throw new TenantNotFoundError(tenantId);
 }
 
-function assertCanOperate(user: Principal, tenantId: string): void {
+export function assertCanOperate(user: Principal, tenantId: string): void {
   assertCanSee(user, tenantId);
   if (!canOperate(user, tenantId)) throw new ForbiddenError('Only platform admins and the tenant admin may change provisioning');
 }

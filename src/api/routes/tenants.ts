@@ -39,6 +39,7 @@ const provisioningSummary = (s: StatusView) => ({
   message: s.message,
   // the fleet table's "last error" column, without one status request per row
   last_error_code: s.errors.at(-1)?.code ?? null,
+  drift: { drifted: s.drift.drifted, drifted_at: s.drift.drifted_at, first_step: s.drift.first_step, verified_at: s.drift.verified_at },
 });
 
 const tags = ['tenants'];
@@ -77,7 +78,7 @@ const schemas = {
   list: {
     tags,
     operationId: 'listTenants',
-    summary: 'Tenants the caller may see, with their status, oldest first (filter: status; paging: limit, cursor)',
+    summary: 'Tenants the caller may see, with their status, oldest first (filters: status, drifted; paging: limit, cursor)',
     querystring: TenantListQuery,
     response: {
       200: TenantList,
@@ -138,7 +139,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
   });
 
   app.get('/api/tenants', { schema: schemas.list, onRequest: [app.authenticate] }, async (req) => {
-    const { status, limit } = req.query;
+    const { status, drifted, limit } = req.query;
     const ids = visibleTenantIds(req.user);
     const filter = ids === null ? {} : { ids };
     // the status is derived, not stored: read pages until `limit` tenants match, and end the
@@ -147,12 +148,13 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     let after: PageKey | null = req.query.cursor ?? null;
     let more = true;
     while (more && rows.length < limit) {
-      const page = await store.listTenantsPage(filter, { after, limit: status ? Math.max(limit, 100) : limit });
+      const filtered = status !== undefined || drifted !== undefined;
+      const page = await store.listTenantsPage(filter, { after, limit: filtered ? Math.max(limit, 100) : limit });
       const statuses = await service.statuses(page.items);
       let looked = 0;
       while (looked < page.items.length && rows.length < limit) {
         const s = statuses[looked]!;
-        if (!status || s.status === status) rows.push({ ...tenantView(page.items[looked]!, s), provisioning: provisioningSummary(s) });
+        if ((!status || s.status === status) && (drifted === undefined || s.drift.drifted === drifted)) rows.push({ ...tenantView(page.items[looked]!, s), provisioning: provisioningSummary(s) });
         after = page.keys[looked]!;
         looked++;
       }

@@ -32,6 +32,9 @@ export const STATUS_EXIT: Record<ProvisioningStatus, number> = {
   NOT_STARTED: 13,
 };
 
+/** `verify` found drift: the engine differs from what the steps ensure (heal resolves it). */
+export const DRIFTED_EXIT = 14;
+
 /** Worst first: a failure needs an operator more than a tenant nobody started, which needs one more than a running one. */
 const SEVERITY: ProvisioningStatus[] = ['FAILED', 'PARTIAL', 'NOT_STARTED', 'IN_PROGRESS', 'COMPLETED'];
 
@@ -52,4 +55,5 @@ export const EXIT_CODES_HELP = `Exit codes:
   4  not logged in / token or credentials refused   5  forbidden (403)
   6  not found (404)                                7  conflict (409: not allowed now)
   8  API unreachable                                130 interrupted (Ctrl-C), 143 terminated
-  status and monitor (worst tenant): 0 COMPLETED, 10 IN_PROGRESS, 11 PARTIAL, 12 FAILED, 13 NOT_STARTED`;
+  status and monitor (worst tenant): 0 COMPLETED, 10 IN_PROGRESS, 11 PARTIAL, 12 FAILED, 13 NOT_STARTED
+  verify: 0 no drift, 14 drifted`;

@@ -3,6 +3,7 @@ import { registerSessionCommands } from './commands/session.ts';
 import { registerTenantCommands } from './commands/tenants.ts';
 import { registerProvisioningCommands } from './commands/provisioning.ts';
 import { registerBulkCommands } from './commands/bulk.ts';
+import { registerDriftCommands } from './commands/drift.ts';
 import { registerMonitorCommand } from './commands/monitor.ts';
 import { registerDiagnoseCommand } from './commands/diagnose.ts';
 import { registerAdminCommands } from './commands/admin.ts';
@@ -13,6 +14,7 @@ export function registerClientCommands(program: Command): void {
   registerTenantCommands(program);
   registerProvisioningCommands(program);
   registerBulkCommands(program);
+  registerDriftCommands(program);
   registerMonitorCommand(program);
   registerDiagnoseCommand(program);
   registerAdminCommands(program);

@@ -47,6 +47,9 @@ export function renderStatus(view: StatusView, apiUrl: string, s: Style): string
   if (view.started_at) lines.push(`  Started:       ${view.started_at}${view.completed_at ? `, finished ${view.completed_at}` : ''}${view.estimated_completion ? `, estimated completion ${view.estimated_completion}` : ''}`);
   if (view.engine.company) lines.push(`  Engine:        ${view.engine.id}: company ${view.engine.company} (${view.engine.abbr ?? '?'})${view.engine.pos_profile ? `, POS profile ${view.engine.pos_profile}` : ''}`);
   if (view.message) lines.push(`  Message:       ${view.message}`);
+  // an older server's status has no drift
+  const drift = (view as { drift?: StatusView['drift'] }).drift;
+  if (drift?.drifted) lines.push(`  Drift:         ${s.yellow(`the engine differs since ${drift.drifted_at}, first at ${drift.first_step}`)} (heal: ${cliCommand(`heal ${view.tenant_id}`)})`);
   lines.push('', '  Steps:');
   for (const step of view.steps) {
     const outcome = step.status === 'skipped' && step.skip_reason ? `skipped (${step.skip_reason})` : step.status;

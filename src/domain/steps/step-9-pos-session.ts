@@ -7,6 +7,8 @@ import { requireCompany, type Step } from './step.ts';
  */
 export const posSession: Step = {
   id: 'step_9_pos_session',
+  // the shop closes its sessions (POS Closing Entry) in daily use: a closed one is not drift
+  lasting: false,
   async run(ctx) {
     const { company } = requireCompany(ctx);
     const profile = ctx.facts.posProfile;

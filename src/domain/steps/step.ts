@@ -67,7 +67,17 @@ export interface StepResult {
 
 export interface Step {
   id: StepId;
+  /**
+   * What the step ensures is also what it declares: run against a DryRunEngine (dry-run.ts), its
+   * ensure reads the engine and says what it would write, which is how verify finds drift and
+   * plan lists a run's operations.
+   */
   run(ctx: StepContext): Promise<StepResult>;
+  /**
+   * false: what the step makes does not last by design, so verify does not hold it against the
+   * tenant (default true).
+   */
+  lasting?: boolean;
 }
 
 /** The company and its abbreviation, which every step after step_2 builds names from. */

@@ -224,6 +224,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/provisioning/tenants/{id}/heal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retry a drifted tenant from the first broken step its last verification found */
+        post: operations["healProvisioning"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/provisioning/tenants/{id}/logs": {
         parameters: {
             query?: never;
@@ -233,6 +250,23 @@ export interface paths {
         };
         /** Step logs, oldest first (filters: step, level, since, after_id; paging) */
         get: operations["getProvisioningLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/provisioning/tenants/{id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a start, continue or retry would do now, from reads only: the records it would create or update, and those in place */
+        get: operations["planProvisioning"];
         put?: never;
         post?: never;
         delete?: never;
@@ -309,6 +343,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/provisioning/tenants/{id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drift check: re-read a COMPLETED tenant's records and links in the engine (reads only) and record what differs */
+        post: operations["verifyProvisioning"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ready": {
         parameters: {
             query?: never;
@@ -336,7 +387,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tenants the caller may see, with their status, oldest first (filter: status; paging: limit, cursor) */
+        /** Tenants the caller may see, with their status, oldest first (filters: status, drifted; paging: limit, cursor) */
         get: operations["listTenants"];
         put?: never;
         /** Create a tenant; provisioning starts unless provisioning.auto_start is false */
@@ -1925,6 +1976,26 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description Drift as last verified; cleared by a verification that finds none or a run that completes */
+                            drift: {
+                                /** @description The engine differed from what the steps ensure at the last verification */
+                                drifted: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description Since when (the first verification that found it)
+                                 */
+                                drifted_at: string | null;
+                                /**
+                                 * @description The first broken step: where heal starts
+                                 * @enum {string|null}
+                                 */
+                                first_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The last verification: verify, the drift sweep, or the final validation of a run that completed
+                                 */
+                                verified_at: string | null;
+                            };
                             /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
                             last_error_code: string | null;
                             message: string | null;
@@ -3019,6 +3090,245 @@ export interface operations {
             };
         };
     };
+    healProvisioning: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run was queued (or, with a replayed Idempotency-Key, the run made for that key) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                        run: {
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "start" | "continue" | "retry";
+                            /** @description The steps this run executes, in order */
+                            plan: ("step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates")[];
+                            /** @enum {string} */
+                            status: "queued" | "running" | "completed" | "partial" | "failed";
+                        };
+                        /**
+                         * @description IN_PROGRESS, or how the run ended (a replayed Idempotency-Key)
+                         * @enum {string}
+                         */
+                        status: "IN_PROGRESS" | "COMPLETED" | "PARTIAL" | "FAILED";
+                        /** Format: uuid */
+                        tenant_id: string;
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "params.id: must be a tenant id (UUID)",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params.id",
+                     *           "message": "must be a tenant id (UUID)"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins and the tenant admin may change provisioning",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: TENANT_NOT_FOUND (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/tenant-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "TENANT_NOT_FOUND",
+                     *       "detail": "Tenant 38ed3f57-0d36-4e47-849c-152c72863a31 not found",
+                     *       "hint": "Check the tenant id (GET /api/tenants lists them)."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: NOT_DRIFTED, INVALID_TRANSITION, RUN_ACTIVE, STATE_CHANGED (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/not-drifted",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "NOT_DRIFTED",
+                     *       "detail": "Tenant 38ed3f57-0d36-4e47-849c-152c72863a31 has no drift to heal",
+                     *       "hint": "Verify it first (POST …/verify, provisioner verify ID): heal re-runs the tenant from the first step the verification found broken."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: BODY_TOO_LARGE (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Path too long: URI_TOO_LONG (application/problem+json) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "code": "URI_TOO_LONG",
+                     *       "detail": "A path segment is longer than 100 characters",
+                     *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON: UNSUPPORTED_MEDIA_TYPE (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: ENGINE_UNAVAILABLE, ENGINE_AUTH_FAILED, DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "ENGINE_UNAVAILABLE",
+                     *       "detail": "Engine health check failed: connect ECONNREFUSED 10.0.0.7:8000",
+                     *       "hint": "The engine is unreachable or failing; it is retried automatically. If it persists, verify it is running and reachable from Provisioner, then use \"Continue\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getProvisioningLogs: {
         parameters: {
             query?: {
@@ -3072,7 +3382,7 @@ export interface operations {
                             step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
                             /** Format: date-time */
                             ts: string;
-                            /** @description tenant_created, run_queued, run_refused, step_started, step_retrying, step_completed, step_failed, step_skipped, note, run_finished, run_handed_back, engine_call (include_engine_calls=true) */
+                            /** @description tenant_created, run_queued, run_refused, step_started, step_retrying, step_completed, step_failed, step_skipped, note, run_finished, run_handed_back, tenant_drifted, tenant_drift_cleared, engine_call (include_engine_calls=true) */
                             type: string;
                         }[];
                         paging: {
@@ -3201,6 +3511,204 @@ export interface operations {
                      *       "code": "DATABASE_UNAVAILABLE",
                      *       "detail": "The database is unreachable or restarting",
                      *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    planProvisioning: {
+        parameters: {
+            query?: {
+                /** @description Default: the run the status allows next (NOT_STARTED: start, PARTIAL or FAILED: continue, COMPLETED: retry) */
+                kind?: "start" | "continue" | "retry";
+                /** @description retry only: from this step (default: every step) */
+                step?: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What a run of this kind would do now, computed from reads only (nothing is written to the engine) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        kind: "start" | "continue" | "retry";
+                        operations: {
+                            /**
+                             * @description create/update: a write the run would make; exists: a record in place, left alone; skip: the step would skip itself
+                             * @enum {string}
+                             */
+                            action: "create" | "update" | "exists" | "skip";
+                            doctype: string | null;
+                            /** @description The record's name (the engine names a new POS Opening Entry itself) */
+                            name: string | null;
+                            /** @enum {string} */
+                            step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates";
+                        }[];
+                        /** @description Where the run would stop on a record problem (a precondition, final validation) */
+                        problems: {
+                            /** @description The engine DocType of the record (null: the problem names no single record) */
+                            doctype: string | null;
+                            problem: string;
+                            /** @description The record's name in the engine */
+                            record: string | null;
+                            /**
+                             * @description The step whose record it is: heal re-runs from the first
+                             * @enum {string}
+                             */
+                            step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates";
+                        }[];
+                        /** @description The steps the run would execute, in order */
+                        steps: ("step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates")[];
+                        /** Format: uuid */
+                        tenant_id: string;
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "querystring.kind: Invalid option: expected one of \"start\"|\"continue\"|\"retry\"",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring.kind",
+                     *           "message": "Invalid option: expected one of \"start\"|\"continue\"|\"retry\""
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: TENANT_NOT_FOUND (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/tenant-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "TENANT_NOT_FOUND",
+                     *       "detail": "Tenant 38ed3f57-0d36-4e47-849c-152c72863a31 not found",
+                     *       "hint": "Check the tenant id (GET /api/tenants lists them)."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: INVALID_TRANSITION, RUN_ACTIVE (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/invalid-transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "INVALID_TRANSITION",
+                     *       "detail": "Cannot continue a tenant whose status is COMPLETED",
+                     *       "hint": "continue is allowed when the status is PARTIAL or FAILED. Check the status first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Path too long: URI_TOO_LONG (application/problem+json) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "code": "URI_TOO_LONG",
+                     *       "detail": "A path segment is longer than 100 characters",
+                     *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: ENGINE_UNAVAILABLE, ENGINE_AUTH_FAILED, DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "ENGINE_UNAVAILABLE",
+                     *       "detail": "Engine health check failed: connect ECONNREFUSED 10.0.0.7:8000",
+                     *       "hint": "The engine is unreachable or failing; it is retried automatically. If it persists, verify it is running and reachable from Provisioner, then use \"Continue\"."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -3494,6 +4002,38 @@ export interface operations {
                         };
                         /** @enum {string|null} */
                         current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                        drift: {
+                            /** @description The engine differed from what the steps ensure at the last verification */
+                            drifted: boolean;
+                            /**
+                             * Format: date-time
+                             * @description Since when (the first verification that found it)
+                             */
+                            drifted_at: string | null;
+                            /** @description What the last verification found (empty: no drift) */
+                            findings: {
+                                /** @description The engine DocType of the record (null: the problem names no single record) */
+                                doctype: string | null;
+                                problem: string;
+                                /** @description The record's name in the engine */
+                                record: string | null;
+                                /**
+                                 * @description The step whose record it is: heal re-runs from the first
+                                 * @enum {string}
+                                 */
+                                step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates";
+                            }[];
+                            /**
+                             * @description The first broken step: where heal starts
+                             * @enum {string|null}
+                             */
+                            first_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /**
+                             * Format: date-time
+                             * @description The last verification: verify, the drift sweep, or the final validation of a run that completed
+                             */
+                            verified_at: string | null;
+                        };
                         engine: {
                             abbr: string | null;
                             company: string | null;
@@ -4027,6 +4567,38 @@ export interface operations {
                         };
                         /** @enum {string|null} */
                         current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                        drift: {
+                            /** @description The engine differed from what the steps ensure at the last verification */
+                            drifted: boolean;
+                            /**
+                             * Format: date-time
+                             * @description Since when (the first verification that found it)
+                             */
+                            drifted_at: string | null;
+                            /** @description What the last verification found (empty: no drift) */
+                            findings: {
+                                /** @description The engine DocType of the record (null: the problem names no single record) */
+                                doctype: string | null;
+                                problem: string;
+                                /** @description The record's name in the engine */
+                                record: string | null;
+                                /**
+                                 * @description The step whose record it is: heal re-runs from the first
+                                 * @enum {string}
+                                 */
+                                step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates";
+                            }[];
+                            /**
+                             * @description The first broken step: where heal starts
+                             * @enum {string|null}
+                             */
+                            first_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /**
+                             * Format: date-time
+                             * @description The last verification: verify, the drift sweep, or the final validation of a run that completed
+                             */
+                            verified_at: string | null;
+                        };
                         engine: {
                             abbr: string | null;
                             company: string | null;
@@ -4211,6 +4783,246 @@ export interface operations {
             };
         };
     };
+    verifyProvisioning: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the engine holds against what the steps ensure, read only (nothing is written to the engine); recorded as the tenant's drift flag */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        drifted: boolean;
+                        /** @description In step order, each record once */
+                        findings: {
+                            /** @description The engine DocType of the record (null: the problem names no single record) */
+                            doctype: string | null;
+                            problem: string;
+                            /** @description The record's name in the engine */
+                            record: string | null;
+                            /**
+                             * @description The step whose record it is: heal re-runs from the first
+                             * @enum {string}
+                             */
+                            step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates";
+                        }[];
+                        /**
+                         * @description The first broken step: where heal starts (null: no drift)
+                         * @enum {string|null}
+                         */
+                        first_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                        /** Format: uuid */
+                        tenant_id: string;
+                        /** Format: date-time */
+                        verified_at: string;
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "params.id: must be a tenant id (UUID)",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params.id",
+                     *           "message": "must be a tenant id (UUID)"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins and the tenant admin may change provisioning",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: TENANT_NOT_FOUND (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/tenant-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "TENANT_NOT_FOUND",
+                     *       "detail": "Tenant 38ed3f57-0d36-4e47-849c-152c72863a31 not found",
+                     *       "hint": "Check the tenant id (GET /api/tenants lists them)."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict: INVALID_TRANSITION, RUN_ACTIVE, STATE_CHANGED (application/problem+json) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/invalid-transition",
+                     *       "title": "Conflict",
+                     *       "status": 409,
+                     *       "code": "INVALID_TRANSITION",
+                     *       "detail": "Cannot verify a tenant whose status is FAILED",
+                     *       "hint": "verify is allowed when the status is COMPLETED. Check the status first."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: BODY_TOO_LARGE (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Path too long: URI_TOO_LONG (application/problem+json) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "code": "URI_TOO_LONG",
+                     *       "detail": "A path segment is longer than 100 characters",
+                     *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON: UNSUPPORTED_MEDIA_TYPE (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: ENGINE_UNAVAILABLE, ENGINE_AUTH_FAILED, DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "ENGINE_UNAVAILABLE",
+                     *       "detail": "Engine health check failed: connect ECONNREFUSED 10.0.0.7:8000",
+                     *       "hint": "The engine is unreachable or failing; it is retried automatically. If it persists, verify it is running and reachable from Provisioner, then use \"Continue\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getReadiness: {
         parameters: {
             query?: never;
@@ -4349,6 +5161,8 @@ export interface operations {
             query?: {
                 /** @description next_cursor of the previous page (omit for the first page) */
                 cursor?: string;
+                /** @description Only tenants whose last verification found drift (true), or did not (false) */
+                drifted?: "true" | "false";
                 /** @description Rows per page (default 50, at most 500) */
                 limit?: number;
                 status?: "NOT_STARTED" | "IN_PROGRESS" | "COMPLETED" | "PARTIAL" | "FAILED";
@@ -4405,6 +5219,26 @@ export interface operations {
                             provisioning: {
                                 /** @enum {string|null} */
                                 current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                                /** @description Drift as last verified; cleared by a verification that finds none or a run that completes */
+                                drift: {
+                                    /** @description The engine differed from what the steps ensure at the last verification */
+                                    drifted: boolean;
+                                    /**
+                                     * Format: date-time
+                                     * @description Since when (the first verification that found it)
+                                     */
+                                    drifted_at: string | null;
+                                    /**
+                                     * @description The first broken step: where heal starts
+                                     * @enum {string|null}
+                                     */
+                                    first_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                                    /**
+                                     * Format: date-time
+                                     * @description The last verification: verify, the drift sweep, or the final validation of a run that completed
+                                     */
+                                    verified_at: string | null;
+                                };
                                 /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
                                 last_error_code: string | null;
                                 message: string | null;
@@ -4560,6 +5394,26 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description Drift as last verified; cleared by a verification that finds none or a run that completes */
+                            drift: {
+                                /** @description The engine differed from what the steps ensure at the last verification */
+                                drifted: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description Since when (the first verification that found it)
+                                 */
+                                drifted_at: string | null;
+                                /**
+                                 * @description The first broken step: where heal starts
+                                 * @enum {string|null}
+                                 */
+                                first_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The last verification: verify, the drift sweep, or the final validation of a run that completed
+                                 */
+                                verified_at: string | null;
+                            };
                             /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
                             last_error_code: string | null;
                             message: string | null;
@@ -4806,6 +5660,26 @@ export interface operations {
                         provisioning: {
                             /** @enum {string|null} */
                             current_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                            /** @description Drift as last verified; cleared by a verification that finds none or a run that completes */
+                            drift: {
+                                /** @description The engine differed from what the steps ensure at the last verification */
+                                drifted: boolean;
+                                /**
+                                 * Format: date-time
+                                 * @description Since when (the first verification that found it)
+                                 */
+                                drifted_at: string | null;
+                                /**
+                                 * @description The first broken step: where heal starts
+                                 * @enum {string|null}
+                                 */
+                                first_step: "step_0_engine_check" | "step_1_platform_setup" | "step_2_company" | "step_3_chart_of_accounts" | "step_4_warehouses" | "step_5_settings" | "step_6_items" | "step_7_customer" | "step_8_pos_profile" | "step_9_pos_session" | "step_10_post_sale_updates" | null;
+                                /**
+                                 * Format: date-time
+                                 * @description The last verification: verify, the drift sweep, or the final validation of a run that completed
+                                 */
+                                verified_at: string | null;
+                            };
                             /** @description The code of the last failed step's error (null: no step failed, or its error has no code); the whole error is in the status */
                             last_error_code: string | null;
                             message: string | null;
