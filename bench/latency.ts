@@ -74,7 +74,7 @@ async function start(dbUrl: string, sim: RunningSimulator, env: Record<string, s
 }
 
 // ---- 1. one tenant at 50 ms per call ------------------------------------------------------------
-const single: Array<{ wallMs: number; calls: number; chain: number; ratio: number }> = [];
+const single: Array<{ wallMs: number; calls: number; chain: number; ratio: number; engineMs: number }> = [];
 if (opt.part !== 'throughput') {
   const scratch = await scratchDatabase('latency', 54353);
   const sim = await startErpnextSimulator({ port: 0 });
@@ -120,8 +120,10 @@ if (opt.part !== 'throughput') {
       }
     }
     const ratio = wallMs / (chain * 50);
-    single.push({ wallMs, calls: calls.length, chain, ratio });
-    log(`one tenant at 50 ms per call: ${wallMs.toFixed(0)} ms, ${calls.length} calls (${chain} on the critical path): ratio ${ratio.toFixed(3)}`);
+    // the engine's own time: each answered call from its arrival to its answer (the 50 ms and the simulator's work)
+    const engineMs = calls.reduce((sum, c) => sum + (c.handledMs ?? 0), 0);
+    single.push({ wallMs, calls: calls.length, chain, ratio, engineMs });
+    log(`one tenant at 50 ms per call: ${wallMs.toFixed(0)} ms, ${calls.length} calls (${chain} on the critical path): ratio ${ratio.toFixed(3)}; in the engine ${engineMs.toFixed(0)} ms, outside it ${(wallMs - engineMs).toFixed(0)} ms`);
   }
   subscription.unsubscribe();
   await app.close();
@@ -202,7 +204,8 @@ const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const t = throughput;
 const summary = [
   ...(single.length
-    ? [`one tenant, 50 ms per call     median ratio ${singleRatio.toFixed(3)} over ${single.length} runs (target ≤ 1.10: ${singleRatio <= 1.1 ? 'met' : 'missed'}); time beyond the engine's: ${single.map((s) => (s.wallMs - s.chain * 50).toFixed(0)).join(', ')} ms`]
+    ? [`one tenant, 50 ms per call     median ratio ${singleRatio.toFixed(3)} over ${single.length} runs (target ≤ 1.10: ${singleRatio <= 1.1 ? 'met' : 'missed'}); time beyond the engine's: ${single.map((s) => (s.wallMs - s.chain * 50).toFixed(0)).join(', ')} ms`,
+        `  of which in the engine       ${single.map((s) => (s.engineMs - s.chain * 50).toFixed(0)).join(', ')} ms (the simulator's own work beyond the 50 ms), outside it ${single.map((s) => (s.wallMs - s.engineMs).toFixed(0)).join(', ')} ms (Provisioner: claim, step records, engine slots, HTTP client)`]
     : []),
   ...(t
     ? [
@@ -224,9 +227,9 @@ if (!opt['no-write'] && t && single.length) {
     `**One tenant at 50 ms per engine call** (simulator latency; a set-up site: one tenant went first). Wall time from the create request to COMPLETED`,
     '÷ (calls on the critical path × 50 ms). A run makes its calls one after the other, so all of them are on it (the chain counted from the call log).',
     '',
-    '| run | wall ms | calls | on the critical path | ratio |',
-    '|---:|---:|---:|---:|---:|',
-    ...single.map((s, i) => `| ${i + 1} | ${s.wallMs.toFixed(0)} | ${s.calls} | ${s.chain} | ${s.ratio.toFixed(3)} |`),
+    '| run | wall ms | calls | on the critical path | ratio | in the engine ms | outside it ms |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
+    ...single.map((s, i) => `| ${i + 1} | ${s.wallMs.toFixed(0)} | ${s.calls} | ${s.chain} | ${s.ratio.toFixed(3)} | ${s.engineMs.toFixed(0)} | ${(s.wallMs - s.engineMs).toFixed(0)} |`),
     '',
     `**Throughput**: ${N} tenants created at once (50 requests in flight), 20 ms per call, engine cap ${CAP} (ENGINE_MAX_CONCURRENCY, fleet-wide slots),`,
     `${WORKERS} worker processes running ${workerConcurrency} runs each. Tenants per second ÷ (${CAP} ÷ (calls per tenant × 20 ms)).`,
