@@ -15,6 +15,7 @@
  * Only 127.0.0.1 is ever a target.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -121,6 +122,8 @@ const config: Config = {
   allowNewerSchema: false,
   demo: true,
   jwtSecret: 'chaos-secret-0123456789abcdefghijklmnopqrstuv',
+  // the workers get it too (workerEnv): they read the engine the API sealed
+  encryptionKeys: { current: randomBytes(32), previous: [] },
   trustProxy: false,
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
   engineAllowedHosts: ['127.0.0.1'],
@@ -153,6 +156,7 @@ const workerEnv = {
   ...process.env,
   DATABASE_URL: dbUrl,
   PROVISIONER_JWT_SECRET: config.jwtSecret,
+  PROVISIONER_ENCRYPTION_KEY: config.encryptionKeys!.current.toString('base64'),
   PROVISIONER_LEASE_MS: String(leaseMs),
   // the simulator listens on loopback over http
   PROVISIONER_ENGINE_ALLOWED_HOSTS: '127.0.0.1',

@@ -9,6 +9,7 @@
  *
  * Only 127.0.0.1 is ever a target.
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,6 +48,7 @@ const config: Config = {
   allowNewerSchema: false,
   demo: true,
   jwtSecret: 'bench-secret-0123456789abcdefghijklmnopqrstuv',
+  encryptionKeys: { current: randomBytes(32), previous: [] },
   trustProxy: false,
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
   engineAllowedHosts: ['127.0.0.1'],

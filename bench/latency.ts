@@ -18,6 +18,7 @@
  * --part single or throughput runs (and writes) only that part; writing needs both.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -47,6 +48,8 @@ const workerConcurrency = Number(opt['worker-concurrency']);
 const RUNS = Number(opt.runs);
 const CAP = 16;
 const WORKERS = 3;
+/** The engine-credential key of the API and its worker processes: they read what the API sealed. */
+const ENCRYPTION_KEY = randomBytes(32).toString('base64');
 const log = (msg: string) => process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 async function start(dbUrl: string, sim: RunningSimulator, env: Record<string, string>): Promise<{ app: RunningProvisioner; call: (method: string, p: string, body?: unknown) => Promise<{ status: number; body: any }> }> {
@@ -59,6 +62,7 @@ async function start(dbUrl: string, sim: RunningSimulator, env: Record<string, s
     ERPNEXT_URL: sim.url,
     ERPNEXT_API_KEY: sim.apiKey,
     ERPNEXT_API_SECRET: sim.apiSecret,
+    PROVISIONER_ENCRYPTION_KEY: ENCRYPTION_KEY,
     PORT: '0',
     LOG_LEVEL: 'silent',
     LOG_PRETTY: 'false',
@@ -141,7 +145,7 @@ if (opt.part !== 'single') {
   const rss = new Map<number, number>();
   const workers: ChildProcess[] = [];
   for (let i = 0; i < WORKERS; i++) {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/throughput-worker.ts'), '--database', scratch.url, '--concurrency', String(workerConcurrency), '--cap', String(CAP)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/throughput-worker.ts'), '--database', scratch.url, '--concurrency', String(workerConcurrency), '--cap', String(CAP)], { cwd: root, env: { ...process.env, PROVISIONER_ENCRYPTION_KEY: ENCRYPTION_KEY }, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout!.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         try {

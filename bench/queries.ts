@@ -12,6 +12,7 @@
  *
  * Target: p99 < 20 ms for each read, no sequential scan of provisioning_events.
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { scratchDatabase, writeBenchmarkSection } from './support.ts';
@@ -20,6 +21,7 @@ import { databaseMs, explain, percentile, recordingPool, type PlanSummary, type 
 import { createPool } from '../src/adapters/postgres/database.ts';
 import { knownMigrations, migrate } from '../src/adapters/postgres/migrate.ts';
 import { PostgresStore } from '../src/adapters/postgres/store.ts';
+import { EngineSecrets } from '../src/adapters/engine-secrets.ts';
 import { ProvisioningService } from '../src/application/provisioning-service.ts';
 import type { PageKey } from '../src/ports/store.ts';
 
@@ -56,9 +58,10 @@ const dropOnce = () =>
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void dropOnce().then(() => process.exit(130)));
 
 const pool = createPool(scratch.url, { max: 4, applicationName: 'bench-queries' });
+const secrets = new EngineSecrets({ current: randomBytes(32), previous: [] });
 try {
   await migrate(pool, { before: TIMED_FROM });
-  const store = new PostgresStore(pool);
+  const store = new PostgresStore(pool, secrets);
   await store.upsertEngine({ id: 'erpnext', kind: 'erpnext', baseUrl: 'http://127.0.0.1:9', apiKey: 'k', apiSecret: 's' });
 
   log(`generating ${TENANTS} tenants and ${(TENANTS * PER_TENANT).toLocaleString('en')} events`);
@@ -127,7 +130,7 @@ try {
     const recorded = recordingPool(pool);
     const sample = randomTenant();
     if (read.name === 'logs after_id') await firstEventIds(sample);
-    await read.run(new PostgresStore(recorded.pool), new ProvisioningService(new PostgresStore(recorded.pool), null as never, null as never, 'erpnext'), sample);
+    await read.run(new PostgresStore(recorded.pool, secrets), new ProvisioningService(new PostgresStore(recorded.pool, secrets), null as never, null as never, 'erpnext'), sample);
     const plans = [];
     for (const st of recorded.statements.filter(own)) plans.push(await explain(pool, st));
     // latency: sequential calls, each on a random tenant (its pages mostly not in shared_buffers)
@@ -138,7 +141,7 @@ try {
     const dbMs: number[] = [];
     for (const id of ids) {
       const sampled = recordingPool(pool);
-      const sampledStore = new PostgresStore(sampled.pool);
+      const sampledStore = new PostgresStore(sampled.pool, secrets);
       const sampledService = new ProvisioningService(sampledStore, null as never, null as never, 'erpnext');
       const t0 = performance.now();
       await read.run(sampledStore, sampledService, id);

@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { createPool } from '../src/adapters/postgres/database.ts';
 import { PostgresStore } from '../src/adapters/postgres/store.ts';
+import { EngineSecrets, parseEncryptionKey } from '../src/adapters/engine-secrets.ts';
 import { Journal } from '../src/observability/journal.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { engineFactory } from '../src/provisioner.ts';
@@ -20,7 +21,8 @@ const url = opt.database!;
 const logger = createLogger({ level: 'silent' });
 // one connection per run for its tenant lock, and room for the writes (the Worker checks)
 const pool = createPool(url, { max: Number(opt.concurrency) + 4, applicationName: 'provisioner-bench-worker' });
-const store = new PostgresStore(pool);
+// the key of the API that registered the engine (bench/latency.ts)
+const store = new PostgresStore(pool, new EngineSecrets({ current: parseEncryptionKey(process.env.PROVISIONER_ENCRYPTION_KEY ?? '', 'PROVISIONER_ENCRYPTION_KEY'), previous: [] }));
 const journal = new Journal(store, logger);
 const engineFor = engineFactory({ engineBudgets: DEFAULT_ENGINE_TIME_BUDGETS, engineMaxConcurrency: Number(opt.cap), demo: false, engineAllowedHosts: ['127.0.0.1'] }, { url }, logger);
 const worker = new Worker({ store, journal, engineFor, retryPolicy: DEFAULT_RETRY_POLICY, databaseUrl: url, logger, concurrency: Number(opt.concurrency) });

@@ -9,6 +9,7 @@ import { DEFAULT_READINESS_CACHE_MS } from './application/readiness.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY, type DriftSweepPolicy } from './runner/drift-sweeper.ts';
 import { ALLOWED_HOSTS_VARIABLE, parseAllowedHost, type EngineUrlPolicy } from './adapters/engine-url-policy.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from './ports/engine.ts';
+import { EncryptionKeyInvalidError, KEY_BYTES, parseEncryptionKey, type EncryptionKeys } from './adapters/engine-secrets.ts';
 
 export class ConfigError extends ProvisionerError {
   constructor(message: string, hint: string) {
@@ -37,6 +38,14 @@ export interface Config {
   jwtSecret: string;
   /** Which proxies' X-Forwarded-* headers the API believes: false, true (any peer), or addresses/CIDRs. (Default: false; env TRUST_PROXY) */
   trustProxy: TrustProxy;
+  /**
+   * Encrypts engine API keys and secrets in the database (AES-256-GCM): the current key, and older
+   * ones still accepted for reading during a rotation. null: none set; outside demo mode serve and
+   * worker then refuse to start while any engine is registered, and no engine can be registered.
+   * (env PROVISIONER_ENCRYPTION_KEY or PROVISIONER_ENCRYPTION_KEY_FILE, PROVISIONER_ENCRYPTION_KEY_PREVIOUS
+   * or PROVISIONER_ENCRYPTION_KEY_PREVIOUS_FILE; demo mode: random, kept in the data folder)
+   */
+  encryptionKeys: EncryptionKeys | null;
   /** The default ERPNext engine; null = the built-in simulator (demo mode only). (env ERPNEXT_URL, ERPNEXT_API_KEY, ERPNEXT_API_SECRET) */
   erpnext: { url: string; apiKey: string; apiSecret: string } | null;
   /**
@@ -219,14 +228,62 @@ function engineAllowedHosts(env: NodeJS.ProcessEnv): string[] {
 /** Which engine URLs this process may call (src/adapters/engine-url-policy.ts). */
 export const engineUrlPolicyOf = (config: Pick<Config, 'demo' | 'engineAllowedHosts'>): EngineUrlPolicy => ({ demo: config.demo, allowedHosts: config.engineAllowedHosts });
 
-/** The demo signing secret: random once, then kept in the data folder so tokens survive restarts. */
-function demoSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'demo-jwt-secret');
+/**
+ * A demo secret: random once, then kept in the data folder (mode 0600) so that it survives
+ * restarts. Created exclusively: of two processes starting at once, both use the first's.
+ */
+function demoSecretFile(dataDir: string, name: string, make: () => string): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(file, secret, { mode: 0o600 });
+  const secret = make();
+  try {
+    writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return readFileSync(file, 'utf8').trim();
+  }
   return secret;
+}
+
+/** The demo signing secret: tokens survive restarts. */
+const demoSecret = (dataDir: string) => demoSecretFile(dataDir, 'demo-jwt-secret', () => randomBytes(32).toString('hex'));
+
+/** A key file (PROVISIONER_ENCRYPTION_KEY_FILE, a Docker or Kubernetes secret): its text, or why not. */
+function keyFile(variable: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new EncryptionKeyInvalidError(`${variable}=${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})`, `Point ${variable} at a file this process can read, holding the key (openssl rand -base64 32 > file; chmod 600 file).`);
+  }
+}
+
+/**
+ * The engine-secret keys: the current one from PROVISIONER_ENCRYPTION_KEY or its _FILE (one of
+ * them), the previous ones (a rotation) from PROVISIONER_ENCRYPTION_KEY_PREVIOUS (comma-separated)
+ * or its _FILE (one a line). Demo mode without one: random, kept in the data folder, so that
+ * `npm start` needs no setup and its engine survives restarts.
+ */
+function encryptionKeys(env: NodeJS.ProcessEnv, demo: boolean, dataDir: string): EncryptionKeys | null {
+  const inline = env.PROVISIONER_ENCRYPTION_KEY?.trim() ?? '';
+  const file = env.PROVISIONER_ENCRYPTION_KEY_FILE?.trim() ?? '';
+  if (inline && file) {
+    throw new EncryptionKeyInvalidError('PROVISIONER_ENCRYPTION_KEY and PROVISIONER_ENCRYPTION_KEY_FILE are both set', 'Set one of them: the key itself, or the file that holds it.');
+  }
+  let current: Buffer | null = null;
+  if (inline) current = parseEncryptionKey(inline, 'PROVISIONER_ENCRYPTION_KEY');
+  else if (file) current = parseEncryptionKey(keyFile('PROVISIONER_ENCRYPTION_KEY_FILE', file), `The key in PROVISIONER_ENCRYPTION_KEY_FILE (${file})`);
+  const previousInline = env.PROVISIONER_ENCRYPTION_KEY_PREVIOUS?.trim() ?? '';
+  const previousFile = env.PROVISIONER_ENCRYPTION_KEY_PREVIOUS_FILE?.trim() ?? '';
+  const previous = [
+    ...previousInline.split(',').map((k) => k.trim()).filter(Boolean).map((k, i) => parseEncryptionKey(k, `PROVISIONER_ENCRYPTION_KEY_PREVIOUS (key ${i + 1})`)),
+    ...(previousFile ? keyFile('PROVISIONER_ENCRYPTION_KEY_PREVIOUS_FILE', previousFile).split('\n').map((k) => k.trim()).filter(Boolean) : []).map((k, i) => parseEncryptionKey(k, `PROVISIONER_ENCRYPTION_KEY_PREVIOUS_FILE (line ${i + 1})`)),
+  ];
+  if (!current && previous.length > 0) {
+    throw new EncryptionKeyInvalidError('PROVISIONER_ENCRYPTION_KEY_PREVIOUS is set without PROVISIONER_ENCRYPTION_KEY', 'A previous key is only read with a current one: set PROVISIONER_ENCRYPTION_KEY to the new key (docs/operations.md, "Engine credentials at rest").');
+  }
+  if (!current && demo) current = parseEncryptionKey(demoSecretFile(dataDir, 'demo-encryption-key', () => randomBytes(KEY_BYTES).toString('base64')), `The demo key in ${path.join(dataDir, 'demo-encryption-key')}`);
+  return current ? { current, previous } : null;
 }
 
 /**
@@ -276,6 +333,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
     allowNewerSchema: bool(env, 'PROVISIONER_ALLOW_NEWER_SCHEMA', false),
     demo,
     jwtSecret,
+    encryptionKeys: encryptionKeys(env, demo, dataDir),
     trustProxy: trustProxy(env),
     erpnext,
     engineAllowedHosts: engineAllowedHosts(env),

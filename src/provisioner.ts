@@ -12,6 +12,7 @@ import { startEmbeddedPostgres } from './adapters/postgres/embedded.ts';
 import { migrate } from './adapters/postgres/migrate.ts';
 import { PostgresStore } from './adapters/postgres/store.ts';
 import { createEngine, type EngineCall } from './adapters/engine-factory.ts';
+import { EncryptionKeyMissingError, EngineSecrets } from './adapters/engine-secrets.ts';
 import { EngineGates } from './adapters/engine-gate.ts';
 import { SiteCaches } from './adapters/erpnext/site-cache.ts';
 import { FleetEngineSlots } from './adapters/postgres/engine-slots.ts';
@@ -77,8 +78,11 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Connects to DATABASE_URL or starts the embedded PostgreSQL, then applies the migrations. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' | 'databasePoolMax' | 'allowNewerSchema'>, logger: Logger): Promise<Database> {
+/**
+ * Connects to DATABASE_URL or starts the embedded PostgreSQL, then applies the migrations. The
+ * store seals and opens engine credentials with `encryptionKeys` (none: it seals nothing).
+ */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'embeddedPgPort' | 'databasePoolMax' | 'allowNewerSchema'> & Partial<Pick<Config, 'encryptionKeys'>>, logger: Logger): Promise<Database> {
   let url = config.databaseUrl;
   let stopEmbedded = async () => {};
   if (!url) {
@@ -103,12 +107,36 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   return {
     url,
     pool,
-    store: new PostgresStore(pool),
+    store: new PostgresStore(pool, new EngineSecrets(config.encryptionKeys ?? null)),
     close: async () => {
       await pool.end();
       await stopEmbedded();
     },
   };
+}
+
+/**
+ * Engine credentials at rest, checked by every serve and worker start. With a key: rows still in
+ * clear text (from before encryption) are encrypted now, and engines this process cannot decrypt
+ * are named in a warning (each use of them fails with ENGINE_SECRETS_UNREADABLE). Without a key
+ * (outside demo mode, PROVISIONER_ENCRYPTION_KEY unset): refused while any engine is registered,
+ * since its credentials could be neither read nor protected; with none, the start goes on and
+ * registering one is refused until a key is set.
+ */
+export async function secureEngineSecrets(store: PostgresStore, logger: Logger): Promise<void> {
+  const secrets = store.engineSecrets;
+  if (!secrets.configured) {
+    const engines = await store.countEngines();
+    if (engines > 0) {
+      throw new EncryptionKeyMissingError(`PROVISIONER_ENCRYPTION_KEY is not set, and ${engines} engine${engines === 1 ? ' is' : 's are'} registered: ${engines === 1 ? 'its' : 'their'} API keys and secrets can be neither decrypted nor, for rows from before encryption, encrypted`);
+    }
+    logger.warn('PROVISIONER_ENCRYPTION_KEY is not set: no engine can be registered (503 ENCRYPTION_KEY_MISSING) until it is set on every serve and worker process');
+    return;
+  }
+  const outcome = await store.resealEngineSecrets({ clearTextOnly: true });
+  if (outcome.resealed.length > 0) logger.info({ engines: outcome.resealed, key_id: secrets.currentKeyId }, 'encrypted the API keys and secrets of engines stored in clear text (from before encryption at rest)');
+  for (const { id, error } of outcome.unreadable) logger.warn({ engine: id, code: error.code, hint: error.hint }, error.message);
+  logger.info({ key_id: secrets.currentKeyId, previous_key_ids: secrets.keyIds.slice(1) }, 'engine credentials are encrypted at rest');
 }
 
 export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => void) => EnginePort) & { close(): Promise<void> };
@@ -187,6 +215,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
   const eventFeed = new EventFeed({ store, databaseUrl: db.url, logger });
   let closeEngines = async () => {};
   try {
+    await secureEngineSecrets(store, logger);
     if (config.erpnext) {
       // a refused ERPNEXT_URL stops the start, with the hint that names the allow-list
       await assertEngineUrlAllowed(config.erpnext.url, engineUrlPolicyOf(config), { unresolvable: 'allow' });

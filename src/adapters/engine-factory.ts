@@ -20,14 +20,18 @@ export interface EngineFactoryOptions {
   siteCaches?: SiteCaches;
 }
 
-/** The adapter for a registered engine. */
+/**
+ * The adapter for a registered engine. Throws a typed error when its credentials cannot be
+ * decrypted (ENGINE_SECRETS_UNREADABLE, ENCRYPTION_KEY_MISSING), as for a kind without an adapter.
+ */
 export function createEngine(record: EngineRecord, opts: EngineFactoryOptions): EnginePort {
   if (record.kind === 'erpnext') {
     const gates = opts.gates;
+    const { apiKey, apiSecret } = record.credentials();
     return new ErpnextEngine({
       baseUrl: record.baseUrl,
-      apiKey: record.apiKey,
-      apiSecret: record.apiSecret,
+      apiKey,
+      apiSecret,
       budgets: opts.budgets,
       onCall: opts.onCall,
       urlPolicy: opts.urlPolicy,

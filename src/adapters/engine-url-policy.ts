@@ -5,9 +5,10 @@
  * addresses. Loopback, private, link-local, unspecified and reserved addresses (IPv4-mapped IPv6
  * forms included) are refused unless PROVISIONER_ENGINE_ALLOWED_HOSTS names the host; http is
  * refused unless it names the host too. Demo mode, which runs the simulator on 127.0.0.1, also
- * allows loopback targets and http. The check runs at registration and again before every
- * request, on the addresses the name resolves to at that moment, so a name that changes its
- * answer (DNS rebinding) is refused when it points inward.
+ * allows loopback targets and http. The check runs at registration, again before every
+ * request, and once more as the request connects, on the addresses it connects to
+ * (src/adapters/engine-fetch.ts): a name that changes its answer (DNS rebinding) is refused when
+ * it points inward, even between the check and the connection.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
@@ -139,7 +140,6 @@ export const resolveHost: Resolver = async (host) => (await dnsLookup(host, { al
  */
 export async function assertEngineUrlAllowed(raw: string, policy: EngineUrlPolicy, opts: { resolve?: Resolver; unresolvable: 'allow' | 'refuse' }): Promise<void> {
   const url = parseEngineUrl(raw);
-  const listed = isAllowListed(url, policy);
   const literal = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: string[];
   if (isIP(literal)) {
@@ -153,6 +153,16 @@ export async function assertEngineUrlAllowed(raw: string, policy: EngineUrlPolic
       else throw new EngineUnavailableError(`unreachable (${(e as { code?: string }).code ?? 'name does not resolve'})`, { cause: e });
     }
   }
+  assertAddressesAllowed(url, policy, addresses);
+}
+
+/**
+ * Refuses the addresses `url`'s host resolves to when the policy does not allow them (or, for
+ * http, does not allow the host). Checked before every request, and again by the engine fetch
+ * as it connects, on the very addresses it connects to (src/adapters/engine-fetch.ts).
+ */
+export function assertAddressesAllowed(url: URL, policy: EngineUrlPolicy, addresses: readonly string[]): void {
+  const listed = isAllowListed(url, policy);
   const classes = addresses.map(classifyAddress);
   const allLoopback = classes.length > 0 && classes.every((c) => c === 'loopback');
   if (url.protocol === 'http:' && !listed && !(policy.demo && allLoopback)) {

@@ -74,9 +74,9 @@ export class EngineReadinessCache {
     try {
       engine = this.opts.engineFor(record);
     } catch (e) {
-      // a kind without an adapter (odoo): reported as such, no call made
+      // a kind without an adapter (odoo), credentials this process cannot decrypt: reported as such, no call made
       const err = toProvisionerError(e);
-      return { ...base, supported: false, reachable: false, authenticated: false, latency_ms: 0, code: err.code, hint: err.hint };
+      return { ...base, supported: err.code !== 'ENGINE_KIND_UNSUPPORTED', reachable: false, authenticated: false, latency_ms: 0, code: err.code, hint: err.hint };
     }
     try {
       const h = await engine.checkHealth();

@@ -6,6 +6,9 @@ import { registerServerCommands } from './commands/server.ts';
 import { registerSimulatorCommand } from './commands/simulator.ts';
 import { registerClientCommands } from './client/index.ts';
 
+/** Errors of the settings, not of the work: exit 3. */
+const CONFIG_CODES = new Set(['CONFIG_INVALID', 'ENCRYPTION_KEY_INVALID', 'ENCRYPTION_KEY_MISSING']);
+
 const program = new Command()
   .name('provisioner')
   .description('Provision POS workspaces inside ERPNext: durable, idempotent, observable.')
@@ -24,7 +27,7 @@ program.parseAsync(process.argv).catch((e: unknown) => {
   }
   if (isProvisionerError(e)) {
     process.stderr.write(`error [${e.code}]: ${e.message}\nhint: ${e.hint}\n`);
-    process.exit(e.code === 'CONFIG_INVALID' ? EXIT.config : EXIT.failure);
+    process.exit(CONFIG_CODES.has(e.code) ? EXIT.config : EXIT.failure);
   }
   process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(EXIT.failure);

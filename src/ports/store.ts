@@ -52,12 +52,24 @@ export interface AuditRecord extends Required<AuditEntry> {
   at: Date;
 }
 
+export interface EngineCredentials {
+  apiKey: string;
+  apiSecret: string;
+}
+
 export interface EngineRecord {
   id: string;
   kind: EngineKind;
   baseUrl: string;
-  apiKey: string;
-  apiSecret: string;
+  /** An API key is stored (the API says so, never what it is). */
+  apiKeySet: boolean;
+  /**
+   * The API key and secret, decrypted when asked (they are encrypted at rest,
+   * src/adapters/engine-secrets.ts). A function, so that no log line or JSON of a record can
+   * carry them. Throws a typed error naming the engine when this process's keys do not open them
+   * (ENGINE_SECRETS_UNREADABLE, ENCRYPTION_KEY_MISSING).
+   */
+  credentials(): EngineCredentials;
   createdAt: Date;
 }
 

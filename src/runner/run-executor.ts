@@ -60,7 +60,15 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
         engine: { method: call.method, path: call.path, status: call.status, ms: call.ms },
       });
   };
-  const engine = engineRecord ? deps.engineFor(engineRecord, onCall) : null;
+  // an engine that cannot be made (credentials this process cannot decrypt) fails the step with
+  // why, as a missing one does, instead of crashing the run on every claim
+  let engine: EnginePort | null = null;
+  let unusable: unknown = null;
+  try {
+    engine = engineRecord ? deps.engineFor(engineRecord, onCall) : null;
+  } catch (e) {
+    unusable = e;
+  }
 
   const done = new Map(stepsAtClaim.map((s) => [s.id, s]));
   for (const stepId of run.plan) {
@@ -114,6 +122,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
       const started = performance.now();
       const base = { tenantId: tenant!.id, runId: run.id, stepId, attempt };
       try {
+        if (unusable) throw unusable;
         if (!engine) throw new EngineUnavailableError(`engine "${tenant!.engineId}" is not registered`);
         const notes: Promise<unknown>[] = [];
         const ctx: StepContext = {

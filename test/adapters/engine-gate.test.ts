@@ -74,7 +74,7 @@ test('Company inserts to one engine go one at a time; its other requests keep th
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {
     const gates = new EngineGates(8);
-    const record = { id: 'erp', kind: 'erpnext', baseUrl: url, apiKey: 'k', apiSecret: 's' } as EngineRecord;
+    const record = { id: 'erp', kind: 'erpnext', baseUrl: url, apiKeySet: true, credentials: () => ({ apiKey: 'k', apiSecret: 's' }) } as EngineRecord;
     const engines = Array.from({ length: 4 }, () => createEngine(record, { gates, urlPolicy: TEST_ENGINE_URL_POLICY }) as ErpnextEngine);
     const inserts = engines.map((e, i) => e.createCompany({ name: `C${i}`, abbr: `C${i}`, country: 'Kenya', currency: 'KES', chartOfAccounts: 'Standard' }));
     await held;

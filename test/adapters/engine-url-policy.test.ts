@@ -1,13 +1,13 @@
 /**
  * Which engine URLs may be called (issue 11, item 6): the rules on their own, then through the
- * client that makes the requests (a name that resolves inward at request time is refused before
- * anything is sent).
+ * client that makes the requests (a name that resolves inward at request time, or only by the
+ * time the request connects, is refused before anything is sent).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { assertEngineUrlAllowed, classifyAddress, parseAllowedHost, type EngineUrlPolicy } from '../../src/adapters/engine-url-policy.ts';
+import net, { type AddressInfo } from 'node:net';
+import { assertEngineUrlAllowed, classifyAddress, parseAllowedHost, type EngineUrlPolicy, type Resolver } from '../../src/adapters/engine-url-policy.ts';
 import { FrappeClient } from '../../src/adapters/erpnext/frappe-client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { TEST_JWT_SECRET } from '../support/secrets.ts';
@@ -125,6 +125,41 @@ test('the client checks before every request, on what the name resolves to then 
     const client = new FrappeClient({ baseUrl: url, apiKey: 'key', apiSecret: 'the-engine-secret', urlPolicy: strict, resolve });
     await assert.rejects(client.callMethod('ping'), { code: 'ENGINE_URL_FORBIDDEN' });
     assert.deepEqual(inside.seen, [], 'nothing was sent');
+  } finally {
+    await inside.close();
+  }
+});
+
+test('the connection looks the name up through the policy too: a name that turns inward between the check and the connect reaches nothing (DNS rebinding)', async () => {
+  // a bare TCP listener on loopback: any connection at all is counted (a TLS handshake would not finish)
+  let connections = 0;
+  const inside = net.createServer((socket) => {
+    connections += 1;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => inside.listen(0, '127.0.0.1', resolve));
+  try {
+    // the attacker's DNS: public for the check before the request, loopback for every lookup after it;
+    // "localhost" so that a second lookup by the system (what a plain fetch does) would also land on 127.0.0.1
+    let lookups = 0;
+    const resolve: Resolver = async () => (lookups++ === 0 ? ['93.184.215.14'] : ['127.0.0.1']);
+    const client = new FrappeClient({ baseUrl: `https://localhost:${(inside.address() as AddressInfo).port}`, apiKey: 'key', apiSecret: 'the-engine-secret', urlPolicy: strict, resolve });
+    await assert.rejects(client.callMethod('ping'), { code: 'ENGINE_URL_FORBIDDEN', message: /localhost is \(or resolves to\) a loopback address/ });
+    assert.equal(lookups, 2, 'the connection used the checked lookup, not one of its own');
+    assert.equal(connections, 0, 'nothing connected to the inward address');
+  } finally {
+    await new Promise<void>((resolve) => inside.close(() => resolve()));
+  }
+});
+
+test('an allowed name connects to the address the checked lookup answered, not to a second lookup of its own', async () => {
+  const inside = await recordingServer((res) => res.end('{"message":"pong"}'));
+  try {
+    // a name no DNS knows: only the policy's lookup can take the request there
+    const policy: EngineUrlPolicy = { demo: false, allowedHosts: [`erp.internal:${inside.port}`] };
+    const client = new FrappeClient({ baseUrl: `http://erp.internal:${inside.port}`, apiKey: 'key', apiSecret: 'the-engine-secret', urlPolicy: policy, resolve: async () => ['127.0.0.1'] });
+    assert.equal(await client.callMethod('ping'), 'pong');
+    assert.deepEqual(inside.seen.map((s) => s.url), ['/api/method/ping']);
   } finally {
     await inside.close();
   }

@@ -3,7 +3,7 @@
  * to what really exists (CLI commands and options, settings read by loadConfig, routes, files),
  * and run their health checks against a real API, worker metrics endpoint and simulator.
  */
-import { TEST_JWT_SECRET } from '../support/secrets.ts';
+import { TEST_ENCRYPTION_KEY, TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -37,6 +37,7 @@ const environmentOf = (service: string, env: Record<string, string>) =>
 
 const operatorEnv = {
   PROVISIONER_JWT_SECRET: TEST_JWT_SECRET,
+  PROVISIONER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
   ERPNEXT_URL: 'http://simulator:8000',
   ERPNEXT_API_KEY: 'sim-key',
   ERPNEXT_API_SECRET: 'sim-secret',
@@ -93,7 +94,10 @@ test('every service command is a real CLI command with real options', async () =
 
 test('the api and worker settings load with loadConfig as their commands read them, leave every default to the app, and each variable is one the app reads', () => {
   assert.match(String(services.api.environment.PROVISIONER_JWT_SECRET), /^\$\{PROVISIONER_JWT_SECRET:\?/);
-  assert.throws(() => environmentOf('api', {}), /PROVISIONER_JWT_SECRET/, 'no secret, no start');
+  assert.throws(() => environmentOf('api', { PROVISIONER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY }), /PROVISIONER_JWT_SECRET/, 'no secret, no start');
+  for (const service of ['api', 'worker']) {
+    assert.throws(() => environmentOf(service, { PROVISIONER_JWT_SECRET: TEST_JWT_SECRET }), /PROVISIONER_ENCRYPTION_KEY/, `${service}: no engine-credential key, no start`);
+  }
 
   const api = loadConfig(environmentOf('api', operatorEnv));
   assert.equal(api.demo, false);
@@ -115,6 +119,7 @@ test('the api and worker settings load with loadConfig as their commands read th
   assert.equal(services.worker.environment.PROVISIONER_JWT_SECRET, undefined);
   assert.equal(services.worker.environment.ERPNEXT_URL, undefined);
   assert.deepEqual(worker.engineBudgets, api.engineBudgets);
+  assert.deepEqual(worker.encryptionKeys, api.encryptionKeys, 'the workers read what the api encrypted');
 
   for (const service of ['api', 'worker']) {
     for (const name of Object.keys(services[service].environment)) {
@@ -130,7 +135,7 @@ test('the api and worker settings load with loadConfig as their commands read th
   }
   assert.equal(loadConfig(environmentOf('api', { ...operatorEnv, STEP_MAX_ATTEMPTS: '3' })).retryPolicy.maxAttempts, 3, 'an operator value goes through');
   // no ERPNext given: the api still starts (register engines with POST /api/engines)
-  assert.equal(loadConfig(environmentOf('api', { PROVISIONER_JWT_SECRET: operatorEnv.PROVISIONER_JWT_SECRET })).erpnext, null);
+  assert.equal(loadConfig(environmentOf('api', { PROVISIONER_JWT_SECRET: operatorEnv.PROVISIONER_JWT_SECRET, PROVISIONER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY })).erpnext, null);
 });
 
 /** Runs a compose/Dockerfile health check command (node -e ...) with the given environment. */

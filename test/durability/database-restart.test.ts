@@ -1,4 +1,4 @@
-import { TEST_JWT_SECRET } from '../support/secrets.ts';
+import { TEST_ENCRYPTION_KEYS, TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -31,6 +31,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     allowNewerSchema: false,
     demo: true,
     jwtSecret: TEST_JWT_SECRET,
+    encryptionKeys: TEST_ENCRYPTION_KEYS,
     trustProxy: false,
     erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
     engineAllowedHosts: ['127.0.0.1'],

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPool } from '../../src/adapters/postgres/database.ts';
 import { PostgresStore } from '../../src/adapters/postgres/store.ts';
+import { EngineSecrets } from '../../src/adapters/engine-secrets.ts';
 import { Journal } from '../../src/observability/journal.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Worker } from '../../src/runner/worker.ts';
@@ -14,7 +15,8 @@ const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test
 
 function workerOn(poolMax: number, concurrency: number) {
   const pool = createPool(url, { max: poolMax });
-  const store = new PostgresStore(pool);
+  // no engine is read in these tests: no key is needed
+  const store = new PostgresStore(pool, new EngineSecrets(null));
   const logger = createLogger({ level: 'silent' });
   const make = () => new Worker({ store, journal: new Journal(store, logger), engineFor: () => {
     throw new Error('no run is claimed in these tests');

@@ -1,4 +1,4 @@
-import { TEST_JWT_SECRET } from './secrets.ts';
+import { TEST_ENCRYPTION_KEYS, TEST_JWT_SECRET } from './secrets.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
@@ -101,6 +101,7 @@ export async function startProvisionerHarness(opts: {
     allowNewerSchema: false,
     demo: true,
     jwtSecret: TEST_JWT_SECRET,
+    encryptionKeys: TEST_ENCRYPTION_KEYS,
     trustProxy: false,
     erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
     engineAllowedHosts: TEST_ENGINE_ALLOWED_HOSTS,

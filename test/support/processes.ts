@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { TEST_ENCRYPTION_KEY } from './secrets.ts';
 
 /**
  * The engines of the tests (the simulator, proxies before it, the API itself for a "not ERPNext"
@@ -20,11 +21,11 @@ export interface ProvisionerProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** `provisioner <args>` as a real child process (what operators and CI run). */
+/** `provisioner <args>` as a real child process (what operators and CI run), with the tests' engine allow-list and engine-credential key unless `env` says otherwise. */
 export function spawnProvisioner(args: string[], env: Record<string, string | undefined>, opts: { cwd?: string } = {}): ProvisionerProcess {
   // undefined removes a variable of this process's environment
   const merged: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: 'false', PROVISIONER_ENGINE_ALLOWED_HOSTS: TEST_ENGINE_ALLOWED_HOSTS.join(','), ...env })) if (v !== undefined) merged[k] = v;
+  for (const [k, v] of Object.entries({ ...process.env, LOG_LEVEL: 'info', LOG_PRETTY: 'false', PROVISIONER_ENGINE_ALLOWED_HOSTS: TEST_ENGINE_ALLOWED_HOSTS.join(','), PROVISIONER_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY, ...env })) if (v !== undefined) merged[k] = v;
   const child = spawn(process.execPath, [path.join(root, 'bin/provisioner.js'), ...args], {
     cwd: opts.cwd ?? root,
     env: merged,

@@ -4,7 +4,8 @@ import { createEngine } from '../../src/adapters/engine-factory.ts';
 import { Journal } from '../../src/observability/journal.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { Worker } from '../../src/runner/worker.ts';
-import { TEST_ENGINE_URL_POLICY, type Harness } from './harness.ts';
+import type { EngineSecrets } from '../../src/adapters/engine-secrets.ts';
+import { TEST_ENGINE_URL_POLICY, type ProvisionerHarness } from './harness.ts';
 
 export interface TestWorker {
   worker: Worker;
@@ -18,10 +19,11 @@ export interface TestWorker {
 }
 
 /** A worker of its own (own pool, own id) on the harness's database and engines. */
-export function startWorker(h: Harness, opts: { leaseMs?: number; pollMs?: number; workerId?: string } = {}): TestWorker {
+export function startWorker(h: Pick<ProvisionerHarness, 'provisioner'>, opts: { leaseMs?: number; pollMs?: number; workerId?: string; engineSecrets?: EngineSecrets } = {}): TestWorker {
   // the default 4 runs hold a connection each for their tenant locks, and need more to write
   const pool = createPool(h.provisioner.db.url, { max: 8 });
-  const store = new PostgresStore(pool);
+  // the harness's keys unless told otherwise: the engines it registered are encrypted with them
+  const store = new PostgresStore(pool, opts.engineSecrets ?? h.provisioner.db.store.engineSecrets);
   const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const journal = new Journal(store, logger);
   const worker = new Worker({

@@ -3,6 +3,7 @@ import { assertEngineUrlAllowed, type EngineUrlPolicy, type Resolver } from '../
 import { frappeError, type FrappeErrorBody } from './frappe-errors.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports/engine.ts';
 import { networkCause } from '../network-errors.ts';
+import { engineFetch, refusalIn, type EngineFetch, type EngineResponse } from '../engine-fetch.ts';
 
 export interface FrappeCredentials {
   baseUrl: string;
@@ -18,9 +19,10 @@ export interface FrappeClientOptions extends FrappeCredentials {
   /** Wraps every request, e.g. to limit concurrency per engine; `kind` is the method and route, e.g. "GET /api/resource/Company". (Default: none) */
   gate?: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
   /**
-   * Which URLs may be called, checked (with a fresh DNS lookup) before every request, so that
-   * neither a request nor the API secret goes to a refused target. (Default: no check; the
-   * engine factory always passes the configured policy)
+   * Which URLs may be called, checked (with a fresh DNS lookup) before every request and again
+   * on the addresses each connection goes to, so that neither a request nor the API secret goes
+   * to a refused target. (Default: no check, Node's fetch; the engine factory always passes the
+   * configured policy)
    */
   urlPolicy?: EngineUrlPolicy;
   /** Host name lookup for the policy. (Default: node:dns lookup, every address) */
@@ -75,12 +77,14 @@ export class FrappeClient {
   private readonly gate: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
   private readonly urlPolicy: EngineUrlPolicy | undefined;
   private readonly resolve: Resolver | undefined;
+  private readonly fetch: EngineFetch;
 
   constructor(opts: FrappeClientOptions) {
     this.gate = opts.gate ?? ((fn) => fn());
     this.urlPolicy = opts.urlPolicy;
     this.resolve = opts.resolve;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.fetch = opts.urlPolicy ? engineFetch(this.baseUrl, opts.urlPolicy, opts.resolve) : (url, init) => fetch(url, init);
     this.authorization = `token ${opts.apiKey}:${opts.apiSecret}`;
     this.budgets = { ...DEFAULT_ENGINE_TIME_BUDGETS, ...opts.budgets };
     this.onCall = opts.onCall;
@@ -115,13 +119,19 @@ export class FrappeClient {
         throw e;
       }
     }
-    let res: Response;
+    let res: EngineResponse;
     try {
-      res = await fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+      res = await this.fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     } catch (e) {
       if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
         report(null, 'timeout');
         throw new EngineTimeoutError(what, timeoutMs);
+      }
+      // the name pointed inward by the time the connection looked it up (DNS rebinding)
+      const refused = refusalIn(e);
+      if (refused) {
+        report(null, refused.code);
+        throw refused;
       }
       const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
       report(null, cause);

@@ -3,7 +3,7 @@ import { STEPS, type StepId } from '../../domain/steps/catalogue.ts';
 import type { RunKind } from '../../domain/plan.ts';
 import type { SettledRun } from '../../domain/auto-continue.ts';
 import type { EngineFacts, RunConfig } from '../../domain/steps/step.ts';
-import { RunConflictError, StateChangedError } from '../../domain/errors.ts';
+import { RunConflictError, StateChangedError, toProvisionerError, type ProvisionerError } from '../../domain/errors.ts';
 import type {
   AuditEntry,
   AuditRecord,
@@ -24,6 +24,7 @@ import type {
 } from '../../ports/store.ts';
 import type { EngineKind } from '../../ports/engine.ts';
 import { inTransaction, isUniqueViolation, type Queryable } from './database.ts';
+import { sealedKeyId, type EngineSecrets } from '../engine-secrets.ts';
 
 type Row = Record<string, any>;
 
@@ -51,6 +52,16 @@ const toAudit = (r: Row): AuditRecord => ({
   ip: r.ip,
 });
 
+/** What a re-encryption of engine credentials did, by engine id. */
+export interface ResealOutcome {
+  /** Sealed with the current key now. */
+  resealed: string[];
+  /** Nothing to do (already the current key; with clearTextOnly, also an older key this process reads). */
+  current: string[];
+  /** Not opened by this process's keys: left as they were. */
+  unreadable: Array<{ id: string; error: ProvisionerError }>;
+}
+
 /** A change of a user by a platform admin (PATCH /api/users/:id, the demo account at start). */
 export interface UserChange {
   role?: Role;
@@ -73,7 +84,6 @@ export interface LockoutPolicy {
   baseMs: number;
   maxMs: number;
 }
-const toEngine = (r: Row): EngineRecord => ({ id: r.id, kind: r.kind, baseUrl: r.base_url, apiKey: r.api_key, apiSecret: r.api_secret, createdAt: r.created_at });
 const toTenant = (r: Row): TenantRecord => ({
   id: r.id,
   name: r.name,
@@ -194,7 +204,17 @@ export const EVENTS_CHANNEL = 'provisioner_events';
  * Step state changes are guarded by the run's lease: a worker that lost its lease changes nothing.
  */
 export class PostgresStore {
-  constructor(readonly pool: pg.Pool) {}
+  /** `engineSecrets`: seals engine credentials on write and opens them when a record's credentials() is called. */
+  constructor(
+    readonly pool: pg.Pool,
+    readonly engineSecrets: EngineSecrets,
+  ) {}
+
+  private readonly toEngine = (r: Row): EngineRecord => {
+    const { id, api_key: storedKey, api_secret: storedSecret } = r as { id: string; api_key: string; api_secret: string };
+    // opened when called: listing engines needs no key, and a wrong one fails where it is used, naming the engine
+    return { id, kind: r.kind, baseUrl: r.base_url, apiKeySet: storedKey.length > 0, credentials: () => this.engineSecrets.credentials(id, storedKey, storedSecret), createdAt: r.created_at };
+  };
 
   // ---- users -------------------------------------------------------------------------------
 
@@ -395,19 +415,19 @@ export class PostgresStore {
        on conflict (id) do update set kind = excluded.kind, base_url = excluded.base_url, api_key = excluded.api_key,
          api_secret = excluded.api_secret, updated_at = now()
        returning *`,
-      [e.id, e.kind, e.baseUrl, e.apiKey, e.apiSecret],
+      [e.id, e.kind, e.baseUrl, this.engineSecrets.seal(e.id, 'api_key', e.apiKey), this.engineSecrets.seal(e.id, 'api_secret', e.apiSecret)],
     );
-    return toEngine(rows[0]!);
+    return this.toEngine(rows[0]!);
   }
 
   async getEngine(id: string): Promise<EngineRecord | null> {
     const { rows } = await this.pool.query(`select * from onboarding.engines where id = $1`, [id]);
-    return rows[0] ? toEngine(rows[0]) : null;
+    return rows[0] ? this.toEngine(rows[0]) : null;
   }
 
   /** One page of engines, oldest first. */
   listEnginesPage(page: { after: PageKey | null; limit: number }): Promise<Page<EngineRecord>> {
-    return this.page('onboarding.engines', 'text', 'true', [], page, toEngine);
+    return this.page('onboarding.engines', 'text', 'true', [], page, this.toEngine);
   }
 
   /**
@@ -423,7 +443,7 @@ export class PostgresStore {
       if (rows[0].n > 0) return { tenants: rows[0].n as number };
       await c.query(`delete from onboarding.engines where id = $1`, [id]);
       await c.query(`delete from onboarding.engine_limits where engine_id = $1`, [id]);
-      const engine = toEngine(current);
+      const engine = this.toEngine(current);
       await this.recordAudit(audit(engine), c);
       return engine;
     });
@@ -431,7 +451,62 @@ export class PostgresStore {
 
   async listEngines(): Promise<EngineRecord[]> {
     const { rows } = await this.pool.query(`select * from onboarding.engines order by created_at`);
-    return rows.map(toEngine);
+    return rows.map(this.toEngine);
+  }
+
+  async countEngines(): Promise<number> {
+    const { rows } = await this.pool.query(`select count(*)::int as n from onboarding.engines`);
+    return rows[0].n;
+  }
+
+  /**
+   * Seals engine credentials again with the current key: `clearTextOnly`, the rows from before
+   * encryption (every start); else also those of older keys (`provisioner engines reencrypt`).
+   * One engine per statement, each a compare-and-set on the values read: a registration at the
+   * same moment wins, and a process killed halfway leaves every engine either as it was or done,
+   * so running it again finishes the job. Rows this process cannot open are reported, not touched.
+   */
+  async resealEngineSecrets(opts: { clearTextOnly: boolean }): Promise<ResealOutcome> {
+    const { rows } = await this.pool.query<{ id: string; api_key: string; api_secret: string }>(`select id, api_key, api_secret from onboarding.engines order by id`);
+    const outcome: ResealOutcome = { resealed: [], current: [], unreadable: [] };
+    for (const row of rows) {
+      const stored = [row.api_key, row.api_secret];
+      if (stored.every((v) => this.engineSecrets.isCurrent(v))) {
+        outcome.current.push(row.id);
+        continue;
+      }
+      if (opts.clearTextOnly && stored.every((v) => sealedKeyId(v) !== null)) {
+        // sealed with an older key: left to `engines reencrypt`, only checked that it can be read
+        if (stored.every((v) => this.engineSecrets.canOpen(v))) outcome.current.push(row.id);
+        else outcome.unreadable.push({ id: row.id, error: this.unreadable(row) });
+        continue;
+      }
+      let credentials;
+      try {
+        credentials = this.engineSecrets.credentials(row.id, row.api_key, row.api_secret);
+      } catch (e) {
+        outcome.unreadable.push({ id: row.id, error: toProvisionerError(e) });
+        continue;
+      }
+      const { rowCount } = await this.pool.query(
+        `update onboarding.engines set api_key = $2, api_secret = $3 where id = $1 and api_key = $4 and api_secret = $5`,
+        [row.id, this.engineSecrets.seal(row.id, 'api_key', credentials.apiKey), this.engineSecrets.seal(row.id, 'api_secret', credentials.apiSecret), row.api_key, row.api_secret],
+      );
+      // 0 rows: registered again (with the current key) or deleted since the read; nothing to do
+      if (rowCount === 1) outcome.resealed.push(row.id);
+      else outcome.current.push(row.id);
+    }
+    return outcome;
+  }
+
+  /** Why a row cannot be opened, as opening it would say. */
+  private unreadable(row: { id: string; api_key: string; api_secret: string }): ProvisionerError {
+    try {
+      this.engineSecrets.credentials(row.id, row.api_key, row.api_secret);
+    } catch (e) {
+      return toProvisionerError(e);
+    }
+    return toProvisionerError(new Error(`engine "${row.id}" could not be read`));
   }
 
   // ---- tenants -----------------------------------------------------------------------------

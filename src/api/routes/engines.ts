@@ -7,12 +7,13 @@ import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../sc
 import type { ApiDeps } from '../app.ts';
 import { auditEntry } from './audit.ts';
 import { assertEngineUrlAllowed, EngineUrlForbiddenError } from '../../adapters/engine-url-policy.ts';
+import { EncryptionKeyMissingError } from '../../adapters/engine-secrets.ts';
 import { readEngineLoads, type EngineLoad } from '../../adapters/postgres/engine-load.ts';
 import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from '../responses.ts';
 import { problemOf } from '../plugins/problem-details.ts';
 
 /** An engine as the API shows it: credentials never leave the server. */
-export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKey.length > 0, created_at: e.createdAt.toISOString() });
+export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKeySet, created_at: e.createdAt.toISOString() });
 
 /**
  * What a failed check says, in our words only: an engine's error text (or whatever a wrong URL
@@ -27,18 +28,23 @@ const CHECK_FAILURES: Record<string, string> = {
   ENGINE_RATE_LIMITED: 'The engine refused: too many requests',
   ENGINE_REDIRECTED: 'The engine answered with a redirect, which is not followed',
   ENGINE_URL_FORBIDDEN: 'The engine URL is refused by the URL policy',
+  ENGINE_SECRETS_UNREADABLE: "The engine's stored credentials do not decrypt with this server's keys",
+  ENCRYPTION_KEY_MISSING: "The engine's stored credentials are encrypted and this server has no key",
 };
+/** Failures before or instead of an answer from the engine. */
+const NOT_REACHED = new Set(['ENGINE_UNAVAILABLE', 'ENGINE_TIMEOUT', 'ENGINE_URL_FORBIDDEN', 'ENGINE_SECRETS_UNREADABLE', 'ENCRYPTION_KEY_MISSING']);
 const loadView = (l: EngineLoad) => ({ in_flight: l.inFlight, limit: l.limit, max: l.max, reason: l.reason });
 
-export async function liveEngineHealth(engine: EnginePort) {
+/** `engine` is made inside the check: credentials that do not decrypt are a failed check, not an error of the route. */
+export async function liveEngineHealth(engine: () => EnginePort) {
   const started = performance.now();
   try {
-    const h = await engine.checkHealth();
+    const h = await engine().checkHealth();
     return { reachable: true, authenticated: true, user: h.authenticatedAs, versions: h.versions, latency_ms: h.latencyMs };
   } catch (e) {
     const err = toProvisionerError(e);
     return {
-      reachable: err.code !== 'ENGINE_UNAVAILABLE' && err.code !== 'ENGINE_TIMEOUT' && err.code !== 'ENGINE_URL_FORBIDDEN',
+      reachable: !NOT_REACHED.has(err.code),
       authenticated: false,
       error: CHECK_FAILURES[err.code] ?? `The engine answered with an error (${err.code})`,
       code: err.code,
@@ -54,6 +60,16 @@ function auditableUrl(baseUrl: string): string {
   url.username = '';
   url.password = '';
   return url.toString();
+}
+
+/** The engine had these credentials (unknown, as changed, when its stored ones do not decrypt). */
+function sameCredentials(engine: EngineRecord, apiKey: string, apiSecret: string): boolean {
+  try {
+    const before = engine.credentials();
+    return before.apiKey === apiKey && before.apiSecret === apiSecret;
+  } catch {
+    return false;
+  }
 }
 
 /** DELETE of an engine tenants are provisioned in: their records live there. */
@@ -85,7 +101,7 @@ const schemas = {
     operationId: 'registerEngine',
     summary: 'Register or update an engine',
     body: EngineBody,
-    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), problemOf(new EngineUrlForbiddenError('169.254.169.254 is (or resolves to) a link-local address')), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 201: EngineAnswer, ...problems(PROBLEM.validation('body.base_url', 'Invalid URL'), problemOf(new EngineUrlForbiddenError('169.254.169.254 is (or resolves to) a link-local address')), PROBLEM.malformedJson, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable, problemOf(new EncryptionKeyMissingError('The API key and secret of engine "erp-eu" cannot be stored: PROVISIONER_ENCRYPTION_KEY is not set, and they are never stored in clear text'))) },
   },
   get: {
     tags,
@@ -131,7 +147,7 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     await assertEngineUrlAllowed(b.base_url, engineUrlPolicy, { unresolvable: 'allow' });
     const before = await store.getEngine(b.id);
     const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
-    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl), credentials_changed: !before || before.apiKey !== b.api_key || before.apiSecret !== b.api_secret }));
+    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl), credentials_changed: !before || !sameCredentials(before, b.api_key, b.api_secret) }));
     return reply.status(201).send({ engine: engineView(engine) });
   });
 
@@ -151,7 +167,7 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
   app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {
     const engine = await store.getEngine(req.params.id);
     if (!engine) throw new EngineNotFoundError(req.params.id);
-    const health = await liveEngineHealth(engineFor(engine));
+    const health = await liveEngineHealth(() => engineFor(engine));
     return { engine: engineView(engine), health, load: loadView((await loads([engine.id])).get(engine.id)!) };
   });
 };

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { onShutdown, port } from '../shared.ts';
+import { EXIT, onShutdown, port } from '../shared.ts';
 import { loadedEnvFile } from '../env-file.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { ROLES, type Role } from '../../ports/store.ts';
@@ -15,15 +15,16 @@ function logEnvFile(logger: Logger): void {
  * runs, so that `--version`, `--help` and the client commands start without them.
  */
 async function server() {
-  const [config, logger, provisioner, accounts, journal, metrics] = await Promise.all([
+  const [config, logger, provisioner, accounts, journal, metrics, secrets] = await Promise.all([
     import('../../config.ts'),
     import('../../observability/logger.ts'),
     import('../../provisioner.ts'),
     import('../../application/accounts.ts'),
     import('../../observability/journal.ts'),
     import('../../observability/metrics.ts'),
+    import('../../adapters/engine-secrets.ts'),
   ]);
-  return { ...config, ...logger, ...provisioner, ...accounts, ...journal, ...metrics };
+  return { ...config, ...logger, ...provisioner, ...accounts, ...journal, ...metrics, ...secrets };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -47,12 +48,18 @@ export function registerServerCommands(program: Command): void {
     .description('Run a provisioning worker only (any number of them may share one PostgreSQL).')
     .addOption(new Option('--metrics-port <port>', 'serve this worker\'s Prometheus metrics on :<port>/metrics').env('METRICS_PORT').argParser(port))
     .action(async (opts: { metricsPort?: number }) => {
-      const { loadConfig, createLogger, openDatabase, Journal, createWorker, createAutoContinuer, createDriftSweeper, engineFactory, ProvisionerMetrics, serveMetrics } = await server();
+      const { loadConfig, createLogger, openDatabase, secureEngineSecrets, Journal, createWorker, createAutoContinuer, createDriftSweeper, engineFactory, ProvisionerMetrics, serveMetrics } = await server();
       // a worker signs and checks no token: it needs no PROVISIONER_JWT_SECRET
       const config = loadConfig(process.env, { signsTokens: false });
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
       logEnvFile(logger);
       const db = await openDatabase(config, logger);
+      try {
+        await secureEngineSecrets(db.store, logger);
+      } catch (e) {
+        await db.close();
+        throw e;
+      }
       const journal = new Journal(db.store, logger);
       const engineFor = engineFactory(config, db, logger);
       const worker = createWorker(config, db, journal, engineFor, logger);
@@ -87,6 +94,31 @@ export function registerServerCommands(program: Command): void {
       const config = loadConfig(process.env, { signsTokens: false });
       const db = await openDatabase(config, createLogger({ level: config.logLevel }));
       await db.close();
+    });
+
+  const engines = program.command('engines').description('Engines (ERPNext sites): list, health and delete through the API (platform admins); reencrypt in the database');
+  engines
+    .command('reencrypt')
+    .description(
+      'Encrypt every engine API key and secret in the database named by DATABASE_URL again with PROVISIONER_ENCRYPTION_KEY, after a key rotation ' +
+        '(the old key still in PROVISIONER_ENCRYPTION_KEY_PREVIOUS); then the old key can be dropped. One engine per statement: safe to stop and run again. ' +
+        'Exit 1 when an engine could not be decrypted (named, with why), 3 without a key.',
+    )
+    .action(async () => {
+      const { loadConfig, openDatabase, createLogger, EncryptionKeyMissingError } = await server();
+      const config = loadConfig(process.env, { signsTokens: false });
+      if (!config.encryptionKeys) throw new EncryptionKeyMissingError('engines reencrypt needs PROVISIONER_ENCRYPTION_KEY (the new key) and, for rows of an older key, PROVISIONER_ENCRYPTION_KEY_PREVIOUS');
+      const db = await openDatabase(config, createLogger({ level: 'warn' }));
+      try {
+        const keyId = db.store.engineSecrets.currentKeyId;
+        const outcome = await db.store.resealEngineSecrets({ clearTextOnly: false });
+        for (const id of outcome.resealed) process.stdout.write(`re-encrypted engine ${id} with key ${keyId}\n`);
+        for (const { error } of outcome.unreadable) process.stderr.write(`error [${error.code}]: ${error.message}\nhint: ${error.hint}\n`);
+        process.stdout.write(`${outcome.resealed.length} re-encrypted, ${outcome.current.length} already with key ${keyId}, ${outcome.unreadable.length} not readable\n`);
+        if (outcome.unreadable.length > 0) process.exitCode = EXIT.failure;
+      } finally {
+        await db.close();
+      }
     });
 
   const users = program.command('users').description('Manage users directly in the database (for the first platform admin).');
