@@ -16,7 +16,7 @@ import { EngineGates } from './adapters/engine-gate.ts';
 import { SiteCaches } from './adapters/erpnext/site-cache.ts';
 import { FleetEngineSlots } from './adapters/postgres/engine-slots.ts';
 import type { EngineRecord } from './ports/store.ts';
-import type { EnginePort } from './ports/engine.ts';
+import type { Engine } from './ports/engine.ts';
 import { ProvisioningService } from './application/provisioning-service.ts';
 import { hashPassword, verifyPassword } from './application/passwords.ts';
 import { DEMO_ACCOUNT_DISABLED_REASON } from './application/accounts.ts';
@@ -109,7 +109,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   };
 }
 
-export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => void) => EnginePort) & { close(): Promise<void> };
+export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => void) => Engine) & { close(): Promise<void> };
 
 /**
  * Engines as configured: time budgets, and one concurrency limit per engine. With a database,

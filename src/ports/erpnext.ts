@@ -1,35 +1,4 @@
-/**
- * The engine port: what the steps need from an ERP engine, in the engine's own vocabulary of
- * records but without its transport. Every `find*` reads (null when missing); every `create*`
- * / `set*` writes exactly one thing. Steps combine them into ensures. Adapters throw the
- * engine errors of domain/errors.ts.
- */
-
-/**
- * How long one engine call may take, by kind of operation: a read answers in well under a
- * second, most inserts in one or two, but a Company insert builds the whole chart of accounts,
- * warehouses and cost centres in one request (2.5–6.5 s on a real ERPNext 15 site, erpnext.md §15)
- * and much longer on a loaded site. One global timeout fits none of them.
- */
-export interface EngineTimeBudgets {
-  /** Reads and health checks. (Default: 15000 ms; env ENGINE_TIMEOUT_MS) */
-  readMs: number;
-  /** Inserts and updates. (Default: 60000 ms; env ENGINE_WRITE_TIMEOUT_MS) */
-  writeMs: number;
-  /** The Company insert. (Default: 300000 ms; env ENGINE_COMPANY_TIMEOUT_MS) */
-  companyInsertMs: number;
-}
-
-export const DEFAULT_ENGINE_TIME_BUDGETS: EngineTimeBudgets = { readMs: 15_000, writeMs: 60_000, companyInsertMs: 300_000 };
-
-export interface EngineHealth {
-  reachable: true;
-  authenticatedAs: string;
-  versions: Record<string, string>;
-  latencyMs: number;
-  /** Set when this is an earlier check's answer (checkHealth's maxAgeMs): how old it is. */
-  ageMs?: number;
-}
+import type { EngineHandle } from './engine.ts';
 
 /** Site-wide master records step_1 makes sure of. */
 export type MasterKind = 'uom' | 'item_group' | 'customer_group' | 'territory' | 'price_list' | 'mode_of_payment';
@@ -127,17 +96,14 @@ export interface NewPosProfile {
 
 export type SettingsKind = 'selling' | 'stock';
 
-/** The kinds of engine Provisioner speaks to. */
-export const ENGINE_KINDS = ['erpnext', 'odoo'] as const;
-export type EngineKind = (typeof ENGINE_KINDS)[number];
-
-export interface EnginePort {
-  readonly kind: EngineKind;
-  /**
-   * Reachable, authenticated, the expected app installed. With `maxAgeMs`, a successful check
-   * of this engine made at most that long ago (and no engine error since) may answer instead.
-   */
-  checkHealth(opts?: { maxAgeMs?: number }): Promise<EngineHealth>;
+/**
+ * The ERPNext port: what the ERPNext steps (domain/steps/erpnext) need from an ERPNext site, in
+ * its own vocabulary of doctypes but without its transport. Every `find*` reads (null when
+ * missing); every `create*` / `set*` writes exactly one thing. Steps combine them into ensures.
+ * Adapters throw the engine errors of domain/errors.ts.
+ */
+export interface ErpnextPort extends EngineHandle {
+  readonly kind: 'erpnext';
 
   findMaster(kind: MasterKind, name: string): Promise<boolean>;
   /** Those of `records` the site does not have, read a kind at a time (site-wide records may be remembered briefly). */

@@ -56,8 +56,14 @@ export interface EngineRecord {
   id: string;
   kind: EngineKind;
   baseUrl: string;
+  /** ERPNext: the API key; Odoo: the API key (or password) of `login`. */
   apiKey: string;
+  /** ERPNext: the API secret; Odoo: empty. */
   apiSecret: string;
+  /** Odoo: the database; null for ERPNext. */
+  database: string | null;
+  /** Odoo: the user's login; null for ERPNext. */
+  login: string | null;
   createdAt: Date;
 }
 

@@ -72,7 +72,7 @@ export interface LockoutPolicy {
   baseMs: number;
   maxMs: number;
 }
-const toEngine = (r: Row): EngineRecord => ({ id: r.id, kind: r.kind, baseUrl: r.base_url, apiKey: r.api_key, apiSecret: r.api_secret, createdAt: r.created_at });
+const toEngine = (r: Row): EngineRecord => ({ id: r.id, kind: r.kind, baseUrl: r.base_url, apiKey: r.api_key, apiSecret: r.api_secret, database: r.database ?? null, login: r.login ?? null, createdAt: r.created_at });
 const toTenant = (r: Row): TenantRecord => ({
   id: r.id,
   name: r.name,
@@ -378,13 +378,13 @@ export class PostgresStore {
 
   // ---- engines -----------------------------------------------------------------------------
 
-  async upsertEngine(e: { id: string; kind: EngineKind; baseUrl: string; apiKey: string; apiSecret: string }): Promise<EngineRecord> {
+  async upsertEngine(e: { id: string; kind: EngineKind; baseUrl: string; apiKey: string; apiSecret: string; database?: string | null; login?: string | null }): Promise<EngineRecord> {
     const { rows } = await this.pool.query(
-      `insert into onboarding.engines (id, kind, base_url, api_key, api_secret) values ($1, $2, $3, $4, $5)
+      `insert into onboarding.engines (id, kind, base_url, api_key, api_secret, database, login) values ($1, $2, $3, $4, $5, $6, $7)
        on conflict (id) do update set kind = excluded.kind, base_url = excluded.base_url, api_key = excluded.api_key,
-         api_secret = excluded.api_secret, updated_at = now()
+         api_secret = excluded.api_secret, database = excluded.database, login = excluded.login, updated_at = now()
        returning *`,
-      [e.id, e.kind, e.baseUrl, e.apiKey, e.apiSecret],
+      [e.id, e.kind, e.baseUrl, e.apiKey, e.apiSecret, e.database ?? null, e.login ?? null],
     );
     return toEngine(rows[0]!);
   }

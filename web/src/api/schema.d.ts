@@ -950,6 +950,8 @@ export interface operations {
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
@@ -964,6 +966,8 @@ export interface operations {
                                 /** @description Why the limit last changed; null: it never did */
                                 reason: string | null;
                             };
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         }[];
                         /** @description Pass as ?cursor= for the next page; null: this is the last page */
                         next_cursor: string | null;
@@ -1083,13 +1087,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description ERPNext: the API key; Odoo: the API key (or password) of `login` */
                     api_key: string;
-                    api_secret: string;
+                    /** @description ERPNext only: the API secret */
+                    api_secret?: string;
                     /** Format: uri */
                     base_url: string;
+                    /** @description Odoo only: the database */
+                    database?: string;
                     id: string;
                     /** @enum {string} */
                     kind: "erpnext" | "odoo";
+                    /** @description Odoo only: the login of the user the API key belongs to */
+                    login?: string;
                 };
             };
         };
@@ -1101,15 +1111,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description An engine; its credentials are never shown */
+                        /** @description An engine; its secrets (API key, secret) are never shown */
                         engine: {
                             api_key_set: boolean;
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         };
                     };
                 };
@@ -1271,15 +1285,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description An engine; its credentials are never shown */
+                        /** @description An engine; its secrets (API key, secret) are never shown */
                         engine: {
                             api_key_set: boolean;
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         };
                     };
                 };
@@ -1424,15 +1442,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description An engine; its credentials are never shown */
+                        /** @description An engine; its secrets (API key, secret) are never shown */
                         engine: {
                             api_key_set: boolean;
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         };
                     };
                 };
@@ -1651,15 +1673,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description An engine; its credentials are never shown */
+                        /** @description An engine; its secrets (API key, secret) are never shown */
                         engine: {
                             api_key_set: boolean;
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         };
                         health: {
                             authenticated: boolean;
@@ -4248,7 +4274,7 @@ export interface operations {
                             kind: "erpnext" | "odoo";
                             latency_ms: number;
                             reachable: boolean;
-                            /** @description false: this version cannot check this kind of engine (odoo); it does not count for readiness */
+                            /** @description false: this version cannot check this kind of engine; it does not count for readiness */
                             supported: boolean;
                             /** @description Platform admins only: the engine user the credentials belong to */
                             user?: string;
@@ -4328,7 +4354,7 @@ export interface operations {
                             kind: "erpnext" | "odoo";
                             latency_ms: number;
                             reachable: boolean;
-                            /** @description false: this version cannot check this kind of engine (odoo); it does not count for readiness */
+                            /** @description false: this version cannot check this kind of engine; it does not count for readiness */
                             supported: boolean;
                             /** @description Platform admins only: the engine user the credentials belong to */
                             user?: string;

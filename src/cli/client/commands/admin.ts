@@ -149,7 +149,7 @@ export function registerAdminCommands(program: Command): void {
       }),
     );
 
-  const engines = group(program, 'engines', 'Engines (ERPNext sites) and their health (through the API; platform admins)');
+  const engines = group(program, 'engines', 'Engines (ERPNext sites, Odoo databases) and their health (through the API; platform admins)');
   clientCommand(engines, 'list', 'Registered engines (credentials are never shown)', ['provisioner engines list'])
     .action(
       clientAction(async (ctx) => {

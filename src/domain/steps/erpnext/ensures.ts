@@ -1,53 +1,20 @@
-import type { Account, CostCenter, Warehouse } from '../../ports/engine.ts';
-import type { StepContext } from './step.ts';
-import { withAbbr } from './step.ts';
-import { EngineDuplicateError, isProvisionerError } from '../errors.ts';
-
-/**
- * A write that failed this way may still have been applied: the engine refused it as a
- * duplicate (someone created the record in between), or we never saw its answer (timeout,
- * connection lost), and the engine may have committed it, possibly later than our deadline.
- */
-function mayHaveLanded(e: unknown): boolean {
-  return e instanceof EngineDuplicateError || (isProvisionerError(e) && e.transient);
-}
-
-/**
- * Creates a record that a read just found missing. When the write may have been applied
- * anyway (see mayHaveLanded), a read decides: the record that now exists is adopted (another
- * tenant's run created the same site-wide record, or our own timed-out insert committed);
- * when there is none, the write's own error stands, and a transient one is retried by the
- * runner, which reads first again. Never a second blind write.
- */
-export async function createOrAdopt<T>(create: () => Promise<T>, find: () => Promise<T | null>): Promise<T> {
-  try {
-    return await create();
-  } catch (e) {
-    if (!mayHaveLanded(e)) throw e;
-    let existing: T | null;
-    try {
-      existing = await find();
-    } catch {
-      throw e; // the engine is still failing: the write's own error says what happened
-    }
-    if (existing === null) throw e;
-    return existing;
-  }
-}
+import type { Account, CostCenter, Warehouse } from '../../../ports/erpnext.ts';
+import { createOrAdopt } from '../ensures.ts';
+import { withAbbr, type ErpnextContext } from './names.ts';
 
 /**
  * Ensures shared by several steps: read first, create only what is missing. Each returns the
  * record's full engine name.
  */
 
-export async function ensureAccount(ctx: StepContext, company: string, abbr: string, spec: AccountSpec): Promise<Account> {
+export async function ensureAccount(ctx: ErpnextContext, company: string, abbr: string, spec: AccountSpec): Promise<Account> {
   const existing = await ctx.engine.findAccount(company, spec.accountName);
   if (existing) return existing;
   ctx.note(`Creating account "${withAbbr(spec.accountName, abbr)}"`);
   return createAccountOrAdopt(ctx, company, abbr, spec);
 }
 
-export async function ensureCostCenter(ctx: StepContext, company: string, abbr: string, name: string): Promise<CostCenter> {
+export async function ensureCostCenter(ctx: ErpnextContext, company: string, abbr: string, name: string): Promise<CostCenter> {
   const existing = await ctx.engine.findCostCenter(company, name);
   if (existing) return existing;
   ctx.note(`Creating cost center "${withAbbr(name, abbr)}"`);
@@ -58,7 +25,7 @@ export async function ensureCostCenter(ctx: StepContext, company: string, abbr: 
   );
 }
 
-export async function ensureWarehouse(ctx: StepContext, company: string, abbr: string, name: string): Promise<Warehouse> {
+export async function ensureWarehouse(ctx: ErpnextContext, company: string, abbr: string, name: string): Promise<Warehouse> {
   return (await ensureWarehouses(ctx, company, abbr, [name]))[0]!;
 }
 
@@ -69,7 +36,7 @@ const ROOT_WAREHOUSE = 'All Warehouses';
  * The company's warehouses `names`, in that order, with the root they go under read in the same
  * call: one read, then one insert per missing warehouse.
  */
-export async function ensureWarehouses(ctx: StepContext, company: string, abbr: string, names: readonly string[]): Promise<Warehouse[]> {
+export async function ensureWarehouses(ctx: ErpnextContext, company: string, abbr: string, names: readonly string[]): Promise<Warehouse[]> {
   const found = await ctx.engine.findWarehouses(company, [...names, ROOT_WAREHOUSE]);
   const byName = (name: string) => found.find((w) => w.warehouseName.toLowerCase() === name.toLowerCase()) ?? null;
   const root = byName(ROOT_WAREHOUSE);
@@ -98,7 +65,7 @@ export type AccountSpec = { accountName: string; parent: string; accountType?: s
  * The company's accounts `specs`, in that order: one read for all of them (plus `alsoRead`,
  * account names the caller wants to look at in the same call), then one insert per missing one.
  */
-export async function ensureAccounts(ctx: StepContext, company: string, abbr: string, specs: readonly AccountSpec[], alsoRead: readonly string[] = []): Promise<{ accounts: Account[]; read: Account[] }> {
+export async function ensureAccounts(ctx: ErpnextContext, company: string, abbr: string, specs: readonly AccountSpec[], alsoRead: readonly string[] = []): Promise<{ accounts: Account[]; read: Account[] }> {
   const read = await ctx.engine.findAccounts(company, [...new Set([...specs.map((s) => s.accountName), ...alsoRead])]);
   const accounts: Account[] = [];
   for (const spec of specs) {
@@ -113,7 +80,7 @@ export async function ensureAccounts(ctx: StepContext, company: string, abbr: st
   return { accounts, read };
 }
 
-function createAccountOrAdopt(ctx: StepContext, company: string, abbr: string, spec: AccountSpec): Promise<Account> {
+function createAccountOrAdopt(ctx: ErpnextContext, company: string, abbr: string, spec: AccountSpec): Promise<Account> {
   return createOrAdopt(
     () =>
       ctx.engine.createAccount({

@@ -1,5 +1,7 @@
-import { VerificationError } from '../errors.ts';
-import { requireCompany, stripAbbr, type Step } from './step.ts';
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
+import { VerificationError } from '../../errors.ts';
+import { type Step } from '../step.ts';
+import { requireCompany, stripAbbr } from './names.ts';
 
 /**
  * step_10_post_sale_updates (final validation): re-reads every record the steps made and
@@ -7,7 +9,7 @@ import { requireCompany, stripAbbr, type Step } from './step.ts';
  * record kind: the company, the POS profile (its company, warehouse and payment methods), its
  * warehouse, the rows of all its payment methods at once, the customer, the session.
  */
-export const postSaleUpdates: Step = {
+export const postSaleUpdates: Step<ErpnextPort> = {
   id: 'step_10_post_sale_updates',
   async run(ctx) {
     const { company, abbr } = requireCompany(ctx);
