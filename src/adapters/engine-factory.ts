@@ -51,6 +51,7 @@ export function createEngine(record: EngineRecord, opts: EngineFactoryOptions): 
     onCall: opts.onCall,
     urlPolicy: opts.urlPolicy,
     gate: gates ? (fn, kind) => gates.run(record.id, fn, kind) : undefined,
+    serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
     siteCache,
   });
 }

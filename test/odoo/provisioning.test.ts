@@ -151,6 +151,16 @@ describe('Odoo simulator faults', () => {
     assert.deepEqual(sim.sim.duplicates(), []);
   });
 
+  test('a call refused for a stale company cache is healed by linking the company again (seen with tenants made at once)', async () => {
+    // what a real Odoo 17 answered for 1 of 8 tenants made at once: its cache of the user's companies predated the new one
+    sim.sim.injectFault({ model: 'stock.warehouse', method: 'search_read', exception: { name: 'odoo.exceptions.AccessError', message: 'Access to unauthorized or invalid companies.' }, count: 1 });
+    const { tenant } = await h.createTenant({ name: 'Odoo Stale Cache Shop', country_code: 'KE', engine_id: 'odoo-f' });
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+    assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+    assert.equal(sim.sim.callCount({ model: 'res.users', method: 'write' }), 1);
+    assert.deepEqual(sim.sim.duplicates(), []);
+  });
+
   test('an Odoo engine with a wrong API key refuses the start with ENGINE_AUTH_FAILED and a hint', async () => {
     const reg = await h.call('POST', '/api/engines', { id: 'odoo-bad', kind: 'odoo', base_url: sim.url, database: sim.db, login: sim.login, api_key: 'not-the-key' });
     assert.equal(reg.status, 201);
