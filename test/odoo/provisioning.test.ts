@@ -60,8 +60,9 @@ function contract(target: 'simulator' | 'real Odoo') {
     assert.match(health.body.health.versions.odoo, /^17\.0/);
     assert.ok(health.body.health.versions.point_of_sale);
     const ready = await h.call('GET', '/api/ready');
-    const odoo = (ready.body.engines ?? []).find((e: { id: string }) => e.id === 'odoo-1');
-    if (odoo) assert.deepEqual({ supported: odoo.supported, authenticated: odoo.authenticated }, { supported: true, authenticated: true });
+    assert.equal(ready.status, 200, JSON.stringify(ready.body));
+    const odoo = ready.body.engines.find((e: { id: string }) => e.id === 'odoo-1');
+    assert.deepEqual({ supported: odoo.supported, authenticated: odoo.authenticated }, { supported: true, authenticated: true });
   });
 
   test('an Odoo tenant goes NOT_STARTED → COMPLETED through the API, then a retry writes nothing', async (t) => {
