@@ -6,6 +6,10 @@
  *
  *   npm run chaos -- --tenants 100 --workers 3 --error-rate 0.05 --lost-rate 0.02 --timeout-rate 0.01
  *   npm run chaos -- --tenants 100 --workers 3 --load
+ *   npm run chaos -- --tenants 30 --workers 3 --engine odoo
+ *
+ * --engine odoo (issue 15): the tenants go to an engine of kind odoo, the Odoo simulator, with the
+ * same faults; the ERPNext simulator stays the (idle) default engine.
  *
  * --load (issue 12 item 5): one busy-loop process per core for the whole run (killed at the end),
  * auto-continue on, and an engine outage of --outage-s seconds (default 30) once half the tenants
@@ -24,6 +28,7 @@ import { scratchDatabase } from './support.ts';
 import { startProvisioner, DEMO_ADMIN } from '../src/provisioner.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
+import { startOdooSimulator } from '../src/simulator/odoo/index.ts';
 import { mulberry32 } from '../src/simulator/erpnext/faults.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../src/domain/auto-continue.ts';
@@ -46,13 +51,14 @@ const { values: opt } = parseArgs({
     load: { type: 'boolean', default: false },
     'outage-s': { type: 'string', default: '30' },
     'engine-cap': { type: 'string', default: '8' },
+    engine: { type: 'string', default: 'erpnext' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
   process.stdout.write(`usage: npm run chaos -- [--tenants 100] [--workers 3] [--error-rate 0.05] [--lost-rate 0.02] [--timeout-rate 0.01]
                       [--kill-every 1500-5000 (ms)] [--lease-ms 3000] [--engine-timeout-ms 1500] [--latency 5-30 (ms)] [--seed 42] [--max-minutes 20]
-                      [--load [--outage-s 30]] [--engine-cap 8]
+                      [--load [--outage-s 30]] [--engine-cap 8] [--engine erpnext|odoo]
 `);
   process.exit(0);
 }
@@ -102,16 +108,20 @@ const scratch = await scratchDatabase('chaos', 54350);
 const dbUrl = scratch.url;
 
 // ---- engine, API (in this process), workers (child processes) --------------------------------
-const sim = await startErpnextSimulator({
-  port: 0,
-  seed,
-  latency: { min: latency[0], max: latency[1] },
-  faults: [
-    ...(errorRate > 0 ? [{ kind: 'error' as const, status: 503, rate: errorRate / 2 }, { kind: 'error' as const, status: 502, rate: errorRate / 2 }] : []),
-    ...(lostRate > 0 ? [{ kind: 'lost' as const, rate: lostRate }] : []),
-    ...(timeoutRate > 0 ? [{ kind: 'timeout' as const, rate: timeoutRate }] : []),
-  ],
-});
+if (opt.engine !== 'erpnext' && opt.engine !== 'odoo') {
+  process.stderr.write('--engine must be erpnext or odoo\n');
+  process.exit(2);
+}
+const onOdoo = opt.engine === 'odoo';
+const faults = [
+  ...(errorRate > 0 ? [{ kind: 'error' as const, status: 503, rate: errorRate / 2 }, { kind: 'error' as const, status: 502, rate: errorRate / 2 }] : []),
+  ...(lostRate > 0 ? [{ kind: 'lost' as const, rate: lostRate }] : []),
+  ...(timeoutRate > 0 ? [{ kind: 'timeout' as const, rate: timeoutRate }] : []),
+];
+const sim = await startErpnextSimulator({ port: 0, seed, latency: { min: latency[0], max: latency[1] }, faults: onOdoo ? [] : faults });
+const odoo = onOdoo ? await startOdooSimulator({ seed, latency: { min: latency[0], max: latency[1] }, faults }) : null;
+/** The engine the tenants are provisioned in: what is faulted, taken down and checked for duplicates. */
+const target = odoo ? odoo.sim : sim.sim;
 const config: Config = {
   port: 0,
   host: '127.0.0.1',
@@ -151,6 +161,10 @@ const api = async (method: string, p: string, body?: unknown, token?: string) =>
   return { status: res.status, body: (await res.json()) as any };
 };
 const token = (await api('POST', '/api/auth/login', DEMO_ADMIN)).body.access_token as string;
+if (odoo) {
+  const registered = await api('POST', '/api/engines', { id: 'odoo-chaos', kind: 'odoo', base_url: odoo.url, database: odoo.db, login: odoo.login, api_key: odoo.apiKey }, token);
+  if (registered.status !== 201) throw new Error(`registering the Odoo engine answered ${registered.status}: ${JSON.stringify(registered.body)}`);
+}
 
 const workerEnv = {
   ...process.env,
@@ -190,7 +204,7 @@ for (let i = 0; i < K; i++) spawnWorker();
 const started = Date.now();
 const ids: string[] = [];
 for (let i = 0; i < N; i++) {
-  const created = await api('POST', '/api/tenants', { name: `Chaos Tenant ${i + 1}`, country_code: 'KE', provisioning: { include_demo_data: i % 3 === 0 } }, token);
+  const created = await api('POST', '/api/tenants', { name: `Chaos Tenant ${i + 1}`, country_code: 'KE', ...(odoo ? { engine_id: 'odoo-chaos' } : {}), provisioning: { include_demo_data: i % 3 === 0 } }, token);
   if (created.status !== 201) throw new Error(`tenant creation answered ${created.status}: ${JSON.stringify(created.body)}`);
   ids.push(created.body.tenant.id);
 }
@@ -242,10 +256,10 @@ const outageDone = (async () => {
   }
   if (settled) return;
   outage.from = Date.now();
-  sim.sim.setDown(true);
+  target.setDown(true);
   log(`engine down for ${outageMs / 1000} s`);
   await sleep(outageMs);
-  sim.sim.setDown(false);
+  target.setDown(false);
   outage.to = Date.now();
   log('engine up again');
 })();
@@ -273,7 +287,7 @@ for (;;) {
 settled = true;
 await killer;
 await outageDone;
-if (outage.from !== null && outage.to === null) sim.sim.setDown(false);
+if (outage.from !== null && outage.to === null) target.setDown(false);
 const elapsedS = (Date.now() - started) / 1000;
 
 // ---- the verdict -----------------------------------------------------------------------------
@@ -281,7 +295,7 @@ const statuses = await Promise.all(ids.map(async (id) => (await api('GET', `/api
 const byStatus: Record<string, number> = {};
 for (const s of statuses) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
 const completed = byStatus.COMPLETED ?? 0;
-const duplicates = sim.sim.duplicates();
+const duplicates = target.duplicates();
 // a step record is lost when a tenant lacks one of its 11 rows, or a COMPLETED tenant has a
 // step that is neither completed nor skipped, or a settled step has no event telling it
 const lost = (
@@ -300,7 +314,7 @@ for (const k of kills) {
 }
 recoveries.sort((a, b) => a - b);
 const pct = (p: number) => (recoveries.length ? recoveries[Math.min(recoveries.length - 1, Math.floor((p / 100) * recoveries.length))] : NaN);
-const calls = sim.sim.calls();
+const calls = target.calls();
 const faulted = calls.filter((c: any) => c.outcome || c.status >= 500).length;
 // time from a tenant's creation to the end of its run that COMPLETED
 const toCompleted = (
@@ -308,7 +322,8 @@ const toCompleted = (
 ).rows.map((r) => Number(r.ms));
 const pctOf = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
 const autoContinues = (await db.query(`select count(*)::int as n, count(distinct tenant_id)::int as tenants from onboarding.provisioning_events where type = 'auto_continue'`)).rows[0];
-const peak = sim.sim.concurrency().peak;
+// the Odoo simulator does not count requests in flight
+const peak = odoo ? NaN : sim.sim.concurrency().peak;
 const loadLines = load
   ? `  load                     ${busyLoops.length} busy-loop processes; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end
   engine outage            ${outage.from !== null ? `${outageMs / 1000} s, from ${((outage.from - started) / 1000).toFixed(1)} s into the run` : 'none (ended before half were COMPLETED)'}
@@ -319,7 +334,7 @@ const loadLines = load
   : '';
 
 process.stdout.write(`
-chaos: ${N} tenants, ${K} workers, seed ${seed}, ${elapsedS.toFixed(1)} s
+chaos: ${N} tenants on ${opt.engine}, ${K} workers, seed ${seed}, ${elapsedS.toFixed(1)} s
   tenants COMPLETED        ${completed}/${N}${completed < N ? `  (${JSON.stringify(byStatus)})` : ''}
   duplicate documents      ${duplicates.length}${duplicates.length ? `  ${JSON.stringify(duplicates.slice(0, 5))}` : ''}
   lost step records        ${lostRecords}
@@ -330,12 +345,13 @@ ${loadLines}`);
 for (const st of statuses.filter((x) => x.status !== 'COMPLETED')) {
   process.stdout.write(`  not completed: ${st.tenant_name} ${st.status} ${JSON.stringify(st.errors)}\n`);
 }
-const ok = completed === N && duplicates.length === 0 && lostRecords === 0 && (!load || peak <= engineCap);
+const ok = completed === N && duplicates.length === 0 && lostRecords === 0 && (!load || odoo !== null || peak <= engineCap);
 process.stdout.write(ok ? 'chaos: PASS\n' : 'chaos: FAIL\n');
 
 for (const w of workers.values()) w.kill('SIGKILL');
 stopBusyLoops();
 await app.close();
 await sim.close();
+await odoo?.close();
 await scratch.drop();
 process.exit(ok ? 0 : 1);

@@ -17,7 +17,7 @@ import { EngineGates } from './adapters/engine-gate.ts';
 import { SiteCaches } from './adapters/erpnext/site-cache.ts';
 import { FleetEngineSlots } from './adapters/postgres/engine-slots.ts';
 import type { EngineRecord } from './ports/store.ts';
-import type { EnginePort } from './ports/engine.ts';
+import type { Engine } from './ports/engine.ts';
 import { ProvisioningService } from './application/provisioning-service.ts';
 import { hashPassword, verifyPassword } from './application/passwords.ts';
 import { DEMO_ACCOUNT_DISABLED_REASON } from './application/accounts.ts';
@@ -139,7 +139,7 @@ export async function secureEngineSecrets(store: PostgresStore, logger: Logger):
   logger.info({ key_id: secrets.currentKeyId, previous_key_ids: secrets.keyIds.slice(1) }, 'engine credentials are encrypted at rest');
 }
 
-export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => void) => EnginePort) & { close(): Promise<void> };
+export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => void) => Engine) & { close(): Promise<void> };
 
 /**
  * Engines as configured: time budgets, and one concurrency limit per engine. With a database,

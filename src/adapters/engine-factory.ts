@@ -1,6 +1,7 @@
-import type { EnginePort, EngineTimeBudgets } from '../ports/engine.ts';
+import type { Engine, EngineTimeBudgets } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import { ErpnextEngine } from './erpnext/erpnext-engine.ts';
+import { OdooEngine } from './odoo/odoo-engine.ts';
 import type { EngineCall } from './erpnext/frappe-client.ts';
 import { ProvisionerError } from '../domain/errors.ts';
 import type { EngineGates } from './engine-gate.ts';
@@ -24,10 +25,12 @@ export interface EngineFactoryOptions {
  * The adapter for a registered engine. Throws a typed error when its credentials cannot be
  * decrypted (ENGINE_SECRETS_UNREADABLE, ENCRYPTION_KEY_MISSING), as for a kind without an adapter.
  */
-export function createEngine(record: EngineRecord, opts: EngineFactoryOptions): EnginePort {
+export function createEngine(record: EngineRecord, opts: EngineFactoryOptions): Engine {
+  const gates = opts.gates;
+  // keyed by the address too: an engine registered again elsewhere is another site
+  const siteCache = opts.siteCaches?.for(`${record.id}\u0000${record.baseUrl}\u0000${record.database ?? ''}`);
+  const { apiKey, apiSecret } = record.credentials();
   if (record.kind === 'erpnext') {
-    const gates = opts.gates;
-    const { apiKey, apiSecret } = record.credentials();
     return new ErpnextEngine({
       baseUrl: record.baseUrl,
       apiKey,
@@ -37,9 +40,22 @@ export function createEngine(record: EngineRecord, opts: EngineFactoryOptions): 
       urlPolicy: opts.urlPolicy,
       gate: gates ? (fn, kind) => gates.run(record.id, fn, kind) : undefined,
       serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
-      // keyed by the address too: an engine registered again elsewhere is another site
-      siteCache: opts.siteCaches?.for(`${record.id}\u0000${record.baseUrl}`),
+      siteCache,
     });
   }
-  throw new ProvisionerError('ENGINE_KIND_UNSUPPORTED', `Engine kind "${record.kind}" is not supported yet`, 'Register an ERPNext engine; Odoo support is planned.', { httpStatus: 400 });
+  if (!record.database || !record.login) {
+    throw new ProvisionerError('ENGINE_MISCONFIGURED', `Odoo engine "${record.id}" has no database or login`, 'Register it again (POST /api/engines) with its database, login and API key, then use "Continue".', { httpStatus: 400 });
+  }
+  return new OdooEngine({
+    baseUrl: record.baseUrl,
+    db: record.database,
+    login: record.login,
+    apiKey,
+    budgets: opts.budgets,
+    onCall: opts.onCall,
+    urlPolicy: opts.urlPolicy,
+    gate: gates ? (fn, kind) => gates.run(record.id, fn, kind) : undefined,
+    serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
+    siteCache,
+  });
 }

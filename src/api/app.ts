@@ -4,7 +4,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import type { ProvisioningService } from '../application/provisioning-service.ts';
-import type { EnginePort } from '../ports/engine.ts';
+import type { Engine } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type LoginThrottle, type TrustProxy } from '../config.ts';
@@ -35,7 +35,7 @@ import { driftRoutes } from './routes/drift.ts';
 export interface ApiDeps {
   store: PostgresStore;
   service: ProvisioningService;
-  engineFor: (record: EngineRecord) => EnginePort;
+  engineFor: (record: EngineRecord) => Engine;
   version: string;
   /** New events from every process, for the SSE routes. */
   eventFeed: EventFeed;

@@ -515,7 +515,17 @@ export const BulkAnswer = answer(
   { matched: 1, tenant_ids: [TENANT_ID], dry_run: false, queued: 1, runs: [{ tenant_id: TENANT_ID, run_id: RUN_ID }], skipped: [] },
 );
 
-const Engine = z.object({ id: z.string(), kind: z.enum(['erpnext', 'odoo']), base_url: z.string(), api_key_set: z.boolean(), created_at: timestamp() }).describe('An engine; its credentials are never shown');
+const Engine = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['erpnext', 'odoo']),
+    base_url: z.string(),
+    api_key_set: z.boolean(),
+    database: z.string().nullable().optional().describe('Odoo engines: the database'),
+    login: z.string().nullable().optional().describe('Odoo engines: the login the API key belongs to'),
+    created_at: timestamp(),
+  })
+  .describe('An engine; its secrets (API key, secret) are never shown');
 const ENGINE_EXAMPLE: z.output<typeof Engine> = { id: 'default', kind: 'erpnext', base_url: 'https://erp.example.com', api_key_set: true, created_at: CREATED_AT };
 
 const EngineHealth = z.object({
@@ -621,7 +631,7 @@ export const LivenessAnswer = answer(z.object({ status: z.enum(['ok']), service:
 const EngineReadiness = z.object({
   id: z.string(),
   kind: z.enum(['erpnext', 'odoo']),
-  supported: z.boolean().describe('false: this version cannot check this kind of engine (odoo); it does not count for readiness'),
+  supported: z.boolean().describe('false: this version cannot check this kind of engine; it does not count for readiness'),
   reachable: z.boolean(),
   authenticated: z.boolean(),
   latency_ms: z.number(),

@@ -219,10 +219,19 @@ export const EngineBody = z
     id: z.string().trim().regex(ENGINE_ID, 'lower-case letters, digits and dashes'),
     kind: z.enum(ENGINE_KINDS),
     base_url: z.url({ protocol: /^https?$/ }),
-    api_key: singleLine().min(1).max(200),
-    api_secret: singleLine().min(1).max(200),
+    api_key: singleLine().min(1).max(200).describe('ERPNext: the API key; Odoo: the API key (or password) of `login`'),
+    api_secret: singleLine().min(1).max(200).optional().describe('ERPNext only: the API secret'),
+    database: singleLine().min(1).max(63).optional().describe('Odoo only: the database'),
+    login: singleLine().min(1).max(200).optional().describe('Odoo only: the login of the user the API key belongs to'),
   })
   .strict()
+  .superRefine((b, ctx) => {
+    // each kind takes its own credentials and no other's
+    const wanted = b.kind === 'odoo' ? (['database', 'login'] as const) : (['api_secret'] as const);
+    const foreign = b.kind === 'odoo' ? (['api_secret'] as const) : (['database', 'login'] as const);
+    for (const f of wanted) if (b[f] === undefined) ctx.addIssue({ code: 'custom', path: [f], message: `required for an engine of kind ${b.kind}` });
+    for (const f of foreign) if (b[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `not taken by an engine of kind ${b.kind}` });
+  })
   .meta({ example: { id: 'erp-eu', kind: 'erpnext', base_url: 'https://erp.example.com', api_key: '4f1c2a9e8b7d6c5', api_secret: '0a1b2c3d4e5f6a7' } });
 
 export const EngineIdParams = z.object({ id: singleLine().min(1).max(64) });

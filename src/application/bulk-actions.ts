@@ -2,7 +2,7 @@ import type { RunKind } from '../domain/plan.ts';
 import type { ProvisioningStatus } from '../domain/status.ts';
 import type { StepId } from '../domain/steps/catalogue.ts';
 import { toProvisionerError } from '../domain/errors.ts';
-import type { EnginePort } from '../ports/engine.ts';
+import type { EngineHandle } from '../ports/engine.ts';
 import type { EngineRecord, PageKey, TenantRecord } from '../ports/store.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import type { ProvisioningService } from './provisioning-service.ts';
@@ -55,7 +55,7 @@ export class BulkActions {
   constructor(
     private readonly store: PostgresStore,
     private readonly service: ProvisioningService,
-    private readonly engineFor: (record: EngineRecord) => EnginePort,
+    private readonly engineFor: (record: EngineRecord) => EngineHandle,
   ) {}
 
   /** The ids of the tenants the filter matches now, oldest first. */

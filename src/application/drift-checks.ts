@@ -1,11 +1,12 @@
 import { assertRunAllowed, planRun, type RunKind } from '../domain/plan.ts';
 import type { ProvisioningStatus } from '../domain/status.ts';
 import { STEP_IDS, type StepId } from '../domain/steps/catalogue.ts';
-import { STEP_LOGIC } from '../domain/steps/index.ts';
+import { ERPNEXT_STEPS } from '../domain/steps/erpnext/index.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig, type TenantProfile } from '../domain/steps/step.ts';
 import { driftFindings, inspectSteps, planOperations, type DriftFinding, type PlannedOperation } from '../domain/inspection.ts';
 import { InvalidTransitionError, ProvisionerError, RunConflictError, StateChangedError } from '../domain/errors.ts';
-import type { EnginePort } from '../ports/engine.ts';
+import type { Engine } from '../ports/engine.ts';
+import type { ErpnextPort } from '../ports/erpnext.ts';
 import type { DriftRecord, EngineRecord, RunRecord, StepRecord, TenantRecord } from '../ports/store.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import type { Journal } from '../observability/journal.ts';
@@ -41,7 +42,7 @@ export class DriftChecks {
     private readonly store: PostgresStore,
     private readonly service: ProvisioningService,
     private readonly journal: Journal,
-    private readonly engineFor: (record: EngineRecord) => EnginePort,
+    private readonly engineFor: (record: EngineRecord) => Engine,
   ) {}
 
   /**
@@ -57,7 +58,7 @@ export class DriftChecks {
     if (status === 'IN_PROGRESS' && run) throw new RunConflictError(run.id);
     if (status !== 'COMPLETED') throw new InvalidTransitionError('verify', status, ['COMPLETED']);
     const completed = new Set(steps.filter((s) => s.status === 'completed').map((s) => s.id));
-    const checked = STEP_IDS.filter((id) => completed.has(id) && STEP_LOGIC[id].lasting !== false);
+    const checked = STEP_IDS.filter((id) => completed.has(id) && ERPNEXT_STEPS[id].lasting !== false);
     const inspections = await inspectSteps(checked, { tenant: profileOf(tenant), config: configOf(tenant), facts: tenant.engineFacts, engine: await this.engine(tenant) });
     const findings = driftFindings(inspections);
     const firstStep = findings[0]?.step ?? null;
@@ -126,10 +127,20 @@ export class DriftChecks {
     return records;
   }
 
-  private async engine(tenant: TenantRecord): Promise<EnginePort> {
+  private async engine(tenant: TenantRecord): Promise<ErpnextPort> {
     const record = await this.store.getEngine(tenant.engineId);
     if (!record) throw new EngineNotFoundError(tenant.engineId);
-    return this.engineFor(record);
+    const engine = this.engineFor(record);
+    // the checks run the ERPNext steps read-only (domain/steps/erpnext/dry-run.ts): Odoo's have no dry run yet
+    if (engine.kind !== 'erpnext') throw new DriftCheckUnsupportedError(record.id, engine.kind);
+    return engine;
+  }
+}
+
+/** Verify, heal and plan of a tenant on an engine kind whose steps have no read-only run. */
+export class DriftCheckUnsupportedError extends ProvisionerError {
+  constructor(engineId: string, kind: string) {
+    super('DRIFT_CHECK_UNSUPPORTED', `Verify and plan are not available for engine "${engineId}" (kind ${kind}) yet`, 'They read ERPNext records only; an Odoo tenant is checked by its own final validation: use "Retry" from step_10_post_sale_updates.', { httpStatus: 409 });
   }
 }
 

@@ -3,7 +3,7 @@ import { stepDefinition, type StepId } from '../domain/steps/catalogue.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig } from '../domain/steps/step.ts';
 import { countryFor } from '../domain/countries.ts';
 import { EngineHealthCheckError, ProvisionerError, StepNotSkippableError, RunConflictError, StateChangedError, toProvisionerError } from '../domain/errors.ts';
-import { ENGINE_KINDS, type EnginePort } from '../ports/engine.ts';
+import { ENGINE_KINDS, type EngineHandle } from '../ports/engine.ts';
 import type { EngineRecord, RunRecord, TenantRecord } from '../ports/store.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import { isUniqueViolation } from '../adapters/postgres/database.ts';
@@ -58,7 +58,7 @@ export class ProvisioningService {
   constructor(
     private readonly store: PostgresStore,
     private readonly journal: Journal,
-    private readonly engineFor: (record: EngineRecord) => EnginePort,
+    private readonly engineFor: (record: EngineRecord) => EngineHandle,
     private readonly defaultEngineId: string,
   ) {}
 

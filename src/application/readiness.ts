@@ -1,4 +1,4 @@
-import type { EngineKind, EnginePort } from '../ports/engine.ts';
+import type { EngineKind, EngineHandle } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import { toProvisionerError } from '../domain/errors.ts';
 
@@ -9,7 +9,7 @@ export const DEFAULT_READINESS_CACHE_MS = 5_000;
 export interface EngineReadiness {
   id: string;
   kind: EngineKind;
-  /** False for a kind this version cannot check (odoo): such an engine does not count for readiness. */
+  /** False for a kind this version cannot check: such an engine does not count for readiness. Every kind of ENGINE_KINDS is supported. */
   supported: boolean;
   reachable: boolean;
   authenticated: boolean;
@@ -41,7 +41,7 @@ export class EngineReadinessCache {
   constructor(
     private readonly opts: {
       listEngines: () => Promise<EngineRecord[]>;
-      engineFor: (record: EngineRecord) => EnginePort;
+      engineFor: (record: EngineRecord) => EngineHandle;
       ttlMs: number;
       now?: () => number;
     },
@@ -70,11 +70,11 @@ export class EngineReadinessCache {
   private async checkOne(record: EngineRecord): Promise<EngineReadiness> {
     const base = { id: record.id, kind: record.kind };
     const started = performance.now();
-    let engine: EnginePort;
+    let engine: EngineHandle;
     try {
       engine = this.opts.engineFor(record);
     } catch (e) {
-      // a kind without an adapter (odoo), credentials this process cannot decrypt: reported as such, no call made
+      // no adapter can be made for the record (an Odoo engine registered without its database, credentials this process cannot decrypt): no call made
       const err = toProvisionerError(e);
       return { ...base, supported: err.code !== 'ENGINE_KIND_UNSUPPORTED', reachable: false, authenticated: false, latency_ms: 0, code: err.code, hint: err.hint };
     }

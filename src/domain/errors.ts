@@ -83,6 +83,12 @@ export class EngineNotErpnextError extends ProvisionerError {
   }
 }
 
+export class EngineNotOdooError extends ProvisionerError {
+  constructor(detail: string) {
+    super('ENGINE_NOT_ODOO', `Not an Odoo database with Point of Sale (${detail})`, 'The engine URL, database or modules are wrong: it must be an Odoo 17 database with point_of_sale installed. Fix the engine settings or install the module, then use "Continue".', { httpStatus: 502 });
+  }
+}
+
 /** The engine refused a document: a validation rule, a missing link, a mandatory field. Not transient. */
 export class EngineValidationError extends ProvisionerError {
   constructor(

@@ -1,8 +1,8 @@
 import { STEP_IDS, type StepId } from './steps/catalogue.ts';
-import { STEP_LOGIC } from './steps/index.ts';
-import { DryRunEngine, type Intent, type Seen } from './steps/dry-run.ts';
+import { ERPNEXT_STEPS } from './steps/erpnext/index.ts';
+import { DryRunEngine, type Intent, type Seen } from './steps/erpnext/dry-run.ts';
 import type { EngineFacts, RunConfig, StepContext, TenantProfile } from './steps/step.ts';
-import type { EnginePort } from '../ports/engine.ts';
+import type { ErpnextPort } from '../ports/erpnext.ts';
 import { AbbreviationExhaustedError, EnginePermissionError, EngineValidationError, StepPreconditionError, VerificationError, type VerificationProblem } from './errors.ts';
 
 /**
@@ -30,17 +30,17 @@ function isRecordProblem(e: unknown): e is Error {
 
 export async function inspectSteps(
   stepIds: readonly StepId[],
-  input: { tenant: TenantProfile; config: RunConfig; facts: EngineFacts; engine: EnginePort },
+  input: { tenant: TenantProfile; config: RunConfig; facts: EngineFacts; engine: ErpnextPort },
 ): Promise<StepInspection[]> {
   const dry = new DryRunEngine(input.engine, { company: input.facts.company, abbr: input.facts.abbr });
   let facts: EngineFacts = { ...input.facts };
   const out: StepInspection[] = [];
   for (const step of stepIds) {
-    const ctx: StepContext = { tenant: input.tenant, config: input.config, facts, engine: dry, note: () => {} };
+    const ctx: StepContext<ErpnextPort> = { tenant: input.tenant, config: input.config, facts, engine: dry, note: () => {} };
     let outcome: StepInspection['outcome'];
     let problems: VerificationProblem[] = [];
     try {
-      const result = await STEP_LOGIC[step].run(ctx);
+      const result = await ERPNEXT_STEPS[step].run(ctx);
       outcome = result.outcome;
       facts = { ...facts, ...result.facts };
     } catch (e) {
@@ -83,7 +83,7 @@ export function driftFindings(inspections: readonly StepInspection[]): DriftFind
   }
   const kept: DriftFinding[] = [];
   const keys = new Set<string>();
-  for (const f of all.filter((f) => STEP_LOGIC[f.step].lasting !== false).sort((a, b) => ordinal(a.step) - ordinal(b.step))) {
+  for (const f of all.filter((f) => ERPNEXT_STEPS[f.step].lasting !== false).sort((a, b) => ordinal(a.step) - ordinal(b.step))) {
     const k = f.record !== null ? `${f.doctype}\u0000${f.record.toLowerCase()}` : f.problem;
     if (keys.has(k)) continue;
     keys.add(k);

@@ -64,12 +64,16 @@ export interface EngineRecord {
   /** An API key is stored (the API says so, never what it is). */
   apiKeySet: boolean;
   /**
-   * The API key and secret, decrypted when asked (they are encrypted at rest,
-   * src/adapters/engine-secrets.ts). A function, so that no log line or JSON of a record can
-   * carry them. Throws a typed error naming the engine when this process's keys do not open them
-   * (ENGINE_SECRETS_UNREADABLE, ENCRYPTION_KEY_MISSING).
+   * The API key and secret (ERPNext: key and secret; Odoo: the API key of `login`, and an empty
+   * secret), decrypted when asked (they are encrypted at rest, src/adapters/engine-secrets.ts). A
+   * function, so that no log line or JSON of a record can carry them. Throws a typed error naming
+   * the engine when this process's keys do not open them (ENGINE_SECRETS_UNREADABLE, ENCRYPTION_KEY_MISSING).
    */
   credentials(): EngineCredentials;
+  /** Odoo: the database; null for ERPNext. */
+  database: string | null;
+  /** Odoo: the user's login; null for ERPNext. */
+  login: string | null;
   createdAt: Date;
 }
 

@@ -2,7 +2,7 @@ import { decideAutoContinue, type AutoContinuePolicy } from '../domain/auto-cont
 import { toProvisionerError } from '../domain/errors.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import type { ProvisioningService } from '../application/provisioning-service.ts';
-import type { EnginePort } from '../ports/engine.ts';
+import type { EngineHandle } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Journal } from '../observability/journal.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -17,7 +17,7 @@ export interface AutoContinuerOptions {
   store: PostgresStore;
   service: ProvisioningService;
   journal: Journal;
-  engineFor: (record: EngineRecord) => EnginePort;
+  engineFor: (record: EngineRecord) => EngineHandle;
   policy: AutoContinuePolicy;
   logger: Logger;
   /** Time between sweeps. (Default: 5000 ms) */

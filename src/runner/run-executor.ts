@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stepDefinition, type StepId } from '../domain/steps/catalogue.ts';
-import { STEP_LOGIC } from '../domain/steps/index.ts';
+import { runStep } from '../domain/steps/index.ts';
 import type { EngineFacts, StepContext, TenantProfile } from '../domain/steps/step.ts';
 import { toProvisionerError, EngineUnavailableError } from '../domain/errors.ts';
 import { retryDelayMs, type RetryPolicy } from '../domain/retry-policy.ts';
-import type { EnginePort } from '../ports/engine.ts';
+import type { Engine } from '../ports/engine.ts';
 import type { EngineRecord, RunRecord } from '../ports/store.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import type { Journal } from '../observability/journal.ts';
@@ -13,7 +13,7 @@ import type { EngineCall } from '../adapters/engine-factory.ts';
 export interface RunExecutorDeps {
   store: PostgresStore;
   journal: Journal;
-  engineFor: (record: EngineRecord, onCall: (call: EngineCall) => void) => EnginePort;
+  engineFor: (record: EngineRecord, onCall: (call: EngineCall) => void) => Engine;
   workerId: string;
   retryPolicy: RetryPolicy;
   random?: () => number;
@@ -62,7 +62,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
   };
   // an engine that cannot be made (credentials this process cannot decrypt) fails the step with
   // why, as a missing one does, instead of crashing the run on every claim
-  let engine: EnginePort | null = null;
+  let engine: Engine | null = null;
   let unusable: unknown = null;
   try {
     engine = engineRecord ? deps.engineFor(engineRecord, onCall) : null;
@@ -132,7 +132,7 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
           engine,
           note: (message) => void notes.push(journal.record({ ...base, type: 'note', level: 'info', status: 'running', message }).catch(() => {})),
         };
-        const result = await STEP_LOGIC[stepId].run(ctx);
+        const result = await runStep(stepId, ctx);
         await Promise.all(notes);
         // the step's engine calls go before its outcome in the logs
         await journal.flushEngineCalls();

@@ -9,6 +9,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { assertEngineUrlAllowed, classifyAddress, parseAllowedHost, type EngineUrlPolicy, type Resolver } from '../../src/adapters/engine-url-policy.ts';
 import { FrappeClient } from '../../src/adapters/erpnext/frappe-client.ts';
+import { OdooRpcClient } from '../../src/adapters/odoo/odoo-rpc.ts';
 import { loadConfig } from '../../src/config.ts';
 import { TEST_JWT_SECRET } from '../support/secrets.ts';
 
@@ -190,6 +191,26 @@ test('redirects are not followed: a typed error, and the target is never asked',
     assert.deepEqual(target.seen, []);
   } finally {
     await target.close();
+    await redirecting.close();
+  }
+});
+
+test('the Odoo client follows the same rules: no request to a refused URL, no redirect followed', async () => {
+  const inside = await recordingServer();
+  const redirecting = await recordingServer((res) => {
+    res.writeHead(302, { location: `http://127.0.0.1:${inside.port}/jsonrpc` });
+    res.end();
+  });
+  try {
+    const refused = new OdooRpcClient({ baseUrl: `http://127.0.0.1:${inside.port}`, db: 'odoo', login: 'admin', apiKey: 'the-odoo-key', urlPolicy: strict });
+    await assert.rejects(refused.authenticate(), { code: 'ENGINE_URL_FORBIDDEN' });
+    assert.deepEqual(inside.seen, [], 'the key was not sent');
+    const policy: EngineUrlPolicy = { demo: false, allowedHosts: [`127.0.0.1:${redirecting.port}`] };
+    const redirected = new OdooRpcClient({ baseUrl: `http://127.0.0.1:${redirecting.port}`, db: 'odoo', login: 'admin', apiKey: 'the-odoo-key', urlPolicy: policy });
+    await assert.rejects(redirected.version(), { code: 'ENGINE_REDIRECTED' });
+    assert.deepEqual(inside.seen, []);
+  } finally {
+    await inside.close();
     await redirecting.close();
   }
 });

@@ -13,7 +13,13 @@ before(async () => {
 after(() => h.close());
 
 const register = (id: string, kind: string) =>
-  h.call('POST', '/api/engines', { id, kind, base_url: h.simulator.url, api_key: h.simulator.apiKey, api_secret: h.simulator.apiSecret });
+  h.call(
+    'POST',
+    '/api/engines',
+    kind === 'odoo'
+      ? { id, kind, base_url: h.simulator.url, database: 'odoo', login: 'admin', api_key: 'odoo-key' }
+      : { id, kind, base_url: h.simulator.url, api_key: h.simulator.apiKey, api_secret: h.simulator.apiSecret },
+  );
 
 test('the replaced system\'s body with "engine": "erpnext" provisions on the default engine', async () => {
   const res = await h.call('POST', '/api/iam/tenants', { name: 'Kind Shop', country_code: 'KE', engine: 'erpnext' });

@@ -1,6 +1,6 @@
 /**
- * Engines of a kind this version cannot check, and deleting engines (issue 11, item 7): a
- * registered odoo engine no longer turns readiness into a 400 for everyone; DELETE
+ * Engines of both kinds in readiness, and deleting engines (issue 11, item 7): a registered odoo
+ * engine is checked by readiness like an ERPNext one (issue 15); DELETE
  * /api/engines/:id (platform admins, audited) refuses an engine tenants use, and the CLI has it.
  */
 import { test, before, after } from 'node:test';
@@ -8,24 +8,31 @@ import assert from 'node:assert/strict';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { callAs, userWithToken } from '../support/accounts.ts';
 import { cli, configDir } from '../cli/support.ts';
+import { startOdooSimulator, type RunningOdooSimulator } from '../../src/simulator/odoo/index.ts';
 
 let h: Harness;
+let odoo: RunningOdooSimulator;
 before(async () => {
   h = await startHarness({ config: { readinessCacheMs: 0 } });
+  odoo = await startOdooSimulator();
 });
-after(() => h.close());
+after(async () => {
+  await h.close();
+  await odoo.close();
+});
 
 const register = (id: string, kind = 'erpnext', base_url = h.simulator.url) => h.call('POST', '/api/engines', { id, kind, base_url, api_key: 'k', api_secret: 'engine-secret-for-delete' });
 
-test('an odoo engine is listed by readiness as not supported and does not make it fail', async () => {
-  assert.equal((await register('odoo-eu', 'odoo', 'https://odoo.example.com')).status, 201);
+test('an odoo engine is checked by readiness like an ERPNext one', async () => {
+  const reg = await h.call('POST', '/api/engines', { id: 'odoo-eu', kind: 'odoo', base_url: odoo.url, database: odoo.db, login: odoo.login, api_key: odoo.apiKey });
+  assert.equal(reg.status, 201, JSON.stringify(reg.body));
   const anonymous = await fetch(`${h.api}/api/ready`);
   assert.equal(anonymous.status, 200);
   assert.deepEqual(await anonymous.json(), { status: 'ready' });
   const admin = await h.call('GET', '/api/ready');
   assert.equal(admin.status, 200, JSON.stringify(admin.body));
-  const odoo = admin.body.engines.find((e: any) => e.id === 'odoo-eu');
-  assert.deepEqual({ supported: odoo.supported, reachable: odoo.reachable, authenticated: odoo.authenticated, code: odoo.code }, { supported: false, reachable: false, authenticated: false, code: 'ENGINE_KIND_UNSUPPORTED' });
+  const found = admin.body.engines.find((e: any) => e.id === 'odoo-eu');
+  assert.deepEqual({ supported: found.supported, reachable: found.reachable, authenticated: found.authenticated, user: found.user }, { supported: true, reachable: true, authenticated: true, user: 'admin' });
   assert.equal((await h.call('DELETE', '/api/engines/odoo-eu')).status, 200);
 });
 

@@ -108,7 +108,8 @@ async function runSequence(t: Target, suffix: string): Promise<Array<[string, Js
   note('execute_kw unknown database', missingDb(await rpc(t, 'object', 'execute_kw', ['provisioner_no_such_db', uid, t.apiKey, 'res.company', 'search', [[]], {}])));
   note('execute_kw wrong key', shape(await rpc(t, 'object', 'execute_kw', [t.db, uid, `${t.apiKey}-wrong`, 'res.company', 'search', [[]], {}])));
 
-  const currencies = await kw('res.currency', 'search_read', [[['name', 'in', ['USD', 'EUR', 'KES']]]], { fields: ['name', 'active'] });
+  // not KES: the sequence makes a KES company, which activates KES in the real database for good
+  const currencies = await kw('res.currency', 'search_read', [[['name', 'in', ['USD', 'EUR']]]], { fields: ['name', 'active'] });
   note('res.currency active ones', shape(currencies));
   const usd = result<Array<{ id: number; name: string }>>(currencies).find((c) => c.name === 'USD')!.id;
 
@@ -184,6 +185,33 @@ async function runSequence(t: Target, suffix: string): Promise<Array<[string, Js
   note('invalid field', shape(await kw('res.company', 'read', [[cid]], { fields: ['nope'] })));
   note('read of a deleted id', shape(await kw('res.company', 'read', [[987_654]], { fields: ['name'] })));
   note('unauthorized company in context', shape(await kw('stock.warehouse', 'search', [[]], { context: { allowed_company_ids: [987_654] } })));
+
+  // what the Odoo steps of issue 15 rely on besides the above
+  note('ir.module.module of the steps', normalise(result<Array<Record<string, unknown>>>(await kw('ir.module.module', 'search_read', [[['name', 'in', ['base', 'account', 'stock', 'point_of_sale', 'l10n_ke']]]], { fields: ['name', 'state', 'latest_version'] })).sort(byKey('name'))));
+  note('pos.config.write payment methods while a session is open', shape(await kw('pos.config', 'write', [[shop], { payment_method_ids: [[6, 0, tillRead[0]!.payment_method_ids]] }], ctx)));
+  note('pos.config.write name while a session is open', shape(await kw('pos.config', 'write', [[shop], { name: `Diff POS ${suffix}` }], ctx)));
+  const openingConfig = result<Array<{ cash_control: boolean; payment_method_ids: number[] }>>(await kw('pos.config', 'read', [[till]], { fields: ['cash_control', 'payment_method_ids'], ...ctx }));
+  const cashMethod = result<number[]>(await kw('pos.payment.method', 'search', [[['company_id', '=', cid], ['name', '=', 'Cash']]], ctx));
+  // refused: the chart's Cash method already belongs to the "Shop" config (pos_config.py _check_payment_method_ids_journal)
+  note('pos.config.write another config\'s cash method', shape(await kw('pos.config', 'write', [[till], { payment_method_ids: [[6, 0, [...openingConfig[0]!.payment_method_ids, ...cashMethod]]] }], ctx)));
+  note('pos.config cash_control unchanged by the refused write', { before: openingConfig[0]!.cash_control, after: result<Array<{ cash_control: boolean }>>(await kw('pos.config', 'read', [[till]], { fields: ['cash_control'], ...ctx }))[0]!.cash_control });
+  const tillSession = await kw('pos.session', 'create', [{ config_id: till }], ctx);
+  note('pos.session.create without cash control', shape(await kw('pos.session', 'read', [[result<number>(tillSession)]], { fields: ['state'], ...ctx })));
+  note('pos.session.set_cashbox_pos (answers None)', shape(await kw('pos.session', 'set_cashbox_pos', [[result<number>(tillSession)], 0, ''], ctx)));
+  note('pos.session after set_cashbox_pos', shape(await kw('pos.session', 'read', [[result<number>(tillSession)]], { fields: ['state', 'cash_register_balance_start'], ...ctx })));
+
+  const kes = result<number[]>(await kw('res.currency', 'search', [[['name', '=', 'KES']]], { context: { active_test: false } }))[0]!;
+  const kesName = `Diff KES ${suffix}`;
+  const kesCompany = result<number>(await kw('res.company', 'create', [{ name: kesName, currency_id: kes }]));
+  const kesCtx = { context: { allowed_company_ids: [kesCompany] } };
+  const kesRead = async () => normalise(result<Json[]>(await kw('res.company', 'read', [[kesCompany]], { fields: ['currency_id', 'chart_template'], ...kesCtx })));
+  note('res.company.create in KES', { company: await kesRead(), currencyActive: result<Array<{ active: boolean }>>(await kw('res.currency', 'read', [[kes]], { fields: ['active'] }))[0]!.active });
+  await kw('account.chart.template', 'try_loading', [[], 'generic_coa', kesCompany], { install_demo: false, ...kesCtx });
+  note('generic_coa on a KES company', await kesRead());
+  note('res.company.write currency back', shape(await kw('res.company', 'write', [[kesCompany], { currency_id: kes }], kesCtx)));
+  note('after the currency is written back', await kesRead());
+  await kw('account.chart.template', 'try_loading', [[], 'generic_coa', kesCompany], { install_demo: false, ...kesCtx });
+  note('try_loading again on the KES company', await kesRead());
 
   // the client's reading of the same answers
   const client = new OdooRpcClient({ baseUrl: t.url, db: t.db, login: t.login, apiKey: t.apiKey });

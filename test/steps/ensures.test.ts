@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { STEP_IDS } from '../../src/domain/steps/catalogue.ts';
 import { STEP_LOGIC } from '../../src/domain/steps/index.ts';
 import { DEFAULT_RUN_CONFIG, type EngineFacts, type StepContext } from '../../src/domain/steps/step.ts';
+import type { ErpnextPort } from '../../src/ports/erpnext.ts';
 import { ErpnextEngine } from '../../src/adapters/erpnext/erpnext-engine.ts';
 import { startErpnextSimulator, type RunningSimulator } from '../../src/simulator/erpnext/index.ts';
 
@@ -12,7 +13,7 @@ before(async () => {
 });
 after(() => sim.close());
 
-function context(facts: EngineFacts, notes: string[]): StepContext {
+function context(facts: EngineFacts, notes: string[]): StepContext<ErpnextPort> {
   return {
     tenant: { id: 't-1', name: 'Twice Traders', countryCode: 'KE', country: 'Kenya', currency: 'KES' },
     config: { ...DEFAULT_RUN_CONFIG, includeDemoData: true },
@@ -28,12 +29,12 @@ const writes = () => sim.sim.calls().filter((c) => c.method !== 'GET').length;
 test('every step run twice in a row writes nothing the second time and leaves no duplicate', async () => {
   let facts: EngineFacts = {};
   for (const id of STEP_IDS) {
-    const first = await STEP_LOGIC[id].run(context(facts, []));
+    const first = await STEP_LOGIC.erpnext[id].run(context(facts, []));
     facts = { ...facts, ...first.facts };
     const countsAfterFirst = census();
     const writesAfterFirst = writes();
     const notes: string[] = [];
-    const second = await STEP_LOGIC[id].run(context(facts, notes));
+    const second = await STEP_LOGIC.erpnext[id].run(context(facts, notes));
     assert.equal(second.outcome, first.outcome, id);
     assert.deepEqual(census(), countsAfterFirst, `${id} created documents on its second run`);
     if (id !== 'step_10_post_sale_updates') assert.equal(writes(), writesAfterFirst, `${id} wrote to the engine on its second run: ${notes.join('; ')}`);

@@ -1,6 +1,6 @@
 /**
- * Contract of the ERPNext adapter (src/adapters/erpnext/erpnext-engine.ts, the EnginePort of
- * src/ports/engine.ts), method by method: find/create round trips and the mapping of Frappe's
+ * Contract of the ERPNext adapter (src/adapters/erpnext/erpnext-engine.ts, the ErpnextPort of
+ * src/ports/erpnext.ts), method by method: find/create round trips and the mapping of Frappe's
  * answers to the typed errors of src/domain/errors.ts.
  *
  * The same contract runs against the built-in simulator (test/adapters/erpnext-contract.test.ts,

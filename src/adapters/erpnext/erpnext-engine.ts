@@ -3,8 +3,7 @@ import type {
   Company,
   CompanyDefaults,
   CostCenter,
-  EngineHealth,
-  EnginePort,
+  ErpnextPort,
   Item,
   MasterKind,
   MasterRecord,
@@ -14,7 +13,8 @@ import type {
   PosSession,
   SettingsKind,
   Warehouse,
-} from '../../ports/engine.ts';
+} from '../../ports/erpnext.ts';
+import type { EngineHealth } from '../../ports/engine.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineConflictError, EngineNotErpnextError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
 import { FrappeClient, type EngineCall, type FrappeClientOptions } from './frappe-client.ts';
@@ -115,7 +115,7 @@ export interface ErpnextEngineOptions extends FrappeClientOptions {
 }
 
 /** The engine port over an ERPNext (v15) site's REST API. */
-export class ErpnextEngine implements EnginePort {
+export class ErpnextEngine implements ErpnextPort {
   readonly kind = 'erpnext' as const;
   readonly client: FrappeClient;
   private readonly serialize: <T>(lane: string, fn: () => Promise<T>) => Promise<T>;

@@ -1,6 +1,7 @@
 import { EngineAuthError, EngineInternalError, EngineRateLimitedError, EngineTimeoutError, EngineUnavailableError } from '../../domain/errors.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports/engine.ts';
-import type { EngineCall } from '../erpnext/frappe-client.ts';
+import { EngineRedirectError, type EngineCall } from '../erpnext/frappe-client.ts';
+import { assertEngineUrlAllowed, type EngineUrlPolicy, type Resolver } from '../engine-url-policy.ts';
 import { networkCause } from '../network-errors.ts';
 import { parseRetryAfter } from '../erpnext/frappe-errors.ts';
 import { ODOO_AUTH_HINT, odooError, type OdooRpcErrorBody } from './odoo-errors.ts';
@@ -22,6 +23,10 @@ export interface OdooRpcOptions extends OdooCredentials {
   onCall?: (call: EngineCall) => void;
   /** Wraps every request, e.g. to limit concurrency per engine; `kind` is e.g. "res.company.create". (Default: none) */
   gate?: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
+  /** Which URLs may be called, checked before every request as for ERPNext (the key travels in every body). (Default: no check; the engine factory always passes the configured policy) */
+  urlPolicy?: EngineUrlPolicy;
+  /** Host name lookup for the policy. (Default: node:dns lookup) */
+  resolve?: Resolver;
 }
 
 /** `common.version` (odoo/service/common.py `exp_version`). */
@@ -60,6 +65,8 @@ export class OdooRpcClient {
   private readonly apiKey: string;
   private readonly onCall: ((call: EngineCall) => void) | undefined;
   private readonly gate: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
+  private readonly urlPolicy: EngineUrlPolicy | undefined;
+  private readonly resolve: Resolver | undefined;
   private uidPromise: Promise<number> | undefined;
   private nextId = 1;
 
@@ -71,6 +78,8 @@ export class OdooRpcClient {
     this.budgets = { ...DEFAULT_ENGINE_TIME_BUDGETS, ...opts.budgets };
     this.onCall = opts.onCall;
     this.gate = opts.gate ?? ((fn) => fn());
+    this.urlPolicy = opts.urlPolicy;
+    this.resolve = opts.resolve;
   }
 
   /** Needs no credentials: the health check (odoo.md A.3 step_0). */
@@ -145,6 +154,14 @@ export class OdooRpcClient {
     const path = `/jsonrpc ${what}`;
     const started = performance.now();
     const report = (status: number | null, error?: string) => this.onCall?.({ method: 'POST', path, status, ms: Math.round(performance.now() - started), ...(error ? { error } : {}) });
+    if (this.urlPolicy) {
+      try {
+        await assertEngineUrlAllowed(this.baseUrl, this.urlPolicy, { resolve: this.resolve, unresolvable: 'refuse' });
+      } catch (e) {
+        report(null, (e as { code?: string }).code ?? 'refused');
+        throw e;
+      }
+    }
     let res: Response;
     try {
       res = await fetch(`${this.baseUrl}/jsonrpc`, {
@@ -152,6 +169,8 @@ export class OdooRpcClient {
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id }),
         signal: AbortSignal.timeout(timeoutMs),
+        // the policy checked this URL, not where a redirect points
+        redirect: 'manual',
       });
     } catch (e) {
       if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
@@ -161,6 +180,11 @@ export class OdooRpcClient {
       const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
       report(null, cause);
       throw new EngineUnavailableError(`unreachable (${cause})`, { cause: e });
+    }
+    if (res.status >= 300 && res.status < 400) {
+      await res.body?.cancel().catch(() => {});
+      report(res.status, 'redirect');
+      throw new EngineRedirectError(what, res.status);
     }
     let text: string;
     try {

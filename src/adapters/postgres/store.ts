@@ -213,7 +213,7 @@ export class PostgresStore {
   private readonly toEngine = (r: Row): EngineRecord => {
     const { id, api_key: storedKey, api_secret: storedSecret } = r as { id: string; api_key: string; api_secret: string };
     // opened when called: listing engines needs no key, and a wrong one fails where it is used, naming the engine
-    return { id, kind: r.kind, baseUrl: r.base_url, apiKeySet: storedKey.length > 0, credentials: () => this.engineSecrets.credentials(id, storedKey, storedSecret), createdAt: r.created_at };
+    return { id, kind: r.kind, baseUrl: r.base_url, apiKeySet: storedKey.length > 0, credentials: () => this.engineSecrets.credentials(id, storedKey, storedSecret), database: r.database ?? null, login: r.login ?? null, createdAt: r.created_at };
   };
 
   // ---- users -------------------------------------------------------------------------------
@@ -409,13 +409,13 @@ export class PostgresStore {
 
   // ---- engines -----------------------------------------------------------------------------
 
-  async upsertEngine(e: { id: string; kind: EngineKind; baseUrl: string; apiKey: string; apiSecret: string }): Promise<EngineRecord> {
+  async upsertEngine(e: { id: string; kind: EngineKind; baseUrl: string; apiKey: string; apiSecret: string; database?: string | null; login?: string | null }): Promise<EngineRecord> {
     const { rows } = await this.pool.query(
-      `insert into onboarding.engines (id, kind, base_url, api_key, api_secret) values ($1, $2, $3, $4, $5)
+      `insert into onboarding.engines (id, kind, base_url, api_key, api_secret, database, login) values ($1, $2, $3, $4, $5, $6, $7)
        on conflict (id) do update set kind = excluded.kind, base_url = excluded.base_url, api_key = excluded.api_key,
-         api_secret = excluded.api_secret, updated_at = now()
+         api_secret = excluded.api_secret, database = excluded.database, login = excluded.login, updated_at = now()
        returning *`,
-      [e.id, e.kind, e.baseUrl, this.engineSecrets.seal(e.id, 'api_key', e.apiKey), this.engineSecrets.seal(e.id, 'api_secret', e.apiSecret)],
+      [e.id, e.kind, e.baseUrl, this.engineSecrets.seal(e.id, 'api_key', e.apiKey), this.engineSecrets.seal(e.id, 'api_secret', e.apiSecret), e.database ?? null, e.login ?? null],
     );
     return this.toEngine(rows[0]!);
   }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { EngineRecord } from '../../ports/store.ts';
-import type { EnginePort } from '../../ports/engine.ts';
+import type { EngineHandle } from '../../ports/engine.ts';
 import { EngineNotFoundError } from '../../application/provisioning-service.ts';
 import { ProvisionerError, toProvisionerError } from '../../domain/errors.ts';
 import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../schemas.ts';
@@ -13,7 +13,7 @@ import { EngineAnswer, EngineHealthAnswer, EngineList, PROBLEM, problems } from 
 import { problemOf } from '../plugins/problem-details.ts';
 
 /** An engine as the API shows it: credentials never leave the server. */
-export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKeySet, created_at: e.createdAt.toISOString() });
+export const engineView = (e: EngineRecord) => ({ id: e.id, kind: e.kind, base_url: e.baseUrl, api_key_set: e.apiKeySet, ...(e.kind === 'odoo' ? { database: e.database, login: e.login } : {}), created_at: e.createdAt.toISOString() });
 
 /**
  * What a failed check says, in our words only: an engine's error text (or whatever a wrong URL
@@ -24,6 +24,7 @@ const CHECK_FAILURES: Record<string, string> = {
   ENGINE_TIMEOUT: 'The engine did not answer in time',
   ENGINE_AUTH_FAILED: 'The engine rejected the credentials',
   ENGINE_NOT_ERPNEXT: 'Not an ERPNext site',
+  ENGINE_NOT_ODOO: 'Not an Odoo database with Point of Sale',
   ENGINE_UPDATING: 'The site is being updated',
   ENGINE_RATE_LIMITED: 'The engine refused: too many requests',
   ENGINE_REDIRECTED: 'The engine answered with a redirect, which is not followed',
@@ -36,7 +37,7 @@ const NOT_REACHED = new Set(['ENGINE_UNAVAILABLE', 'ENGINE_TIMEOUT', 'ENGINE_URL
 const loadView = (l: EngineLoad) => ({ in_flight: l.inFlight, limit: l.limit, max: l.max, reason: l.reason });
 
 /** `engine` is made inside the check: credentials that do not decrypt are a failed check, not an error of the route. */
-export async function liveEngineHealth(engine: () => EnginePort) {
+export async function liveEngineHealth(engine: () => EngineHandle) {
   const started = performance.now();
   try {
     const h = await engine().checkHealth();
@@ -146,8 +147,9 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
     // checked again before every request to the engine (a name may resolve elsewhere later)
     await assertEngineUrlAllowed(b.base_url, engineUrlPolicy, { unresolvable: 'allow' });
     const before = await store.getEngine(b.id);
-    const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret });
-    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl), credentials_changed: !before || !sameCredentials(before, b.api_key, b.api_secret) }));
+    const engine = await store.upsertEngine({ id: b.id, kind: b.kind, baseUrl: b.base_url, apiKey: b.api_key, apiSecret: b.api_secret ?? '', database: b.database ?? null, login: b.login ?? null });
+    const changed = !before || !sameCredentials(before, b.api_key, b.api_secret ?? '') || before.database !== (b.database ?? null) || before.login !== (b.login ?? null);
+    await store.recordAudit(auditEntry(req, before ? 'engine.update' : 'engine.register', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl), credentials_changed: changed }));
     return reply.status(201).send({ engine: engineView(engine) });
   });
 

@@ -45,7 +45,7 @@ export function renderStatus(view: StatusView, apiUrl: string, s: Style): string
   lines.push(`  Current step:  ${view.current_step ? `${view.current_step} (${label(view.current_step)})` : '-'}`);
   if (view.run) lines.push(`  Run:           ${view.run.kind} ${view.run.id} ${view.run.status}, created ${view.run.created_at}`);
   if (view.started_at) lines.push(`  Started:       ${view.started_at}${view.completed_at ? `, finished ${view.completed_at}` : ''}${view.estimated_completion ? `, estimated completion ${view.estimated_completion}` : ''}`);
-  if (view.engine.company) lines.push(`  Engine:        ${view.engine.id}: company ${view.engine.company} (${view.engine.abbr ?? '?'})${view.engine.pos_profile ? `, POS profile ${view.engine.pos_profile}` : ''}`);
+  if (view.engine.company) lines.push(`  Engine:        ${view.engine.id}: company ${view.engine.company}${view.engine.abbr ? ` (${view.engine.abbr})` : ''}${view.engine.pos_profile ? `, POS profile ${view.engine.pos_profile}` : ''}`);
   if (view.message) lines.push(`  Message:       ${view.message}`);
   // an older server's status has no drift
   const drift = (view as { drift?: StatusView['drift'] }).drift;

@@ -1,12 +1,18 @@
-import type { EnginePort } from '../../ports/engine.ts';
+import type { Engine, EngineHandle } from '../../ports/engine.ts';
 import type { StepId } from './catalogue.ts';
-import { StepPreconditionError } from '../errors.ts';
+
+/**
+ * How old a successful health check of the engine may be for this step to take its answer: the
+ * start request's pre-flight check (ProvisioningService) ran the same calls a moment ago,
+ * and any engine error since then forgets it (SiteCache).
+ */
+export const RECENT_HEALTH_CHECK_MS = 10_000;
 
 /** How a tenant's workspace is provisioned; fixed per run. */
 export interface RunConfig {
   includeDemoData: boolean;
   posStoreEnabled: boolean;
-  /** Chart template name, or a country code; null = ERPNext's "Standard" chart. */
+  /** Chart template name, or a country code; null = the engine's standard chart (ERPNext "Standard", Odoo "generic_coa"). */
   countryTemplate: string | null;
   /** Payment methods of the POS profile; the first is the default. */
   paymentMethods: string[];
@@ -48,13 +54,30 @@ export interface EngineFacts {
   engineUser?: string;
   engineVersions?: Record<string, string>;
   verifiedAt?: string;
+  /** Odoo only: the ids of the tenant's records (Odoo scopes every call by the company's id). */
+  odoo?: OdooFacts;
 }
 
-export interface StepContext {
+/** The Odoo records of a tenant, by id. */
+export interface OdooFacts {
+  companyId?: number;
+  currencyId?: number;
+  countryId?: number | null;
+  mainWarehouseId?: number;
+  posWarehouseId?: number | null;
+  customerId?: number;
+  productIds?: number[];
+  paymentMethodIds?: number[];
+  posConfigId?: number;
+  posSessionId?: number;
+}
+
+/** A step of one engine kind runs over that kind's port (ports/erpnext.ts, ports/odoo.ts). */
+export interface StepContext<E extends EngineHandle = Engine> {
   readonly tenant: TenantProfile;
   readonly config: RunConfig;
   readonly facts: Readonly<EngineFacts>;
-  readonly engine: EnginePort;
+  readonly engine: E;
   /** Records an informational log line for this step attempt. */
   note(message: string): void;
 }
@@ -65,14 +88,14 @@ export interface StepResult {
   facts?: Partial<EngineFacts>;
 }
 
-export interface Step {
+export interface Step<E extends EngineHandle = Engine> {
   id: StepId;
   /**
-   * What the step ensures is also what it declares: run against a DryRunEngine (dry-run.ts), its
-   * ensure reads the engine and says what it would write, which is how verify finds drift and
-   * plan lists a run's operations.
+   * What the step ensures is also what it declares: an ERPNext step run against a DryRunEngine
+   * (dry-run.ts) reads the engine and says what it would write, which is how verify finds drift
+   * and plan lists a run's operations.
    */
-  run(ctx: StepContext): Promise<StepResult>;
+  run(ctx: StepContext<E>): Promise<StepResult>;
   /**
    * false: what the step makes does not last by design, so verify does not hold it against the
    * tenant (default true).
@@ -80,29 +103,3 @@ export interface Step {
   lasting?: boolean;
 }
 
-/** The company and its abbreviation, which every step after step_2 builds names from. */
-export function requireCompany(ctx: StepContext): { company: string; abbr: string } {
-  const { company, abbr } = ctx.facts;
-  if (!company || !abbr) {
-    throw new StepPreconditionError('The tenant has no company in the engine yet', 'step_2_company has not completed: use "Continue" to run it first.');
-  }
-  return { company, abbr };
-}
-
-/** ERPNext's get_name_with_abbr: "<name> - ABBR" (erpnext.md §2). */
-export function withAbbr(name: string, abbr: string): string {
-  return name.toUpperCase().endsWith(` - ${abbr.toUpperCase()}`) ? name : `${name} - ${abbr}`;
-}
-
-/** The inverse of withAbbr: "Main Store - ABC" → "Main Store". */
-export function stripAbbr(name: string, abbr: string): string {
-  const suffix = ` - ${abbr}`;
-  return name.toUpperCase().endsWith(suffix.toUpperCase()) ? name.slice(0, -suffix.length) : name;
-}
-
-/** The names a tenant's records get in a shared engine (site-wide names made unique per tenant). */
-export const tenantNames = {
-  posProfile: (company: string) => `${company} POS`,
-  walkInCustomer: (abbr: string) => `Walk-in Customer - ${abbr}`,
-  itemCode: (abbr: string, code: string) => `${abbr}-${code}`,
-};

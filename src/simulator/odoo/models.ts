@@ -53,6 +53,8 @@ export const MODELS: Record<string, ModelDef> = {
     fields: { name: char(), login: char({ required: true }), company_id: m2o('res.company'), company_ids: m2m('res.company') },
   },
   'res.currency': { name: 'res.currency', active: true, fields: { name: char({ required: true }), symbol: char() } },
+  // odoo/addons/base/models/ir_module.py: a module and its state (installed, uninstalled, ...)
+  'ir.module.module': { name: 'ir.module.module', fields: { name: char({ required: true }), state: { type: 'selection' }, latest_version: char() } },
   'res.country': { name: 'res.country', fields: { name: char({ required: true }), code: char(), currency_id: m2o('res.currency') } },
   'res.partner': {
     name: 'res.partner',

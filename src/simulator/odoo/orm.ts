@@ -164,6 +164,11 @@ export class Orm {
     return String(rec[MODELS[model]?.recName ?? 'name'] ?? '');
   }
 
+  /** pos_config.py _compute_cash_control (17, not stored): a payment method that counts cash. */
+  private cashControl(config: OdooRecord): boolean {
+    return asIds(config.payment_method_ids).some((id) => this.store.get('pos.payment.method', id)?.is_cash_count === true);
+  }
+
   private openSession(configId: number): OdooRecord | undefined {
     return this.store.all('pos.session').find((s) => s.config_id === configId && s.state !== 'closed');
   }
@@ -172,7 +177,7 @@ export class Orm {
   private computed(model: string, rec: OdooRecord): Record<string, unknown> {
     if (model === 'pos.config') {
       const session = this.openSession(rec.id);
-      return { current_session_id: session?.id ?? false, current_session_state: session?.state ?? false };
+      return { current_session_id: session?.id ?? false, current_session_state: session?.state ?? false, cash_control: this.cashControl(rec) };
     }
     if (model === 'product.product') {
       const tmpl = this.store.get('product.template', rec.product_tmpl_id as number);
@@ -278,6 +283,7 @@ export class Orm {
     }
     this.store.insert(model, this.before(model, rec, env));
     this.checkConstraints(def, this.store.get(model, id)!);
+    if (model === 'pos.config') this.checkCashMethods(this.store.get(model, id)!);
     this.after(model, this.store.get(model, id)!, env);
     return id;
   }
@@ -288,14 +294,38 @@ export class Orm {
       const rec = this.store.get(model, id);
       if (!rec) throw new OdooException('odoo.exceptions.MissingError', `Record does not exist or has been deleted.\n(Record: ${model}(${id},), User: ${env.uid})`);
       if (!this.visible(def, rec, env)) throw accessError(`Due to security restrictions, you are not allowed to modify '${model}' records.`);
+      // pos_config.py write(): payment methods are frozen while a session of the config is open
+      if (model === 'pos.config' && 'payment_method_ids' in values && this.openSession(id)) {
+        throw userError("Unable to modify this PoS Configuration because you can't modify Payment Methods while a session is open.");
+      }
       const vals = this.normalise(def, values, rec);
+      if (model === 'res.company') this.activateCurrency(vals.currency_id);
       // addons/stock/models/stock_warehouse.py write(): a warehouse keeps its company
       if (model === 'stock.warehouse' && 'company_id' in vals && vals.company_id !== rec.company_id) {
         throw userError('Changing the company of this record is forbidden at this point, you should rather archive it and create a new one.');
       }
-      this.checkConstraints(def, this.store.update(model, id, vals));
+      const updated = this.store.update(model, id, vals);
+      this.checkConstraints(def, updated);
+      if (model === 'pos.config' && 'payment_method_ids' in vals) this.checkCashMethods(updated);
     }
     return true;
+  }
+
+  /**
+   * pos_config.py _check_payment_method_ids_journal (a constraint on payment_method_ids): a cash
+   * payment method belongs to one config only, and a cash journal backs one method (seen on Odoo 17:
+   * adding the chart's "Cash" method to a second config is refused).
+   */
+  private checkCashMethods(config: OdooRecord): void {
+    for (const id of asIds(config.payment_method_ids)) {
+      const method = this.store.get('pos.payment.method', id);
+      const journal = method && !isFalse(method.journal_id) ? this.store.get('account.journal', method.journal_id as number) : undefined;
+      if (journal?.type !== 'cash') continue;
+      if (this.store.all('pos.config').some((c) => c.id !== config.id && asIds(c.payment_method_ids).includes(id))) {
+        throw validationError('This cash payment method is already used in another Point of Sale.\nA new cash payment method should be created for this Point of Sale.');
+      }
+      if (this.store.all('pos.payment.method').filter((m) => m.journal_id === journal.id && m.active !== false).length > 1) throw validationError('You cannot use the same journal on multiples cash payment methods.');
+    }
   }
 
   unlink(model: string, ids: readonly number[], env: Env): true {
@@ -367,15 +397,22 @@ export class Orm {
       const number = this.store.nextId('ir.sequence:pos.session');
       // create() calls action_pos_session_open(): with cash control the session waits in opening_control
       // until set_cashbox_pos (odoo.md A.3 step_9; seen on Odoo 17: "POS/00001", opening_control)
-      return { ...rec, name: `POS/${String(number).padStart(5, '0')}`, state: config.cash_control ? 'opening_control' : 'opened', user_id: env.uid, company_id: config.company_id, cash_register_balance_start: 0 };
+      return { ...rec, name: `POS/${String(number).padStart(5, '0')}`, state: this.cashControl(config) ? 'opening_control' : 'opened', user_id: env.uid, company_id: config.company_id, cash_register_balance_start: 0 };
     }
     if (model === 'product.template') return { ...rec, type: rec.detailed_type === 'product' ? 'product' : rec.detailed_type };
     return rec;
   }
 
+  /** base res_company.py create() and write(): the company's currency is made active. */
+  private activateCurrency(currencyId: unknown): void {
+    const currency = isFalse(currencyId) ? undefined : this.store.get('res.currency', currencyId as number);
+    if (currency && currency.active === false) this.store.update('res.currency', currency.id, { active: true });
+  }
+
   /** Side effects once the row is in. */
   private after(model: string, rec: OdooRecord, env: Env): void {
     if (model === 'res.company') {
+      this.activateCurrency(rec.currency_id);
       // base res_company.py create(): the creating user gets the company (odoo.md Part C)
       const user = this.store.get('res.users', env.uid)!;
       this.store.update('res.users', env.uid, { company_ids: [rec.id, ...asIds(user.company_ids)] });
@@ -412,8 +449,9 @@ export class Orm {
     const code = isFalse(templateCode) || templateCode === '' ? 'generic_coa' : String(templateCode);
     // a country chart lives in its l10n module, which the simulator does not have
     if (code !== 'generic_coa') throw userError(`The chart template "${code}" is not available (the simulator knows generic_coa only)`);
-    const reload = company.chart_template === code;
-    if (!reload) this.store.update('res.company', companyId, { chart_template: code, country_id: isFalse(company.country_id) ? 233 : company.country_id, currency_id: 1 });
+    // _pre_load_data runs on the reload path too: the currency becomes the template's country's
+    // (USD) again while the company has no accounting entries (chart_template.py lines 426-434)
+    this.store.update('res.company', companyId, { chart_template: code, country_id: isFalse(company.country_id) ? 233 : company.country_id, currency_id: 1 });
     const scoped: Env = { ...env, companies: [companyId], company: companyId };
     const accounts = new Set(this.store.all('account.account').filter((a) => a.company_id === companyId).map((a) => a.code));
     for (const [accCode, name, accountType, reconcile] of GENERIC_COA_ACCOUNTS) {
@@ -446,7 +484,7 @@ export class Orm {
       const s = this.store.get('pos.session', id);
       if (!s || !this.visible(MODELS['pos.session']!, s, env) || s.state !== 'opening_control') continue;
       const config = this.store.get('pos.config', s.config_id as number);
-      if (!config?.cash_control) this.store.update('pos.session', id, { state: 'opened' });
+      if (!config || !this.cashControl(config)) this.store.update('pos.session', id, { state: 'opened' });
     }
     return true;
   }

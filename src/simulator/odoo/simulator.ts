@@ -89,6 +89,12 @@ export class OdooSimulator {
    */
   private installFixtures(): void {
     const s = this.store;
+    // the modules of a database made with -i base,point_of_sale,account,stock (their dependencies left out);
+    // latest_version as Odoo 17 reports it (serie + module version)
+    [['base', '17.0.1.3'], ['account', '17.0.1.2'], ['stock', '17.0.1.1'], ['point_of_sale', '17.0.1.0.1']].forEach(([name, version], i) =>
+      s.insert('ir.module.module', { id: i + 1, name, state: 'installed', latest_version: version }),
+    );
+    s.insert('ir.module.module', { id: 5, name: 'l10n_ke', state: 'uninstalled', latest_version: false });
     s.insert('res.currency', { id: 1, name: 'USD', symbol: '$', active: true });
     s.insert('res.currency', { id: 92, name: 'KES', symbol: 'KSh', active: false });
     s.insert('res.currency', { id: 126, name: 'EUR', symbol: '€', active: false });

@@ -1001,6 +1001,8 @@ export interface operations {
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
@@ -1015,6 +1017,8 @@ export interface operations {
                                 /** @description Why the limit last changed; null: it never did */
                                 reason: string | null;
                             };
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         }[];
                         /** @description Pass as ?cursor= for the next page; null: this is the last page */
                         next_cursor: string | null;
@@ -1134,13 +1138,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description ERPNext: the API key; Odoo: the API key (or password) of `login` */
                     api_key: string;
-                    api_secret: string;
+                    /** @description ERPNext only: the API secret */
+                    api_secret?: string;
                     /** Format: uri */
                     base_url: string;
+                    /** @description Odoo only: the database */
+                    database?: string;
                     id: string;
                     /** @enum {string} */
                     kind: "erpnext" | "odoo";
+                    /** @description Odoo only: the login of the user the API key belongs to */
+                    login?: string;
                 };
             };
         };
@@ -1152,15 +1162,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description An engine; its credentials are never shown */
+                        /** @description An engine; its secrets (API key, secret) are never shown */
                         engine: {
                             api_key_set: boolean;
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         };
                     };
                 };
@@ -1322,15 +1336,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description An engine; its credentials are never shown */
+                        /** @description An engine; its secrets (API key, secret) are never shown */
                         engine: {
                             api_key_set: boolean;
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         };
                     };
                 };
@@ -1475,15 +1493,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description An engine; its credentials are never shown */
+                        /** @description An engine; its secrets (API key, secret) are never shown */
                         engine: {
                             api_key_set: boolean;
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         };
                     };
                 };
@@ -1702,15 +1724,19 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description An engine; its credentials are never shown */
+                        /** @description An engine; its secrets (API key, secret) are never shown */
                         engine: {
                             api_key_set: boolean;
                             base_url: string;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Odoo engines: the database */
+                            database?: string | null;
                             id: string;
                             /** @enum {string} */
                             kind: "erpnext" | "odoo";
+                            /** @description Odoo engines: the login the API key belongs to */
+                            login?: string | null;
                         };
                         health: {
                             authenticated: boolean;
@@ -5060,7 +5086,7 @@ export interface operations {
                             kind: "erpnext" | "odoo";
                             latency_ms: number;
                             reachable: boolean;
-                            /** @description false: this version cannot check this kind of engine (odoo); it does not count for readiness */
+                            /** @description false: this version cannot check this kind of engine; it does not count for readiness */
                             supported: boolean;
                             /** @description Platform admins only: the engine user the credentials belong to */
                             user?: string;
@@ -5140,7 +5166,7 @@ export interface operations {
                             kind: "erpnext" | "odoo";
                             latency_ms: number;
                             reachable: boolean;
-                            /** @description false: this version cannot check this kind of engine (odoo); it does not count for readiness */
+                            /** @description false: this version cannot check this kind of engine; it does not count for readiness */
                             supported: boolean;
                             /** @description Platform admins only: the engine user the credentials belong to */
                             user?: string;

@@ -149,7 +149,7 @@ export function registerAdminCommands(program: Command): void {
       }),
     );
 
-  const engines = group(program, 'engines', 'Engines (ERPNext sites): list, health and delete through the API (platform admins); reencrypt in the database');
+  const engines = group(program, 'engines', 'Engines (ERPNext sites, Odoo databases): list, health and delete through the API (platform admins); reencrypt in the database');
   clientCommand(engines, 'list', 'Registered engines (credentials are never shown)', ['provisioner engines list'])
     .action(
       clientAction(async (ctx) => {

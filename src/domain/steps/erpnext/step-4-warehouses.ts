@@ -1,8 +1,10 @@
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
 import { ensureWarehouses, MAIN_WAREHOUSE, POS_WAREHOUSE } from './ensures.ts';
-import { requireCompany, type Step } from './step.ts';
+import { type Step } from '../step.ts';
+import { requireCompany } from './names.ts';
 
 /** step_4_warehouses: "Main Store - ABBR" and, when the POS store is enabled, "POS Store - ABBR". */
-export const warehouses: Step = {
+export const warehouses: Step<ErpnextPort> = {
   id: 'step_4_warehouses',
   async run(ctx) {
     const { company, abbr } = requireCompany(ctx);

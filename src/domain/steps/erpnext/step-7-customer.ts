@@ -1,10 +1,12 @@
-import { requireCompany, tenantNames, type Step } from './step.ts';
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
+import { type Step } from '../step.ts';
+import { requireCompany, tenantNames } from './names.ts';
 
 /**
  * step_7_customer: the tenant's walk-in customer. ERPNext does not refuse a second customer
  * with the same name, it renames it "<name> - 1" (erpnext.md §8), so the lookup comes first.
  */
-export const customer: Step = {
+export const customer: Step<ErpnextPort> = {
   id: 'step_7_customer',
   async run(ctx) {
     const { abbr } = requireCompany(ctx);

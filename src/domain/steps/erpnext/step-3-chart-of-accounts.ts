@@ -1,12 +1,14 @@
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
 import { ensureAccounts, ensureCostCenter, MAIN_COST_CENTER, POS_ACCOUNTS } from './ensures.ts';
-import { requireCompany, type EngineFacts, type Step } from './step.ts';
+import { type EngineFacts, type Step } from '../step.ts';
+import { requireCompany } from './names.ts';
 
 /**
  * step_3_chart_of_accounts: ERPNext imports the chart when the Company is created (erpnext.md
  * §2 on_update); this step makes sure the accounts a POS needs are there (Cash, Write Off,
  * Round Off, cost centre "Main - ABBR"), recreating any that were deleted.
  */
-export const chartOfAccounts: Step = {
+export const chartOfAccounts: Step<ErpnextPort> = {
   id: 'step_3_chart_of_accounts',
   async run(ctx) {
     const { company, abbr } = requireCompany(ctx);

@@ -1,20 +1,14 @@
-import { EngineHealthCheckError, isProvisionerError } from '../errors.ts';
-import type { EngineHealth } from '../../ports/engine.ts';
-import type { Step } from './step.ts';
-
-/**
- * How old a successful health check of the engine may be for this step to take its answer: the
- * start request's pre-flight check (ProvisioningService) ran the same three calls a moment ago,
- * and any engine error since then forgets it (SiteCache).
- */
-export const RECENT_HEALTH_CHECK_MS = 10_000;
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
+import { EngineHealthCheckError, isProvisionerError } from '../../errors.ts';
+import type { EngineHealth } from '../../../ports/engine.ts';
+import { RECENT_HEALTH_CHECK_MS, type Step } from '../step.ts';
 
 /**
  * step_0_engine_check: the engine is reachable, our credentials work, and ERPNext is installed.
  * The adapter tells the causes apart (unreachable, timeout, bad credentials, not ERPNext,
  * updating); transient ones are retried by the runner before the step fails.
  */
-export const engineCheck: Step = {
+export const engineCheck: Step<ErpnextPort> = {
   id: 'step_0_engine_check',
   async run(ctx) {
     let health: EngineHealth;

@@ -1,6 +1,6 @@
-import type { MasterRecord } from '../../ports/engine.ts';
-import type { Step } from './step.ts';
-import { createOrAdopt } from './ensures.ts';
+import type { ErpnextPort, MasterRecord } from '../../../ports/erpnext.ts';
+import type { Step } from '../step.ts';
+import { createOrAdopt } from '../ensures.ts';
 
 /**
  * step_1_platform_setup: the site-wide records that ERPNext's setup wizard normally installs
@@ -22,7 +22,7 @@ export function platformPrerequisites(country: string, currency: string): Master
   ];
 }
 
-export const platformSetup: Step = {
+export const platformSetup: Step<ErpnextPort> = {
   id: 'step_1_platform_setup',
   async run(ctx) {
     const created: string[] = [];

@@ -1,7 +1,9 @@
-import type { CompanyDefaults } from '../../ports/engine.ts';
-import { EngineValidationError } from '../errors.ts';
-import { createOrAdopt, ensureAccount, ensureAccounts, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE, posAccount, type AccountSpec } from './ensures.ts';
-import { requireCompany, stripAbbr, tenantNames, type StepContext, type StepResult, type Step } from './step.ts';
+import type { CompanyDefaults, ErpnextPort } from '../../../ports/erpnext.ts';
+import { EngineValidationError } from '../../errors.ts';
+import { createOrAdopt } from '../ensures.ts';
+import { ensureAccount, ensureAccounts, ensureCostCenter, ensureWarehouse, MAIN_COST_CENTER, MAIN_WAREHOUSE, posAccount, type AccountSpec } from './ensures.ts';
+import { type StepResult, type Step } from '../step.ts';
+import { requireCompany, stripAbbr, tenantNames, type ErpnextContext } from './names.ts';
 
 /** Mode of Payment type for a payment method name: Cash is cash, a mobile money method a phone one. */
 export function paymentMethodType(method: string): 'Cash' | 'Phone' | 'Bank' {
@@ -24,7 +26,7 @@ function paymentAccountSpec(method: string): AccountSpec {
  * get its row. Rows of other companies are kept. Returns the modes that still need their row,
  * with the account spec it points at.
  */
-async function modesNeedingAccount(ctx: StepContext, company: string, methods: readonly string[]): Promise<Array<{ method: string; spec: AccountSpec }>> {
+async function modesNeedingAccount(ctx: ErpnextContext, company: string, methods: readonly string[]): Promise<Array<{ method: string; spec: AccountSpec }>> {
   const linked = new Set((await ctx.engine.modesOfPaymentWithAccount(company, methods)).map((m) => m.toLowerCase()));
   const unlinked: Array<{ method: string; spec: AccountSpec }> = [];
   for (const method of methods) {
@@ -61,7 +63,7 @@ const MAX_PASSES = 2;
  * centre mandatory: the company's defaults, else "Write Off - ABBR" and "Main - ABBR"). When the
  * engine still answers one of those errors, the ensures run once more and the insert is retried.
  */
-export const posProfile: Step = {
+export const posProfile: Step<ErpnextPort> = {
   id: 'step_8_pos_profile',
   async run(ctx) {
     for (let pass = 1; ; pass++) {
@@ -75,7 +77,7 @@ export const posProfile: Step = {
   },
 };
 
-async function ensurePosProfile(ctx: StepContext): Promise<StepResult> {
+async function ensurePosProfile(ctx: ErpnextContext): Promise<StepResult> {
   const { company, abbr } = requireCompany(ctx);
   const name = tenantNames.posProfile(company);
   const methods = ctx.config.paymentMethods;

@@ -1,6 +1,7 @@
-import type { CompanyDefaults } from '../../ports/engine.ts';
-import { StepPreconditionError } from '../errors.ts';
-import { requireCompany, type Step } from './step.ts';
+import type { CompanyDefaults, ErpnextPort } from '../../../ports/erpnext.ts';
+import { StepPreconditionError } from '../../errors.ts';
+import { type Step } from '../step.ts';
+import { requireCompany } from './names.ts';
 
 /**
  * Selling and Stock Settings are single documents shared by every company on the site
@@ -19,7 +20,7 @@ function blanksOnly(current: Record<string, unknown>, wanted: Record<string, str
  * step_5_settings: the company's own defaults (cash, write-off and round-off accounts, cost
  * centre) point at the tenant's accounts; site-wide settings get only missing values.
  */
-export const settings: Step = {
+export const settings: Step<ErpnextPort> = {
   id: 'step_5_settings',
   async run(ctx) {
     const { company } = requireCompany(ctx);

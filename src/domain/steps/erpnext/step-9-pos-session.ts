@@ -1,11 +1,13 @@
-import { StepPreconditionError } from '../errors.ts';
-import { requireCompany, type Step } from './step.ts';
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
+import { StepPreconditionError } from '../../errors.ts';
+import { type Step } from '../step.ts';
+import { requireCompany } from './names.ts';
 
 /**
  * step_9_pos_session: one open POS Opening Entry for the profile. An open (submitted) entry
  * is kept; a draft left by an earlier attempt is submitted rather than duplicated.
  */
-export const posSession: Step = {
+export const posSession: Step<ErpnextPort> = {
   id: 'step_9_pos_session',
   // the shop closes its sessions (POS Closing Entry) in daily use: a closed one is not drift
   lasting: false,

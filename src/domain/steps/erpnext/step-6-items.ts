@@ -1,18 +1,15 @@
-import { requireCompany, tenantNames, type Step } from './step.ts';
-
-/** The demo catalogue. Item codes are site-wide in ERPNext (erpnext.md §11), so each gets the tenant's abbr. */
-export const DEMO_ITEMS = [
-  { code: 'COFFEE', itemName: 'Coffee', rate: 150 },
-  { code: 'TEA', itemName: 'Tea', rate: 100 },
-  { code: 'WATER', itemName: 'Bottled Water', rate: 60 },
-  { code: 'SANDWICH', itemName: 'Sandwich', rate: 350 },
-  { code: 'MUFFIN', itemName: 'Muffin', rate: 200 },
-] as const;
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
+import { type Step } from '../step.ts';
+import { DEMO_ITEMS } from '../demo-items.ts';
+import { requireCompany, tenantNames } from './names.ts';
 
 const PRICE_LIST = 'Standard Selling';
 
-/** step_6_items: a small demo catalogue with selling prices, when include_demo_data is on. */
-export const items: Step = {
+/**
+ * step_6_items: a small demo catalogue with selling prices, when include_demo_data is on. Item
+ * codes are site-wide in ERPNext (erpnext.md §11), so each gets the tenant's abbr.
+ */
+export const items: Step<ErpnextPort> = {
   id: 'step_6_items',
   async run(ctx) {
     if (!ctx.config.includeDemoData) return { outcome: 'skipped', message: 'Demo data not requested (include_demo_data=false)' };

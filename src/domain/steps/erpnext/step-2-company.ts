@@ -1,7 +1,8 @@
-import { abbreviationCandidates, pickAbbreviation } from '../abbreviation.ts';
-import { AbbreviationExhaustedError, EngineDuplicateError, EngineValidationError } from '../errors.ts';
-import { createOrAdopt } from './ensures.ts';
-import type { Step } from './step.ts';
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
+import { abbreviationCandidates, pickAbbreviation } from '../../abbreviation.ts';
+import { AbbreviationExhaustedError, EngineDuplicateError, EngineValidationError } from '../../errors.ts';
+import { createOrAdopt } from '../ensures.ts';
+import type { Step } from '../step.ts';
 
 /** ERPNext's message when another company has the abbreviation (erpnext.md §2, validate_abbr). */
 const ABBR_TAKEN = /abbreviation already used/i;
@@ -27,7 +28,7 @@ function lostAbbreviation(e: unknown, abbr: string): boolean {
  * moves to the next candidate. A Company insert whose answer is lost or late, or that collides
  * with our own earlier insert, is decided by reading the company (createOrAdopt).
  */
-export const company: Step = {
+export const company: Step<ErpnextPort> = {
   id: 'step_2_company',
   async run(ctx) {
     const name = ctx.tenant.name;

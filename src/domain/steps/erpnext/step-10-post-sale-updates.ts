@@ -1,6 +1,8 @@
-import { VerificationError, type VerificationProblem } from '../errors.ts';
-import type { StepId } from './catalogue.ts';
-import { requireCompany, stripAbbr, type Step } from './step.ts';
+import type { ErpnextPort } from '../../../ports/erpnext.ts';
+import { VerificationError, type VerificationProblem } from '../../errors.ts';
+import type { StepId } from '../catalogue.ts';
+import { type Step } from '../step.ts';
+import { requireCompany, stripAbbr } from './names.ts';
 
 /**
  * step_10_post_sale_updates (final validation): re-reads every record the steps made and
@@ -10,7 +12,7 @@ import { requireCompany, stripAbbr, type Step } from './step.ts';
  * problem names the step whose record it is: verify (drift check) runs this same step read-only
  * and reports them, and heal starts at the first.
  */
-export const postSaleUpdates: Step = {
+export const postSaleUpdates: Step<ErpnextPort> = {
   id: 'step_10_post_sale_updates',
   async run(ctx) {
     const { company, abbr } = requireCompany(ctx);

@@ -3,8 +3,7 @@ import type {
   Company,
   CompanyDefaults,
   CostCenter,
-  EngineHealth,
-  EnginePort,
+  ErpnextPort,
   Item,
   MasterKind,
   MasterRecord,
@@ -14,8 +13,9 @@ import type {
   PosSession,
   SettingsKind,
   Warehouse,
-} from '../../ports/engine.ts';
-import { withAbbr } from './step.ts';
+} from '../../../ports/erpnext.ts';
+import type { EngineHealth } from '../../../ports/engine.ts';
+import { withAbbr } from './names.ts';
 
 /** A write a step would make: what a run would change in the engine. */
 export interface Intent {
@@ -50,10 +50,10 @@ const key = (...parts: string[]) => parts.map((p) => p.toLowerCase()).join('\u00
  * "written" (so that step_8 does not plan the warehouse step_4 plans, nor step_10 miss it). Running
  * a step's own ensure against it is how a step's declaration ("read first, write what is missing")
  * is checked without a second copy of its reads: the intents are exactly what a run would write.
- * It makes no write by construction: every method of EnginePort that writes is implemented here.
+ * It makes no write by construction: every method of ErpnextPort that writes is implemented here.
  */
-export class DryRunEngine implements EnginePort {
-  readonly kind: EnginePort['kind'];
+export class DryRunEngine implements ErpnextPort {
+  readonly kind: ErpnextPort['kind'];
   private intents: Intent[] = [];
   private seen: Seen[] = [];
   /** Records the intents "made", by doctype, then by key (lower-case name, company-scoped where the engine scopes it). */
@@ -62,7 +62,7 @@ export class DryRunEngine implements EnginePort {
   private readonly abbrs = new Map<string, string>();
 
   constructor(
-    private readonly engine: EnginePort,
+    private readonly engine: ErpnextPort,
     known: { company?: string; abbr?: string } = {},
   ) {
     this.kind = engine.kind;
