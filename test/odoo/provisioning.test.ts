@@ -98,6 +98,13 @@ function contract(target: 'simulator' | 'real Odoo') {
     const writes = retryCalls.filter((c) => !READS.test(c));
     assert.deepEqual(writes, [], `the retry wrote: ${writes.join(', ')}`);
     if (sim) assert.deepEqual(sim.sim.duplicates(), []);
+
+    // verify and plan run the ERPNext steps read-only: an Odoo tenant is refused, with its code
+    for (const [method, path] of [['POST', 'verify'], ['GET', 'plan']] as const) {
+      const refused = await h.call(method, `/api/provisioning/tenants/${tenant.id}/${path}`);
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.code, 'DRIFT_CHECK_UNSUPPORTED');
+    }
   });
 }
 
