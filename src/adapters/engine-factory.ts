@@ -30,32 +30,21 @@ export function createEngine(record: EngineRecord, opts: EngineFactoryOptions): 
   // keyed by the address too: an engine registered again elsewhere is another site
   const siteCache = opts.siteCaches?.for(`${record.id}\u0000${record.baseUrl}\u0000${record.database ?? ''}`);
   const { apiKey, apiSecret } = record.credentials();
+  // what every adapter gets: the address, time budgets, call log, URL rules and the engine's slots
+  const shared = {
+    baseUrl: record.baseUrl,
+    budgets: opts.budgets,
+    onCall: opts.onCall,
+    urlPolicy: opts.urlPolicy,
+    gate: gates ? <T>(fn: () => Promise<T>, kind: string) => gates.run(record.id, fn, kind) : undefined,
+    serialize: gates ? <T>(lane: string, fn: () => Promise<T>) => gates.serial(record.id, lane, fn) : undefined,
+    siteCache,
+  };
   if (record.kind === 'erpnext') {
-    return new ErpnextEngine({
-      baseUrl: record.baseUrl,
-      apiKey,
-      apiSecret,
-      budgets: opts.budgets,
-      onCall: opts.onCall,
-      urlPolicy: opts.urlPolicy,
-      gate: gates ? (fn, kind) => gates.run(record.id, fn, kind) : undefined,
-      serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
-      siteCache,
-    });
+    return new ErpnextEngine({ ...shared, apiKey, apiSecret });
   }
   if (!record.database || !record.login) {
     throw new ProvisionerError('ENGINE_MISCONFIGURED', `Odoo engine "${record.id}" has no database or login`, 'Register it again (POST /api/engines) with its database, login and API key, then use "Continue".', { httpStatus: 400 });
   }
-  return new OdooEngine({
-    baseUrl: record.baseUrl,
-    db: record.database,
-    login: record.login,
-    apiKey,
-    budgets: opts.budgets,
-    onCall: opts.onCall,
-    urlPolicy: opts.urlPolicy,
-    gate: gates ? (fn, kind) => gates.run(record.id, fn, kind) : undefined,
-    serialize: gates ? (lane, fn) => gates.serial(record.id, lane, fn) : undefined,
-    siteCache,
-  });
+  return new OdooEngine({ ...shared, db: record.database, login: record.login, apiKey });
 }

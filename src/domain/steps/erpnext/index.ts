@@ -1,7 +1,8 @@
 import type { ErpnextPort } from '../../../ports/erpnext.ts';
 import type { StepId } from '../catalogue.ts';
 import type { Step } from '../step.ts';
-import { engineCheck } from './step-0-engine-check.ts';
+// the health check is the same for every kind
+import { engineCheck } from '../step-0-engine-check.ts';
 import { platformSetup } from './step-1-platform-setup.ts';
 import { company } from './step-2-company.ts';
 import { chartOfAccounts } from './step-3-chart-of-accounts.ts';
