@@ -9,6 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { cli } from '../cli/support.ts';
 
 interface Received {
   path: string;
@@ -201,4 +202,27 @@ test('the secret never appears in an API answer: create, list, delivery log, tes
     assert.ok(res.status < 300, JSON.stringify(res.body));
     assert.ok(!JSON.stringify(res.body).includes(secret), JSON.stringify(res.body));
   }
+});
+
+test('the CLI creates a webhook with the secret from PROVISIONER_WEBHOOK_SECRET, lists it without the secret, pings it and shows the delivery', async () => {
+  const secret = 'cli-secret-0123456789abcdef';
+  const env = { API_URL: `${h.api}/api`, PROVISIONER_TOKEN: h.token, PROVISIONER_WEBHOOK_SECRET: secret };
+  const created = await cli(['webhooks', 'create', '--url', `${receiver.url}/cli`, '--events', 'run.failed', '--json'], env);
+  assert.equal(created.code, 0, created.stderr);
+  const id = JSON.parse(created.stdout).webhook.id;
+  const listed = await cli(['webhooks', 'list'], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, new RegExp(`${id}.*/cli.*run\\.failed`));
+  assert.ok(!listed.stdout.includes(secret) && !created.stdout.includes(secret));
+  const pinged = await cli(['webhooks', 'test', id, '--json'], env);
+  assert.equal(pinged.code, 0, pinged.stderr);
+  const ping = JSON.parse(pinged.stdout).delivery.id;
+  await deliveriesUntil(id, (ds) => ds.some((d) => d.id === ping && d.state === 'delivered'));
+  const log = await cli(['webhooks', 'deliveries', id], env);
+  assert.equal(log.code, 0, log.stderr);
+  assert.match(log.stdout, new RegExp(`${ping}\\s+ping\\s+.*delivered\\s+attempts 1\\s+HTTP 200`));
+  const refused = await cli(['webhooks', 'create', '--url', 'https://10.1.2.3/hook'], env);
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.stderr, /WEBHOOK_URL_FORBIDDEN/);
+  assert.equal((await cli(['webhooks', 'delete', id], env)).code, 0);
 });
