@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness, type Harness } from '../support/harness.ts';
 import { cli } from '../cli/support.ts';
+import { DEFAULT_WEBHOOK_POLICY } from '../../src/runner/webhook-deliverer.ts';
 
 interface Received {
   path: string;
@@ -122,7 +123,7 @@ test('a completed tenant is announced once per delivery id as run.completed, sig
   assert.ok(r!.body.run_id, 'the run it announces');
 });
 
-test('a webhook gets only the events it asked for: run.failed is not sent to a run.completed webhook', async () => {
+test('a webhook gets only the events it asked for: a completed run is not sent to a run.failed webhook', async () => {
   const completedOnly = await createWebhook('/only-completed', ['run.completed']);
   const failedOnly = await createWebhook('/only-failed', ['run.failed']);
   const tenantId = await completedTenant('Selective Shop');
@@ -155,6 +156,45 @@ test('a failed attempt is in the log with its status while the delivery waits fo
   // deleting the webhook stops its retries
   assert.equal((await h.call('DELETE', `/api/webhooks/${hook.id}`)).status, 200);
   assert.equal((await h.call('GET', `/api/webhooks/${hook.id}/deliveries`)).body.code, 'WEBHOOK_NOT_FOUND');
+});
+
+test('a delivery still refused WEBHOOK_RETRY_FOR_MS after its event is given up: failed in the log, not retried', async () => {
+  const short = await startHarness({ config: { webhooks: { ...DEFAULT_WEBHOOK_POLICY, pollMs: 50, retryBaseMs: 50, retryMaxMs: 100, retryForMs: 300 } } });
+  try {
+    receiver.answers.set('/gone', Array(1000).fill(410));
+    const created = await short.call('POST', '/api/webhooks', { url: `${receiver.url}/gone`, events: ['run.completed'], secret: SECRET });
+    const { tenant } = await short.createTenant({ name: 'Given Up Shop', country_code: 'KE' });
+    assert.equal((await short.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL'])).status, 'COMPLETED');
+    const deadline = Date.now() + 60_000;
+    let d: any;
+    while (!d || d.state !== 'failed') {
+      assert.ok(Date.now() < deadline, JSON.stringify(d));
+      [d] = (await short.call('GET', `/api/webhooks/${created.body.webhook.id}/deliveries`)).body.deliveries;
+      await sleep(50);
+    }
+    assert.deepEqual({ last_status: d.last_status, last_error: d.last_error, next_attempt_at: d.next_attempt_at, delivered_at: d.delivered_at }, { last_status: 410, last_error: 'HTTP 410', next_attempt_at: null, delivered_at: null });
+    const attempts = receiver.at('/gone').length;
+    assert.equal(attempts, d.attempts);
+    assert.ok(attempts >= 1);
+  } finally {
+    await short.close();
+  }
+});
+
+test('a verification that finds drift is announced as tenant.drifted, with the first broken step', async () => {
+  const hook = await createWebhook('/drifted', ['tenant.drifted']);
+  const tenantId = await completedTenant('Drift Announced Shop');
+  const abbr = (await h.call('GET', `/api/provisioning/tenants/${tenantId}/status`)).body.engine.abbr;
+  const deleted = await h.erp('DELETE', `/api/resource/Warehouse/${encodeURIComponent(`POS Store - ${abbr}`)}`);
+  assert.equal(deleted.status, 202, JSON.stringify(deleted.body));
+  const verified = await h.call('POST', `/api/provisioning/tenants/${tenantId}/verify`);
+  assert.equal(verified.body.drifted, true, JSON.stringify(verified.body));
+  const [d] = await deliveriesUntil(hook.id, (ds) => ds.some((x) => x.tenant_id === tenantId && x.state === 'delivered'));
+  assert.equal(d.event, 'tenant.drifted');
+  const [r] = receiver.at('/drifted').filter((x) => x.body.tenant_id === tenantId);
+  assert.equal(r!.body.data.step, 'step_4_warehouses');
+  assert.equal(r!.body.data.code, 'DRIFT_DETECTED');
+  assert.ok(signatureValid(String(r!.headers['x-provisioner-signature']), r!.raw, SECRET));
 });
 
 test('webhooks test sends a signed ping through the outbox', async () => {
