@@ -173,6 +173,9 @@ test('a delivery still refused WEBHOOK_RETRY_FOR_MS after its event is given up:
       await sleep(50);
     }
     assert.deepEqual({ last_status: d.last_status, last_error: d.last_error, next_attempt_at: d.next_attempt_at, delivered_at: d.delivered_at }, { last_status: 410, last_error: 'HTTP 410', next_attempt_at: null, delivered_at: null });
+    const metrics = await (await fetch(`${short.api}/metrics`)).text();
+    assert.match(metrics, /^provisioner_webhook_deliveries\{state="failed"\} 1$/m);
+    assert.match(metrics, /^provisioner_webhook_deliveries\{state="pending"\} 0$/m);
     const attempts = receiver.at('/gone').length;
     assert.equal(attempts, d.attempts);
     assert.ok(attempts >= 1);

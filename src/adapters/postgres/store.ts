@@ -1123,6 +1123,15 @@ export class PostgresStore {
     return rows.map(toDelivery);
   }
 
+  /** Deliveries not delivered yet (the outbox's depth) and given up, for /metrics. */
+  async webhookDeliveryCounts(): Promise<{ pending: number; failed: number }> {
+    const { rows } = await this.pool.query(
+      `select (select count(*)::int from onboarding.webhook_deliveries where delivered_at is null and given_up_at is null) as pending,
+              (select count(*)::int from onboarding.webhook_deliveries where given_up_at is not null) as failed`,
+    );
+    return rows[0]!;
+  }
+
   /** A `ping` delivery through the outbox, as `webhooks test` sends it; null when the webhook is gone. */
   async queueWebhookPing(webhookId: string, data: Record<string, unknown>): Promise<WebhookDeliveryRecord | null> {
     const { rows } = await this.pool.query(

@@ -35,6 +35,8 @@ create table onboarding.webhook_deliveries (
 );
 -- the deliverer's claim: due rows not settled, oldest due first
 create index webhook_deliveries_due on onboarding.webhook_deliveries (next_attempt_at) where delivered_at is null and given_up_at is null;
+-- /metrics counts the given-up ones
+create index webhook_deliveries_given_up on onboarding.webhook_deliveries (given_up_at) where given_up_at is not null;
 create index webhook_deliveries_by_webhook on onboarding.webhook_deliveries (webhook_id, created_at desc, id);
 
 -- A trigger rather than a CTE in each writer: every statement that writes an announced event
