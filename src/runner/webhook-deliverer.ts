@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import { assertEngineUrlAllowed, type EngineUrlPolicy } from '../adapters/engine-url-policy.ts';
+import { engineFetch, refusalIn } from '../adapters/engine-fetch.ts';
 import { toProvisionerError } from '../domain/errors.ts';
 import type { WebhookDeliveryRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -136,7 +137,8 @@ export class WebhookDeliverer {
     const body = webhookBody(d);
     const t = Math.floor(Date.now() / 1000);
     try {
-      const res = await fetch(d.url, {
+      // connects only to addresses the policy accepts as it connects (no DNS rebinding window)
+      const res = await engineFetch(d.url, this.opts.urlPolicy)(new URL(d.url), {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'Provisioner-Webhooks', 'x-provisioner-delivery': d.id, 'x-provisioner-event': d.event, 'x-provisioner-signature': webhookSignature(d.secret, t, body) },
         body,
@@ -147,6 +149,7 @@ export class WebhookDeliverer {
       return { status: res.status, error: res.status >= 300 && res.status < 400 ? `HTTP ${res.status} (redirects are not followed)` : `HTTP ${res.status}` };
     } catch (e) {
       const err = e as { name?: string; cause?: { code?: string } };
+      if (refusalIn(e)) return { status: null, error: 'URL refused by the URL policy' };
       if (err.name === 'TimeoutError') return { status: null, error: `no answer within ${this.opts.policy.timeoutMs} ms` };
       return { status: null, error: `could not connect (${err.cause?.code ?? 'network error'})` };
     }
