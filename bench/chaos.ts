@@ -33,6 +33,7 @@ import { mulberry32 } from '../src/simulator/erpnext/faults.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../src/domain/auto-continue.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY } from '../src/runner/drift-sweeper.ts';
+import { DEFAULT_WEBHOOK_POLICY } from '../src/runner/webhook-deliverer.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: opt } = parseArgs({
@@ -151,6 +152,7 @@ const config: Config = {
   // without --load the harness measures what the retries inside steps achieve; with it, what auto-continue adds
   autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: load, intervalMs: 5_000 },
   driftSweep: { ...DEFAULT_DRIFT_SWEEP_POLICY, enabled: false },
+  webhooks: DEFAULT_WEBHOOK_POLICY,
   logLevel: 'silent',
   logPretty: false,
 };

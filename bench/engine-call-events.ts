@@ -22,6 +22,7 @@ import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../src/domain/auto-continue.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY } from '../src/runner/drift-sweeper.ts';
+import { DEFAULT_WEBHOOK_POLICY } from '../src/runner/webhook-deliverer.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -65,6 +66,7 @@ const config: Config = {
   eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
   autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
   driftSweep: { ...DEFAULT_DRIFT_SWEEP_POLICY, enabled: false },
+  webhooks: DEFAULT_WEBHOOK_POLICY,
   logLevel: 'silent',
   logPretty: false,
 };

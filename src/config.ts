@@ -7,6 +7,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts
 import { DEFAULT_AUTO_CONTINUE_POLICY, type AutoContinuePolicy } from './domain/auto-continue.ts';
 import { DEFAULT_READINESS_CACHE_MS } from './application/readiness.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY, type DriftSweepPolicy } from './runner/drift-sweeper.ts';
+import { DEFAULT_WEBHOOK_POLICY, type WebhookPolicy } from './runner/webhook-deliverer.ts';
 import { ALLOWED_HOSTS_VARIABLE, parseAllowedHost, type EngineUrlPolicy } from './adapters/engine-url-policy.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from './ports/engine.ts';
 import { EncryptionKeyInvalidError, KEY_BYTES, parseEncryptionKey, type EncryptionKeys } from './adapters/engine-secrets.ts';
@@ -87,6 +88,12 @@ export interface Config {
    * PROVISIONER_DRIFT_SWEEP, DRIFT_SWEEP_INTERVAL_MS, DRIFT_SWEEP_RATE_PER_MINUTE)
    */
   driftSweep: DriftSweepPolicy;
+  /**
+   * Webhook deliveries, sent by every worker from the outbox. (Defaults: on, 10 s timeout, retries
+   * from 10 s doubling to 1 h, given up after 24 h, outbox read every 1 s; env PROVISIONER_WEBHOOKS,
+   * WEBHOOK_TIMEOUT_MS, WEBHOOK_RETRY_BASE_MS, WEBHOOK_RETRY_MAX_MS, WEBHOOK_RETRY_FOR_MS, WEBHOOK_POLL_MS)
+   */
+  webhooks: WebhookPolicy;
   logLevel: string;
   /** Pretty log lines on a terminal in demo mode; JSON otherwise. (env LOG_PRETTY=true|false) */
   logPretty: boolean;
@@ -372,6 +379,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
       enabled: bool(env, 'PROVISIONER_DRIFT_SWEEP', DEFAULT_DRIFT_SWEEP_POLICY.enabled),
       intervalMs: Math.max(1_000, int(env, 'DRIFT_SWEEP_INTERVAL_MS', DEFAULT_DRIFT_SWEEP_POLICY.intervalMs)),
       ratePerMinute: Math.max(1, int(env, 'DRIFT_SWEEP_RATE_PER_MINUTE', DEFAULT_DRIFT_SWEEP_POLICY.ratePerMinute)),
+    },
+    webhooks: {
+      enabled: bool(env, 'PROVISIONER_WEBHOOKS', DEFAULT_WEBHOOK_POLICY.enabled),
+      timeoutMs: Math.max(100, int(env, 'WEBHOOK_TIMEOUT_MS', DEFAULT_WEBHOOK_POLICY.timeoutMs)),
+      retryBaseMs: Math.max(10, int(env, 'WEBHOOK_RETRY_BASE_MS', DEFAULT_WEBHOOK_POLICY.retryBaseMs)),
+      retryMaxMs: Math.max(10, int(env, 'WEBHOOK_RETRY_MAX_MS', DEFAULT_WEBHOOK_POLICY.retryMaxMs)),
+      retryForMs: Math.max(0, int(env, 'WEBHOOK_RETRY_FOR_MS', DEFAULT_WEBHOOK_POLICY.retryForMs)),
+      pollMs: Math.max(10, int(env, 'WEBHOOK_POLL_MS', DEFAULT_WEBHOOK_POLICY.pollMs)),
     },
     logLevel: env.LOG_LEVEL || 'info',
     logPretty: bool(env, 'LOG_PRETTY', demo && Boolean(process.stdout.isTTY)),

@@ -24,6 +24,7 @@ import { DEMO_ACCOUNT_DISABLED_REASON } from './application/accounts.ts';
 import { Worker } from './runner/worker.ts';
 import { AutoContinuer } from './runner/auto-continuer.ts';
 import { DriftSweeper } from './runner/drift-sweeper.ts';
+import { WebhookDeliverer } from './runner/webhook-deliverer.ts';
 import { DriftChecks } from './application/drift-checks.ts';
 import type { RunningSimulator } from './simulator/erpnext/index.ts';
 import { VERSION } from './version.ts';
@@ -194,6 +195,11 @@ export function createDriftSweeper(
   return new DriftSweeper({ store: db.store, checks, logger, policy: config.driftSweep, workerId, claimMs: Math.max(60_000, 30 * config.engineBudgets.readMs) });
 }
 
+/** The webhook deliverer as configured, beside each worker: any of them sends the outbox. */
+export function createWebhookDeliverer(config: Config, db: Database, logger: Logger, workerId: string): WebhookDeliverer {
+  return new WebhookDeliverer({ store: db.store, logger, policy: config.webhooks, urlPolicy: engineUrlPolicyOf(config), workerId });
+}
+
 export interface RunningProvisioner {
   url: string;
   app: FastifyInstance<any, any, any, any, any>;
@@ -202,6 +208,7 @@ export interface RunningProvisioner {
   worker: Worker | null;
   autoContinuer: AutoContinuer | null;
   driftSweeper: DriftSweeper | null;
+  webhookDeliverer: WebhookDeliverer | null;
   eventFeed: EventFeed;
   metrics: ProvisionerMetrics;
   close(): Promise<void>;
@@ -282,6 +289,8 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     autoContinuer?.start();
     const driftSweeper = worker ? createDriftSweeper(config, db, journal, engineFor, logger, worker.workerId, service) : null;
     driftSweeper?.start();
+    const webhookDeliverer = worker ? createWebhookDeliverer(config, db, logger, worker.workerId) : null;
+    webhookDeliverer?.start();
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
@@ -296,7 +305,9 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       metrics,
       autoContinuer,
       driftSweeper,
+      webhookDeliverer,
       close: async () => {
+        await webhookDeliverer?.stop();
         await driftSweeper?.stop();
         await autoContinuer?.stop();
         await worker?.stop();

@@ -28,7 +28,7 @@ export const STRICT_ENGINE_URL_POLICY: EngineUrlPolicy = { demo: false, allowedH
 
 /** The engine URL may not be called. The message never says whether anything listens there. */
 export class EngineUrlForbiddenError extends ProvisionerError {
-  constructor(reason: string) {
+  constructor(readonly reason: string) {
     super(
       'ENGINE_URL_FORBIDDEN',
       `Engine URL refused: ${reason}`,

@@ -31,6 +31,7 @@ import type { ProvisionerMetrics } from '../observability/metrics.ts';
 import { Journal } from '../observability/journal.ts';
 import { DriftChecks } from '../application/drift-checks.ts';
 import { driftRoutes } from './routes/drift.ts';
+import { webhookRoutes } from './routes/webhooks.ts';
 
 export interface ApiDeps {
   store: PostgresStore;
@@ -139,6 +140,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
   await app.register(bulkRoutes, deps);
   await app.register(driftRoutes, deps);
   await app.register(engineRoutes, deps);
+  await app.register(webhookRoutes, deps);
   await app.register(userRoutes, deps);
   await app.register(eventRoutes, { ...deps, keepAliveMs: opts.eventStreamKeepAliveMs, limits: opts.eventStreamLimits, tokenCheckMs: opts.eventStreamTokenCheckMs ?? DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS });
   await app.register(metricsRoutes, deps);

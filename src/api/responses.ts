@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { STEP_IDS } from '../domain/steps/catalogue.ts';
-import { ROLES } from '../ports/store.ts';
+import { ROLES, WEBHOOK_EVENTS } from '../ports/store.ts';
 import { assertRunAllowed, type RunKind as RunKindName } from '../domain/plan.ts';
 import type { ProvisioningStatus as ProvisioningStatusName } from '../domain/status.ts';
 import {
@@ -557,6 +557,34 @@ export const EngineList = answer(z.object({ engines: z.array(Engine.extend({ loa
 export const EngineAnswer = answer(z.object({ engine: Engine }), 'The engine', { engine: ENGINE_EXAMPLE });
 export const EngineHealthAnswer = answer(z.object({ engine: Engine, health: EngineHealth, load: EngineLoad }), 'The engine, the result of a live check and its current load', { engine: ENGINE_EXAMPLE, health: HEALTH_EXAMPLE, load: LOAD_EXAMPLE });
 
+const Webhook = z
+  .object({ id: uuid(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)), secret_set: z.boolean(), created_by: z.string().nullable(), created_at: timestamp() })
+  .describe('A webhook; its secret is never shown');
+const WEBHOOK_EXAMPLE: z.output<typeof Webhook> = { id: '5b0f3c1e-8d2a-4f6b-9c7e-1a2b3c4d5e6f', url: 'https://hooks.example.com/provisioner', events: ['run.failed', 'tenant.drifted'], secret_set: true, created_by: 'admin@moran.com', created_at: CREATED_AT };
+export const WebhookAnswer = answer(z.object({ webhook: Webhook }), 'The webhook', { webhook: WEBHOOK_EXAMPLE });
+export const WebhookList = answer(z.object({ webhooks: z.array(Webhook) }), 'Every webhook, oldest first', { webhooks: [WEBHOOK_EXAMPLE] });
+const WebhookDelivery = z
+  .object({
+    id: uuid().describe('The delivery id: the body\'s id and X-Provisioner-Delivery; the same at every attempt (receivers drop repeats by it)'),
+    event: z.enum([...WEBHOOK_EVENTS, 'ping']),
+    tenant_id: uuid().nullable(),
+    run_id: uuid().nullable(),
+    created_at: timestamp(),
+    attempts: count().describe('Attempts started'),
+    state: z.enum(['pending', 'delivered', 'failed']).describe('pending: not delivered yet (retried until next_attempt_at); failed: given up after WEBHOOK_RETRY_FOR_MS'),
+    last_status: z.number().int().nullable().describe("The receiver's HTTP status at the last attempt; null: no answer"),
+    last_error: z.string().nullable(),
+    next_attempt_at: timestamp().nullable().describe('null once delivered or given up'),
+    delivered_at: timestamp().nullable(),
+  })
+  .describe('One delivery of an event to the webhook');
+export const WebhookDeliveryList = answer(z.object({ deliveries: z.array(WebhookDelivery) }), "The webhook's deliveries, newest first", {
+  deliveries: [{ id: '0e4f8a2b-6c1d-4e3f-a5b7-9c8d7e6f5a4b', event: 'run.failed', tenant_id: TENANT_ID, run_id: RUN_ID, created_at: CREATED_AT, attempts: 2, state: 'delivered', last_status: 200, last_error: null, next_attempt_at: null, delivered_at: CREATED_AT }],
+});
+export const WebhookDeliveryAnswer = answer(z.object({ delivery: WebhookDelivery }), 'The ping delivery, queued in the outbox', {
+  delivery: { id: '0e4f8a2b-6c1d-4e3f-a5b7-9c8d7e6f5a4b', event: 'ping', tenant_id: null, run_id: null, created_at: CREATED_AT, attempts: 0, state: 'pending', last_status: null, last_error: null, next_attempt_at: CREATED_AT, delivered_at: null },
+});
+
 const User = z.object({
   id: uuid(),
   email: z.string(),
@@ -579,7 +607,7 @@ const AuditEntry = z.object({
   actor_id: uuid().nullable().describe('null: the server itself (e.g. the demo account disabled at start)'),
   actor_email: z.string().nullable(),
   action: z.string().describe('tenant.create, provisioning.start|continue|retry|skip_step, user.create|update|delete, engine.register|update|delete'),
-  target_type: z.enum(['tenant', 'user', 'engine']),
+  target_type: z.enum(['tenant', 'user', 'engine', 'webhook']),
   target_id: z.string().nullable(),
   details: z.record(z.string(), z.unknown()).describe('What changed (never a secret)'),
   ip: z.string().nullable(),

@@ -8,6 +8,8 @@ import { ROLES } from '../ports/store.ts';
  * A UUID in any letter case, as PostgreSQL stores and answers it: lower case. The ids of tokens,
  * maps and answers are compared as strings, so an upper-case id must not reach them as such.
  */
+import { WEBHOOK_EVENTS } from '../ports/store.ts';
+
 const Uuid = (message?: string) => z.uuid(message ? { message } : undefined).toLowerCase();
 
 /** C0 control characters and DEL: no name, id, key or email holds one (NUL is refused for every field by plugins/input-hygiene.ts). */
@@ -38,6 +40,19 @@ export const RetryBody = z
   .strict()
   .nullish()
   .meta({ example: { step: 'step_8_pos_profile' } });
+
+/** POST /api/webhooks: where to send which events, and the secret they are signed with. */
+export const WebhookBody = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }).max(2000),
+    events: z.array(z.enum(WEBHOOK_EVENTS)).min(1).max(WEBHOOK_EVENTS.length).refine((e) => new Set(e).size === e.length, 'must not repeat an event'),
+    secret: singleLine().min(16, 'at least 16 characters').max(200),
+  })
+  .strict()
+  .meta({ example: { url: 'https://hooks.example.com/provisioner', events: ['run.failed', 'tenant.drifted'], secret: 'whsec_2f9c7a1e5b3d8046' } });
+
+export const WebhookIdParams = z.object({ id: Uuid('must be a webhook id (UUID)') });
+export const WebhookDeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** POST /api/provisioning/bulk: Continue or Retry every tenant a filter matches. */
 export const BulkBody = z

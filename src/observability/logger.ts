@@ -17,6 +17,9 @@ export const REDACTED_PATHS = [
   'req.headers.cookie',
   'access_token',
   '*.access_token',
+  // a webhook's signing secret (its record, a request body)
+  'secret',
+  '*.secret',
 ];
 
 export { redactUrl };

@@ -55,6 +55,7 @@ export class ProvisionerMetrics {
   private readonly queueDepth: Gauge;
   private readonly activeLeases: Gauge;
   private readonly databaseUp: Gauge;
+  private readonly webhookDeliveries: Gauge;
 
   constructor(private readonly opts: MetricsOptions) {
     const registers = [this.registry];
@@ -89,7 +90,8 @@ export class ProvisionerMetrics {
     this.activeLeases = new Gauge({ name: 'provisioner_active_leases', help: 'Runs held by a live worker (running, lease not expired)', registers: [] });
     this.databaseUp = new Gauge({ name: 'provisioner_database_up', help: '1 when the database answered the last scrape, else 0', registers: [] });
     this.driftedTenants = new Gauge({ name: 'provisioner_tenants_drifted', help: 'Tenants whose last verification found drift (cleared by a verification without drift or a completed run)', registers: [] });
-    if (opts.databaseGauges ?? true) for (const g of [this.runs, this.tenants, this.queueDepth, this.activeLeases, this.databaseUp, this.driftedTenants]) this.registry.registerMetric(g);
+    this.webhookDeliveries = new Gauge({ name: 'provisioner_webhook_deliveries', help: 'Webhook deliveries by state: pending (not delivered yet: the outbox) and failed (given up after WEBHOOK_RETRY_FOR_MS)', labelNames: ['state'], registers: [] });
+    if (opts.databaseGauges ?? true) for (const g of [this.runs, this.tenants, this.queueDepth, this.activeLeases, this.databaseUp, this.driftedTenants, this.webhookDeliveries]) this.registry.registerMetric(g);
     const clients = opts.eventStreamClients;
     if (clients) {
       new Gauge({
@@ -153,6 +155,9 @@ export class ProvisionerMetrics {
       }
       for (const [status, n] of byStatus) this.tenants.set({ status }, n);
       this.driftedTenants.set(await store.driftedTenantCount());
+      const deliveries = await store.webhookDeliveryCounts();
+      this.webhookDeliveries.set({ state: 'pending' }, deliveries.pending);
+      this.webhookDeliveries.set({ state: 'failed' }, deliveries.failed);
       this.databaseUp.set(1);
     } catch (e) {
       this.opts.logger.warn({ err: e }, 'metrics: reading the database failed');

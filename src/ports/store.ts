@@ -41,7 +41,7 @@ export interface AuditEntry {
   actorId: string | null;
   actorEmail: string | null;
   action: string;
-  targetType: 'tenant' | 'user' | 'engine';
+  targetType: 'tenant' | 'user' | 'engine' | 'webhook';
   targetId: string | null;
   details?: Record<string, unknown>;
   ip?: string | null;
@@ -95,6 +95,37 @@ export interface DriftRecord {
   /** The first step whose records differ: where heal starts. */
   firstStep: StepId | null;
   findings: Array<{ step: StepId; doctype: string | null; record: string | null; problem: string }>;
+}
+
+/** Events a webhook may ask for; `ping` is only sent by "webhooks test". */
+export const WEBHOOK_EVENTS = ['run.completed', 'run.failed', 'run.partial', 'tenant.drifted'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+export interface WebhookRecord {
+  id: string;
+  url: string;
+  events: WebhookEvent[];
+  /** What deliveries are signed with; never shown by the API. */
+  secret: string;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+export interface WebhookDeliveryRecord {
+  id: string;
+  webhookId: string;
+  event: WebhookEvent | 'ping';
+  eventId: number | null;
+  tenantId: string | null;
+  runId: string | null;
+  data: Record<string, unknown>;
+  createdAt: Date;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: Date | null;
+  givenUpAt: Date | null;
 }
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'partial' | 'failed';

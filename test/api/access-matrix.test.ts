@@ -55,6 +55,11 @@ const RULES: Record<string, Rule> = {
   'GET /api/engines/{id}': 'platform_read',
   'DELETE /api/engines/{id}': 'platform_admin',
   'POST /api/engines/{id}/health': 'platform_read',
+  'GET /api/webhooks': 'platform_admin',
+  'POST /api/webhooks': 'platform_admin',
+  'DELETE /api/webhooks/{id}': 'platform_admin',
+  'GET /api/webhooks/{id}/deliveries': 'platform_admin',
+  'POST /api/webhooks/{id}/test': 'platform_admin',
   'GET /api/users': 'platform_read',
   'POST /api/users': 'platform_admin',
   'PATCH /api/users/{id}': 'platform_admin',
@@ -106,6 +111,8 @@ function bodyFor(method: string, path: string): unknown {
       return { email: `made-${n}@matrix.example`, password: strongPassword, role: 'tenant_user', tenant_id: own };
     case 'POST /api/engines':
       return { id: `matrix-${n}`, kind: 'erpnext', base_url: 'http://127.0.0.1:9/', api_key: 'k', api_secret: 's' };
+    case 'POST /api/webhooks':
+      return { url: 'http://127.0.0.1:9/hook', events: ['run.failed'], secret: 'matrix-secret-0123456789' };
     case 'PATCH /api/users/{id}':
       return { disabled: false };
     case 'POST /api/provisioning/bulk':
@@ -117,11 +124,13 @@ function bodyFor(method: string, path: string): unknown {
   }
 }
 
-const isTenantPath = (path: string) => path.includes('{id}') && !path.startsWith('/api/engines/') && !path.startsWith('/api/users/');
+const isTenantPath = (path: string) => path.includes('{id}') && !path.startsWith('/api/engines/') && !path.startsWith('/api/users/') && !path.startsWith('/api/webhooks/');
 
 function fill(path: string, tenantId: string): string {
   if (path.startsWith('/api/engines/')) return path.replace('{id}', 'default');
   if (path.startsWith('/api/users/')) return path.replace('{id}', target);
+  // no such webhook: a platform admin gets WEBHOOK_NOT_FOUND, everyone else the refusal first
+  if (path.startsWith('/api/webhooks/')) return path.replace('{id}', '00000000-0000-4000-8000-000000000000');
   return path.replace('{id}', tenantId);
 }
 

@@ -12,6 +12,7 @@ import { startErpnextSimulator } from '../../src/simulator/erpnext/index.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY } from '../../src/runner/drift-sweeper.ts';
+import { DEFAULT_WEBHOOK_POLICY } from '../../src/runner/webhook-deliverer.ts';
 
 // A PostgreSQL of its own, so that it can be restarted without disturbing other tests.
 test('a PostgreSQL restart in the middle of runs: the API and the worker reconnect and every run ends COMPLETED', async () => {
@@ -48,6 +49,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     readinessCacheMs: 5_000,
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
     driftSweep: { ...DEFAULT_DRIFT_SWEEP_POLICY, enabled: false },
+    webhooks: DEFAULT_WEBHOOK_POLICY,
     logLevel: 'silent',
     logPretty: false,
   };

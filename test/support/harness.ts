@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY } from '../../src/runner/drift-sweeper.ts';
+import { DEFAULT_WEBHOOK_POLICY } from '../../src/runner/webhook-deliverer.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
@@ -120,6 +121,8 @@ export async function startProvisionerHarness(opts: {
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 100 },
     // off unless a test turns it on: its reads would mix with the engine calls tests count
     driftSweep: { ...DEFAULT_DRIFT_SWEEP_POLICY, enabled: false },
+    // quick: tests wait for deliveries and their retries
+    webhooks: { ...DEFAULT_WEBHOOK_POLICY, pollMs: 50, retryBaseMs: 50, retryMaxMs: 500, timeoutMs: 5_000 },
     logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
     logPretty: false,
     ...opts.config,

@@ -21,6 +21,8 @@ import type {
   TenantRecord,
   TokenState,
   UserRecord,
+  WebhookDeliveryRecord,
+  WebhookRecord,
 } from '../../ports/store.ts';
 import type { EngineKind } from '../../ports/engine.ts';
 import { inTransaction, isUniqueViolation, type Queryable } from './database.ts';
@@ -84,6 +86,23 @@ export interface LockoutPolicy {
   baseMs: number;
   maxMs: number;
 }
+const toWebhook = (r: Row): WebhookRecord => ({ id: r.id, url: r.url, events: r.events, secret: r.secret, createdBy: r.created_by, createdAt: r.created_at });
+const toDelivery = (r: Row): WebhookDeliveryRecord => ({
+  id: r.id,
+  webhookId: r.webhook_id,
+  event: r.event,
+  eventId: r.event_id === null ? null : Number(r.event_id),
+  tenantId: r.tenant_id,
+  runId: r.run_id,
+  data: r.data,
+  createdAt: r.created_at,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastStatus: r.last_status,
+  lastError: r.last_error,
+  deliveredAt: r.delivered_at,
+  givenUpAt: r.given_up_at,
+});
 const toTenant = (r: Row): TenantRecord => ({
   id: r.id,
   name: r.name,
@@ -1064,5 +1083,97 @@ export class PostgresStore {
       runnable: rows.reduce((n, r) => n + r.runnable, 0),
       activeLeases: rows.reduce((n, r) => n + r.leased, 0),
     };
+  }
+
+  // ---- webhooks (their deliveries are written by a trigger with the events they announce: migration 014) ----
+
+  async createWebhook(w: { url: string; events: string[]; secret: string; createdBy: string | null }, audit: (w: WebhookRecord) => AuditEntry): Promise<WebhookRecord> {
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query(`insert into onboarding.webhooks (url, events, secret, created_by) values ($1, $2, $3, $4) returning *`, [w.url, w.events, w.secret, w.createdBy]);
+      const hook = toWebhook(rows[0]!);
+      await this.recordAudit(audit(hook), c);
+      return hook;
+    });
+  }
+
+  async listWebhooks(): Promise<WebhookRecord[]> {
+    const { rows } = await this.pool.query(`select * from onboarding.webhooks order by created_at, id`);
+    return rows.map(toWebhook);
+  }
+
+  async getWebhook(id: string): Promise<WebhookRecord | null> {
+    const { rows } = await this.pool.query(`select * from onboarding.webhooks where id = $1`, [id]);
+    return rows[0] ? toWebhook(rows[0]) : null;
+  }
+
+  /** Deletes the webhook and its deliveries (pending ones are not sent); null when there is none. */
+  async deleteWebhook(id: string, audit: (w: WebhookRecord) => AuditEntry): Promise<WebhookRecord | null> {
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query(`delete from onboarding.webhooks where id = $1 returning *`, [id]);
+      if (!rows[0]) return null;
+      const hook = toWebhook(rows[0]);
+      await this.recordAudit(audit(hook), c);
+      return hook;
+    });
+  }
+
+  /** A webhook's deliveries, newest first. */
+  async listWebhookDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
+    const { rows } = await this.pool.query(`select * from onboarding.webhook_deliveries where webhook_id = $1 order by created_at desc, id limit $2`, [webhookId, limit]);
+    return rows.map(toDelivery);
+  }
+
+  /** Deliveries not delivered yet (the outbox's depth) and given up, for /metrics. */
+  async webhookDeliveryCounts(): Promise<{ pending: number; failed: number }> {
+    const { rows } = await this.pool.query(
+      `select (select count(*)::int from onboarding.webhook_deliveries where delivered_at is null and given_up_at is null) as pending,
+              (select count(*)::int from onboarding.webhook_deliveries where given_up_at is not null) as failed`,
+    );
+    return rows[0]!;
+  }
+
+  /** A `ping` delivery through the outbox, as `webhooks test` sends it; null when the webhook is gone. */
+  async queueWebhookPing(webhookId: string, data: Record<string, unknown>): Promise<WebhookDeliveryRecord | null> {
+    const { rows } = await this.pool.query(
+      `insert into onboarding.webhook_deliveries (webhook_id, event, data) select id, 'ping', $2::jsonb from onboarding.webhooks where id = $1 returning *`,
+      [webhookId, JSON.stringify(data)],
+    );
+    return rows[0] ? toDelivery(rows[0]) : null;
+  }
+
+  /**
+   * Claims up to `limit` due deliveries for `workerId` until the lease ends (a killed worker's
+   * claims are taken again after it), counting the attempt; with the webhook's URL and secret.
+   */
+  async claimWebhookDeliveries(workerId: string, limit: number, leaseMs: number): Promise<Array<WebhookDeliveryRecord & { url: string; secret: string }>> {
+    const { rows } = await this.pool.query(
+      `update onboarding.webhook_deliveries d
+       set claimed_by = $1, claim_until = now() + make_interval(secs => $3::float8 / 1000), attempts = d.attempts + 1
+       from onboarding.webhooks w
+       where w.id = d.webhook_id and d.id in (
+         select id from onboarding.webhook_deliveries
+         where delivered_at is null and given_up_at is null and next_attempt_at <= now() and (claim_until is null or claim_until < now())
+         order by next_attempt_at limit $2 for update skip locked)
+       returning d.*, w.url, w.secret`,
+      [workerId, limit, leaseMs],
+    );
+    return rows.map((r) => ({ ...toDelivery(r), url: r.url, secret: r.secret }));
+  }
+
+  /**
+   * The outcome of a claimed attempt: delivered (2xx), or failed with the next attempt after
+   * `retryInMs`, or given up (retryInMs null). Only while this worker still holds the claim.
+   */
+  async settleWebhookDelivery(id: string, workerId: string, o: { status: number | null; error: string | null; delivered: boolean; retryInMs: number | null }): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `update onboarding.webhook_deliveries
+       set claimed_by = null, claim_until = null, last_status = $3, last_error = $4,
+         delivered_at = case when $5 then now() end,
+         given_up_at = case when not $5 and $6::float8 is null then now() end,
+         next_attempt_at = case when not $5 and $6::float8 is not null then now() + make_interval(secs => $6::float8 / 1000) else next_attempt_at end
+       where id = $1 and claimed_by = $2 and delivered_at is null and given_up_at is null`,
+      [id, workerId, o.status, o.error, o.delivered, o.retryInMs],
+    );
+    return rowCount === 1;
   }
 }

@@ -7,6 +7,7 @@ import { registerDriftCommands } from './commands/drift.ts';
 import { registerMonitorCommand } from './commands/monitor.ts';
 import { registerDiagnoseCommand } from './commands/diagnose.ts';
 import { registerAdminCommands } from './commands/admin.ts';
+import { registerWebhookCommands } from './commands/webhooks.ts';
 
 /** The commands that talk to a running Provisioner through its HTTP API (docs/cli.md). */
 export function registerClientCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerClientCommands(program: Command): void {
   registerMonitorCommand(program);
   registerDiagnoseCommand(program);
   registerAdminCommands(program);
+  registerWebhookCommands(program);
 }

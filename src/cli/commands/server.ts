@@ -48,7 +48,7 @@ export function registerServerCommands(program: Command): void {
     .description('Run a provisioning worker only (any number of them may share one PostgreSQL).')
     .addOption(new Option('--metrics-port <port>', 'serve this worker\'s Prometheus metrics on :<port>/metrics').env('METRICS_PORT').argParser(port))
     .action(async (opts: { metricsPort?: number }) => {
-      const { loadConfig, createLogger, openDatabase, secureEngineSecrets, Journal, createWorker, createAutoContinuer, createDriftSweeper, engineFactory, ProvisionerMetrics, serveMetrics } = await server();
+      const { loadConfig, createLogger, openDatabase, secureEngineSecrets, Journal, createWorker, createAutoContinuer, createDriftSweeper, createWebhookDeliverer, engineFactory, ProvisionerMetrics, serveMetrics } = await server();
       // a worker signs and checks no token: it needs no PROVISIONER_JWT_SECRET
       const config = loadConfig(process.env, { signsTokens: false });
       const logger = createLogger({ level: config.logLevel, pretty: config.logPretty });
@@ -65,12 +65,14 @@ export function registerServerCommands(program: Command): void {
       const worker = createWorker(config, db, journal, engineFor, logger);
       const autoContinuer = createAutoContinuer(config, db, journal, engineFor, logger);
       const driftSweeper = createDriftSweeper(config, db, journal, engineFor, logger, worker.workerId);
+      const webhookDeliverer = createWebhookDeliverer(config, db, logger, worker.workerId);
       // step and engine-call metrics of this worker; the database gauges are on the API's /metrics
       const metrics = new ProvisionerMetrics({ store: db.store, logger, databaseGauges: false });
       metrics.observe(journal.bus);
       let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | null = null;
       // before the worker starts: a SIGTERM right after "worker started" must hand runs back, not kill
       onShutdown(async () => {
+        await webhookDeliverer.stop();
         await driftSweeper.stop();
         await autoContinuer.stop();
         await worker.stop();
@@ -82,6 +84,7 @@ export function registerServerCommands(program: Command): void {
       worker.start();
       autoContinuer.start();
       driftSweeper.start();
+      webhookDeliverer.start();
       metricsServer = opts.metricsPort === undefined ? null : await serveMetrics(metrics, { port: opts.metricsPort, host: config.host });
       if (metricsServer) logger.info({ url: metricsServer.url }, `worker metrics on ${metricsServer.url}`);
     });

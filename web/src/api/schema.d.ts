@@ -451,6 +451,75 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every webhook (no secrets); platform admins */
+        get: operations["listWebhooks"];
+        put?: never;
+        /** Register a webhook: events POSTed to the URL, signed with the secret (platform admins; audited) */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a webhook; its pending deliveries are not sent (platform admins; audited) */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The webhook's delivery log, newest first: attempts, last status or error, next attempt */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a signed ping event to the webhook through the outbox (platform admins) */
+        post: operations["testWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -561,7 +630,7 @@ export interface operations {
                             ip: string | null;
                             target_id: string | null;
                             /** @enum {string} */
-                            target_type: "tenant" | "user" | "engine";
+                            target_type: "tenant" | "user" | "engine" | "webhook";
                         }[];
                         /** @description Pass as cursor for the next (older) page; null on the last page */
                         next_cursor: string | null;
@@ -6632,6 +6701,927 @@ export interface operations {
                      *       "code": "LAST_PLATFORM_ADMIN",
                      *       "detail": "This is the last active platform admin: nobody could manage users and engines without it",
                      *       "hint": "Make another user platform_admin first (provisioner users add --role platform_admin), then change this one."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: BODY_TOO_LARGE (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Path too long: URI_TOO_LONG (application/problem+json) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "code": "URI_TOO_LONG",
+                     *       "detail": "A path segment is longer than 100 characters",
+                     *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON: UNSUPPORTED_MEDIA_TYPE (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every webhook, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhooks: {
+                            /** Format: date-time */
+                            created_at: string;
+                            created_by: string | null;
+                            events: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
+                            /** Format: uuid */
+                            id: string;
+                            secret_set: boolean;
+                            url: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    events: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
+                    secret: string;
+                    /** Format: uri */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The webhook */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A webhook; its secret is never shown */
+                        webhook: {
+                            /** Format: date-time */
+                            created_at: string;
+                            created_by: string | null;
+                            events: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
+                            /** Format: uuid */
+                            id: string;
+                            secret_set: boolean;
+                            url: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, WEBHOOK_URL_FORBIDDEN, MALFORMED_JSON (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "body.secret: at least 16 characters",
+                     *       "errors": [
+                     *         {
+                     *           "path": "body.secret",
+                     *           "message": "at least 16 characters"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: BODY_TOO_LARGE (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON: UNSUPPORTED_MEDIA_TYPE (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A webhook; its secret is never shown */
+                        webhook: {
+                            /** Format: date-time */
+                            created_at: string;
+                            created_by: string | null;
+                            events: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
+                            /** Format: uuid */
+                            id: string;
+                            secret_set: boolean;
+                            url: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "params.id: must be a webhook id (UUID)",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params.id",
+                     *           "message": "must be a webhook id (UUID)"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: WEBHOOK_NOT_FOUND (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/webhook-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "WEBHOOK_NOT_FOUND",
+                     *       "detail": "Webhook 5b0f3c1e-8d2a-4f6b-9c7e-1a2b3c4d5e6f does not exist",
+                     *       "hint": "GET /api/webhooks lists the webhooks."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: BODY_TOO_LARGE (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Path too long: URI_TOO_LONG (application/problem+json) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "code": "URI_TOO_LONG",
+                     *       "detail": "A path segment is longer than 100 characters",
+                     *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON: UNSUPPORTED_MEDIA_TYPE (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The webhook's deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        deliveries: {
+                            /** @description Attempts started */
+                            attempts: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            delivered_at: string | null;
+                            /** @enum {string} */
+                            event: "run.completed" | "run.failed" | "run.partial" | "tenant.drifted" | "ping";
+                            /**
+                             * Format: uuid
+                             * @description The delivery id: the body's id and X-Provisioner-Delivery; the same at every attempt (receivers drop repeats by it)
+                             */
+                            id: string;
+                            last_error: string | null;
+                            /** @description The receiver's HTTP status at the last attempt; null: no answer */
+                            last_status: number | null;
+                            /**
+                             * Format: date-time
+                             * @description null once delivered or given up
+                             */
+                            next_attempt_at: string | null;
+                            /** Format: uuid */
+                            run_id: string | null;
+                            /**
+                             * @description pending: not delivered yet (retried until next_attempt_at); failed: given up after WEBHOOK_RETRY_FOR_MS
+                             * @enum {string}
+                             */
+                            state: "pending" | "delivered" | "failed";
+                            /** Format: uuid */
+                            tenant_id: string | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "params.id: must be a webhook id (UUID)",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params.id",
+                     *           "message": "must be a webhook id (UUID)"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: WEBHOOK_NOT_FOUND (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/webhook-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "WEBHOOK_NOT_FOUND",
+                     *       "detail": "Webhook 5b0f3c1e-8d2a-4f6b-9c7e-1a2b3c4d5e6f does not exist",
+                     *       "hint": "GET /api/webhooks lists the webhooks."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Path too long: URI_TOO_LONG (application/problem+json) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "code": "URI_TOO_LONG",
+                     *       "detail": "A path segment is longer than 100 characters",
+                     *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ping delivery, queued in the outbox */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description One delivery of an event to the webhook */
+                        delivery: {
+                            /** @description Attempts started */
+                            attempts: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            delivered_at: string | null;
+                            /** @enum {string} */
+                            event: "run.completed" | "run.failed" | "run.partial" | "tenant.drifted" | "ping";
+                            /**
+                             * Format: uuid
+                             * @description The delivery id: the body's id and X-Provisioner-Delivery; the same at every attempt (receivers drop repeats by it)
+                             */
+                            id: string;
+                            last_error: string | null;
+                            /** @description The receiver's HTTP status at the last attempt; null: no answer */
+                            last_status: number | null;
+                            /**
+                             * Format: date-time
+                             * @description null once delivered or given up
+                             */
+                            next_attempt_at: string | null;
+                            /** Format: uuid */
+                            run_id: string | null;
+                            /**
+                             * @description pending: not delivered yet (retried until next_attempt_at); failed: given up after WEBHOOK_RETRY_FOR_MS
+                             * @enum {string}
+                             */
+                            state: "pending" | "delivered" | "failed";
+                            /** Format: uuid */
+                            tenant_id: string | null;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "params.id: must be a webhook id (UUID)",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params.id",
+                     *           "message": "must be a webhook id (UUID)"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: WEBHOOK_NOT_FOUND (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/webhook-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "WEBHOOK_NOT_FOUND",
+                     *       "detail": "Webhook 5b0f3c1e-8d2a-4f6b-9c7e-1a2b3c4d5e6f does not exist",
+                     *       "hint": "GET /api/webhooks lists the webhooks."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];

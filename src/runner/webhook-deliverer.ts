@@ -1,0 +1,157 @@
+import { createHmac } from 'node:crypto';
+import type { PostgresStore } from '../adapters/postgres/store.ts';
+import { assertEngineUrlAllowed, type EngineUrlPolicy } from '../adapters/engine-url-policy.ts';
+import { engineFetch, refusalIn } from '../adapters/engine-fetch.ts';
+import { toProvisionerError } from '../domain/errors.ts';
+import type { WebhookDeliveryRecord } from '../ports/store.ts';
+import type { Logger } from '../observability/logger.ts';
+
+export interface WebhookPolicy {
+  enabled: boolean;
+  /** How long one POST may take before it counts as failed. */
+  timeoutMs: number;
+  /** First retry delay; doubled after each failed attempt, up to maxDelayMs, with jitter. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** A delivery not delivered this long after its event is given up. */
+  retryForMs: number;
+  /** How often an idle deliverer looks for due deliveries. */
+  pollMs: number;
+}
+
+export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = { enabled: true, timeoutMs: 10_000, retryBaseMs: 10_000, retryMaxMs: 3_600_000, retryForMs: 86_400_000, pollMs: 1_000 };
+
+/** Deliveries one claim takes (sent at once). */
+const BATCH = 10;
+
+/** The signature header of a body sent at unix time `t`: `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
+export function webhookSignature(secret: string, t: number, body: string): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** The body of a delivery: the same for every attempt (its id lets receivers drop repeats). */
+export function webhookBody(d: WebhookDeliveryRecord): string {
+  return JSON.stringify({ id: d.id, event: d.event, created_at: d.createdAt.toISOString(), tenant_id: d.tenantId, run_id: d.runId, data: d.data });
+}
+
+/** Delay before attempt n+1 after n failed ones: exponential, capped, with half of it random. */
+export function retryDelayMs(policy: Pick<WebhookPolicy, 'retryBaseMs' | 'retryMaxMs'>, attempts: number, random = Math.random): number {
+  const full = Math.min(policy.retryMaxMs, policy.retryBaseMs * 2 ** Math.min(30, Math.max(0, attempts - 1)));
+  // jitter: receivers that were down are not hit by every delivery at the same instant
+  return Math.round(full / 2 + (random() * full) / 2);
+}
+
+export interface WebhookDelivererOptions {
+  store: PostgresStore;
+  logger: Logger;
+  policy: WebhookPolicy;
+  urlPolicy: EngineUrlPolicy;
+  workerId: string;
+}
+
+/**
+ * Sends the outbox's due deliveries (issue 16 item 3), beside each worker. Rows are claimed with
+ * `for update skip locked` under a lease of twice the timeout, so two deliverers never send one
+ * at once, and a killed deliverer's rows are sent by another once the lease ends. Deliveries
+ * are at least once: a process killed after the receiver answered and before the row was
+ * settled sends it again, with the same id.
+ */
+export class WebhookDeliverer {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = false;
+  private readonly leaseMs: number;
+
+  constructor(private readonly opts: WebhookDelivererOptions) {
+    this.leaseMs = Math.max(1_000, 2 * opts.policy.timeoutMs);
+  }
+
+  start(): void {
+    if (!this.opts.policy.enabled) {
+      this.opts.logger.info('webhook delivery is off in this process (PROVISIONER_WEBHOOKS=false): other workers send the outbox');
+      return;
+    }
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      let next = this.opts.policy.pollMs;
+      this.running = this.deliverDue()
+        .then((n) => {
+          // a full batch: more may be due now
+          if (n >= BATCH) next = 0;
+        })
+        .catch((e) => this.opts.logger.warn({ err: e }, 'webhooks: claiming deliveries failed (database unavailable?); will try again'))
+        .finally(() => {
+          this.running = null;
+          this.schedule(next);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  /** Claims the due deliveries and sends them; answers how many it claimed. */
+  async deliverDue(): Promise<number> {
+    const claimed = await this.opts.store.claimWebhookDeliveries(this.opts.workerId, BATCH, this.leaseMs);
+    await Promise.all(claimed.map((d) => this.deliver(d)));
+    return claimed.length;
+  }
+
+  private async deliver(d: WebhookDeliveryRecord & { url: string; secret: string }): Promise<void> {
+    const { store, policy, logger, workerId } = this.opts;
+    const outcome = await this.post(d);
+    const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
+    let retryInMs: number | null = null;
+    if (!delivered) {
+      retryInMs = retryDelayMs(policy, d.attempts);
+      if (Date.now() + retryInMs > d.createdAt.getTime() + policy.retryForMs) retryInMs = null;
+    }
+    const settled = await store.settleWebhookDelivery(d.id, workerId, { status: outcome.status, error: delivered ? null : outcome.error, delivered, retryInMs }).catch((e) => {
+      logger.warn({ err: e, delivery_id: d.id }, 'webhooks: could not record a delivery attempt; it is sent again after its lease');
+      return false;
+    });
+    const fields = { webhook_id: d.webhookId, delivery_id: d.id, event: d.event, tenant_id: d.tenantId ?? undefined, attempt: d.attempts, status: outcome.status ?? undefined };
+    if (delivered) logger.info(fields, 'webhook delivered');
+    else if (settled && retryInMs === null) logger.warn({ ...fields, error: outcome.error }, 'webhook delivery given up: not delivered within the retry window');
+    else logger.info({ ...fields, error: outcome.error, retry_in_ms: retryInMs ?? undefined }, 'webhook delivery failed; will retry');
+  }
+
+  /** One POST; the receiver's answer body is not kept (only its status). */
+  private async post(d: WebhookDeliveryRecord & { url: string; secret: string }): Promise<{ status: number | null; error: string }> {
+    try {
+      // again at each attempt: the name may point inward now (DNS rebinding)
+      await assertEngineUrlAllowed(d.url, this.opts.urlPolicy, { unresolvable: 'refuse' });
+    } catch (e) {
+      return { status: null, error: toProvisionerError(e).code === 'ENGINE_URL_FORBIDDEN' ? 'URL refused by the URL policy' : 'the host name does not resolve' };
+    }
+    const body = webhookBody(d);
+    const t = Math.floor(Date.now() / 1000);
+    try {
+      // connects only to addresses the policy accepts as it connects (no DNS rebinding window)
+      const res = await engineFetch(d.url, this.opts.urlPolicy)(new URL(d.url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Provisioner-Webhooks', 'x-provisioner-delivery': d.id, 'x-provisioner-event': d.event, 'x-provisioner-signature': webhookSignature(d.secret, t, body) },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.opts.policy.timeoutMs),
+      });
+      await res.body?.cancel().catch(() => {});
+      return { status: res.status, error: res.status >= 300 && res.status < 400 ? `HTTP ${res.status} (redirects are not followed)` : `HTTP ${res.status}` };
+    } catch (e) {
+      const err = e as { name?: string; cause?: { code?: string } };
+      if (refusalIn(e)) return { status: null, error: 'URL refused by the URL policy' };
+      if (err.name === 'TimeoutError') return { status: null, error: `no answer within ${this.opts.policy.timeoutMs} ms` };
+      return { status: null, error: `could not connect (${err.cause?.code ?? 'network error'})` };
+    }
+  }
+}
