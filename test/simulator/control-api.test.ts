@@ -80,7 +80,7 @@ test('calls are logged with method, path, doctype and status, and can be counted
   assert.equal(c.sim.sim.callCount({ status: 404 }), 1);
   const r = await control('GET', '/calls?method=POST');
   assert.equal(r.body.count, 1);
-  assert.deepEqual(Object.keys(r.body.data[0]).sort(), ['at', 'doctype', 'latencyMs', 'method', 'path', 'status']);
+  assert.deepEqual(Object.keys(r.body.data[0]).sort(), ['at', 'doctype', 'handledMs', 'latencyMs', 'method', 'path', 'status']);
   assert.equal(r.body.data[0].path, '/api/resource/Company');
 });
 
