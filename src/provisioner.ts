@@ -117,8 +117,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
 }
 
 /**
- * Engine credentials at rest, checked by every serve and worker start. With a key: rows still in
- * clear text (from before encryption) are encrypted now, and engines this process cannot decrypt
+ * Engine credentials (and webhook signing secrets) at rest, checked by every serve and worker
+ * start. With a key: rows still in clear text (from before encryption) are encrypted now, and engines this process cannot decrypt
  * are named in a warning (each use of them fails with ENGINE_SECRETS_UNREADABLE). Without a key
  * (outside demo mode, PROVISIONER_ENCRYPTION_KEY unset): refused while any engine is registered,
  * since its credentials could be neither read nor protected; with none, the start goes on and
@@ -131,13 +131,16 @@ export async function secureEngineSecrets(store: PostgresStore, logger: Logger):
     if (engines > 0) {
       throw new EncryptionKeyMissingError(`PROVISIONER_ENCRYPTION_KEY is not set, and ${engines} engine${engines === 1 ? ' is' : 's are'} registered: ${engines === 1 ? 'its' : 'their'} API keys and secrets can be neither decrypted nor, for rows from before encryption, encrypted`);
     }
-    logger.warn('PROVISIONER_ENCRYPTION_KEY is not set: no engine can be registered (503 ENCRYPTION_KEY_MISSING) until it is set on every serve and worker process');
+    logger.warn('PROVISIONER_ENCRYPTION_KEY is not set: no engine or webhook can be registered (503 ENCRYPTION_KEY_MISSING) until it is set on every serve and worker process');
     return;
   }
   const outcome = await store.resealEngineSecrets({ clearTextOnly: true });
   if (outcome.resealed.length > 0) logger.info({ engines: outcome.resealed, key_id: secrets.currentKeyId }, 'encrypted the API keys and secrets of engines stored in clear text (from before encryption at rest)');
   for (const { id, error } of outcome.unreadable) logger.warn({ engine: id, code: error.code, hint: error.hint }, error.message);
-  logger.info({ key_id: secrets.currentKeyId, previous_key_ids: secrets.keyIds.slice(1) }, 'engine credentials are encrypted at rest');
+  const hooks = await store.resealWebhookSecrets({ clearTextOnly: true });
+  if (hooks.resealed.length > 0) logger.info({ webhooks: hooks.resealed, key_id: secrets.currentKeyId }, 'encrypted the signing secrets of webhooks stored in clear text (from before encryption at rest)');
+  for (const { id, error } of hooks.unreadable) logger.warn({ webhook: id, code: error.code, hint: error.hint }, error.message);
+  logger.info({ key_id: secrets.currentKeyId, previous_key_ids: secrets.keyIds.slice(1) }, 'engine credentials and webhook secrets are encrypted at rest');
 }
 
 export type EngineFor = ((record: EngineRecord, onCall?: (call: EngineCall) => void) => Engine) & { close(): Promise<void> };

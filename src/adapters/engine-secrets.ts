@@ -22,6 +22,14 @@ export const KEY_BYTES = 32;
 
 export type EngineSecretColumn = 'api_key' | 'api_secret';
 
+/**
+ * What a sealed value belongs to: the row and column it is bound to (the additional data). An
+ * engine's key and secret, or a webhook's signing secret.
+ */
+export type SecretSlot = { table: 'engines'; id: string; column: EngineSecretColumn } | { table: 'webhooks'; id: string; column: 'secret' };
+const engineSlot = (id: string, column: EngineSecretColumn): SecretSlot => ({ table: 'engines', id, column });
+export const webhookSlot = (id: string): SecretSlot => ({ table: 'webhooks', id, column: 'secret' });
+
 /** The keys of this process: the one that seals, and older ones still accepted for reading. */
 export interface EncryptionKeys {
   current: Buffer;
@@ -63,6 +71,26 @@ export class EngineSecretsUnreadableError extends ProvisionerError {
   }
 }
 
+/** A webhook's stored signing secret that this process's keys do not open. Names the webhook, never the secret. */
+export class WebhookSecretUnreadableError extends ProvisionerError {
+  constructor(
+    readonly webhookId: string,
+    why: string,
+  ) {
+    super(
+      'WEBHOOK_SECRET_UNREADABLE',
+      `The stored signing secret of webhook ${webhookId} ${why}`,
+      'Give every worker the key it was encrypted with: PROVISIONER_ENCRYPTION_KEY, or PROVISIONER_ENCRYPTION_KEY_PREVIOUS during a rotation (docs/operations.md, "Engine credentials at rest"). If that key is lost, delete the webhook and create it again with its secret (POST /api/webhooks).',
+      { httpStatus: 503 },
+    );
+  }
+}
+
+// `why` is phrased for the engine's two values; a webhook has one secret ("were" → "was")
+const unreadable = (slot: SecretSlot, why: string) =>
+  slot.table === 'webhooks' ? new WebhookSecretUnreadableError(slot.id, why.replace(/^are /, 'is ').replace(/^were /, 'was ').replace(/^do not /, 'does not ')) : new EngineSecretsUnreadableError(slot.id, why);
+const describe = (slot: SecretSlot) => (slot.table === 'webhooks' ? `signing secret of webhook ${slot.id}` : `API key and secret of engine "${slot.id}"`);
+
 /** The fingerprint of a key that envelopes carry: 64 bits of a SHA-256 of it, not the key. */
 export function keyIdOf(key: Buffer): string {
   return createHash('sha256').update('provisioner engine-secrets key id\u0000').update(key).digest('hex').slice(0, 16);
@@ -94,7 +122,7 @@ export function sealedKeyId(stored: string): string | null {
 }
 
 /**
- * Seals and opens engine credentials with this process's keys. Without keys (outside demo mode
+ * Seals and opens engine credentials and webhook signing secrets with this process's keys. Without keys (outside demo mode
  * with no PROVISIONER_ENCRYPTION_KEY) it seals nothing: a registration is refused, never stored
  * in clear text.
  */
@@ -119,36 +147,45 @@ export class EngineSecrets {
   }
 
   seal(engineId: string, column: EngineSecretColumn, plain: string): string {
+    return this.sealIn(engineSlot(engineId, column), plain);
+  }
+
+  /** The clear value; a row from before encryption is its own clear value. */
+  open(engineId: string, column: EngineSecretColumn, stored: string): string {
+    return this.openIn(engineSlot(engineId, column), stored);
+  }
+
+  sealIn(slot: SecretSlot, plain: string): string {
     if (!this.current || !this.currentKeyId) {
-      throw new EncryptionKeyMissingError(`The API key and secret of engine "${engineId}" cannot be stored: PROVISIONER_ENCRYPTION_KEY is not set, and they are never stored in clear text`);
+      throw new EncryptionKeyMissingError(`The ${describe(slot)} cannot be stored: PROVISIONER_ENCRYPTION_KEY is not set, and ${slot.table === 'webhooks' ? 'it is' : 'they are'} never stored in clear text`);
     }
     const nonce = randomBytes(NONCE_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current, nonce, { authTagLength: TAG_BYTES });
-    cipher.setAAD(additionalData(engineId, column));
+    cipher.setAAD(additionalData(slot));
     const sealed = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
     return `${SEALED_PREFIX}${this.currentKeyId}:${nonce.toString('base64url')}:${sealed.toString('base64url')}`;
   }
 
   /** The clear value; a row from before encryption is its own clear value. */
-  open(engineId: string, column: EngineSecretColumn, stored: string): string {
+  openIn(slot: SecretSlot, stored: string): string {
     if (!stored.startsWith(SEALED_PREFIX)) return stored;
     const m = SEALED.exec(stored);
-    if (!m) throw new EngineSecretsUnreadableError(engineId, 'are not in a format this version reads (enc:v1:…)');
+    if (!m) throw unreadable(slot, 'are not in a format this version reads (enc:v1:…)');
     const [, keyId, nonce, sealed] = m as unknown as [string, string, string, string];
     const key = this.keys.get(keyId);
     if (!key) {
-      if (!this.configured) throw new EncryptionKeyMissingError(`The stored API key and secret of engine "${engineId}" are encrypted (key ${keyId}), and PROVISIONER_ENCRYPTION_KEY is not set in this process`);
-      throw new EngineSecretsUnreadableError(engineId, `were encrypted with key ${keyId}, which this process was not given (its keys: ${this.keyIds.join(', ')}; the first is PROVISIONER_ENCRYPTION_KEY)`);
+      if (!this.configured) throw new EncryptionKeyMissingError(`The stored ${describe(slot)} ${slot.table === 'webhooks' ? 'is' : 'are'} encrypted (key ${keyId}), and PROVISIONER_ENCRYPTION_KEY is not set in this process`);
+      throw unreadable(slot, `were encrypted with key ${keyId}, which this process was not given (its keys: ${this.keyIds.join(', ')}; the first is PROVISIONER_ENCRYPTION_KEY)`);
     }
     const bytes = Buffer.from(sealed, 'base64url');
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(nonce, 'base64url'), { authTagLength: TAG_BYTES });
-      decipher.setAAD(additionalData(engineId, column));
+      decipher.setAAD(additionalData(slot));
       decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
       return Buffer.concat([decipher.update(bytes.subarray(0, bytes.length - TAG_BYTES)), decipher.final()]).toString('utf8');
     } catch {
       // no cause attached: nothing of the value goes into an error
-      throw new EngineSecretsUnreadableError(engineId, `do not decrypt with key ${keyId} (changed in the database, or copied from another engine)`);
+      throw unreadable(slot, `do not decrypt with key ${keyId} (changed in the database, or copied from another ${slot.table === 'webhooks' ? 'webhook' : 'engine'})`);
     }
   }
 
@@ -168,4 +205,5 @@ export class EngineSecrets {
   }
 }
 
-const additionalData = (engineId: string, column: EngineSecretColumn) => Buffer.from(`onboarding.engines\u0000${engineId}\u0000${column}`, 'utf8');
+// engines keep the additional data they were sealed with before webhooks were added
+const additionalData = (slot: SecretSlot) => Buffer.from(`onboarding.${slot.table}\u0000${slot.id}\u0000${slot.column}`, 'utf8');

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import { assertEngineUrlAllowed, type EngineUrlPolicy } from '../adapters/engine-url-policy.ts';
 import { engineFetch, refusalIn } from '../adapters/engine-fetch.ts';
+import { webhookSlot } from '../adapters/engine-secrets.ts';
 import { toProvisionerError } from '../domain/errors.ts';
 import type { WebhookDeliveryRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -134,13 +135,22 @@ export class WebhookDeliverer {
     } catch (e) {
       return { status: null, error: toProvisionerError(e).code === 'ENGINE_URL_FORBIDDEN' ? 'URL refused by the URL policy' : 'the host name does not resolve' };
     }
+    let secret: string;
+    try {
+      // opened only to sign, and only in this call: the clear secret is kept nowhere
+      secret = this.opts.store.engineSecrets.openIn(webhookSlot(d.webhookId), d.secret);
+    } catch (e) {
+      // a failed attempt in the delivery log (retried: the key may be given later), never the secret
+      const err = toProvisionerError(e);
+      return { status: null, error: `${err.code}: ${err.message}` };
+    }
     const body = webhookBody(d);
     const t = Math.floor(Date.now() / 1000);
     try {
       // connects only to addresses the policy accepts as it connects (no DNS rebinding window)
       const res = await engineFetch(d.url, this.opts.urlPolicy)(new URL(d.url), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Provisioner-Webhooks', 'x-provisioner-delivery': d.id, 'x-provisioner-event': d.event, 'x-provisioner-signature': webhookSignature(d.secret, t, body) },
+        headers: { 'content-type': 'application/json', 'user-agent': 'Provisioner-Webhooks', 'x-provisioner-delivery': d.id, 'x-provisioner-event': d.event, 'x-provisioner-signature': webhookSignature(secret, t, body) },
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.opts.policy.timeoutMs),

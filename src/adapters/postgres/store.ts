@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { randomUUID } from 'node:crypto';
 import { STEPS, type StepId } from '../../domain/steps/catalogue.ts';
 import type { RunKind } from '../../domain/plan.ts';
 import type { SettledRun } from '../../domain/auto-continue.ts';
@@ -26,7 +27,7 @@ import type {
 } from '../../ports/store.ts';
 import type { EngineKind } from '../../ports/engine.ts';
 import { inTransaction, isUniqueViolation, type Queryable } from './database.ts';
-import { sealedKeyId, type EngineSecrets } from '../engine-secrets.ts';
+import { sealedKeyId, webhookSlot, type EngineSecrets } from '../engine-secrets.ts';
 
 type Row = Record<string, any>;
 
@@ -54,7 +55,7 @@ const toAudit = (r: Row): AuditRecord => ({
   ip: r.ip,
 });
 
-/** What a re-encryption of engine credentials did, by engine id. */
+/** What a re-encryption of engine credentials (or webhook secrets) did, by engine (webhook) id. */
 export interface ResealOutcome {
   /** Sealed with the current key now. */
   resealed: string[];
@@ -512,6 +513,33 @@ export class PostgresStore {
         [row.id, this.engineSecrets.seal(row.id, 'api_key', credentials.apiKey), this.engineSecrets.seal(row.id, 'api_secret', credentials.apiSecret), row.api_key, row.api_secret],
       );
       // 0 rows: registered again (with the current key) or deleted since the read; nothing to do
+      if (rowCount === 1) outcome.resealed.push(row.id);
+      else outcome.current.push(row.id);
+    }
+    return outcome;
+  }
+
+  /**
+   * Webhook signing secrets, as resealEngineSecrets does engine credentials: one webhook per
+   * statement, a compare-and-set on the value read; rows this process cannot open are reported.
+   */
+  async resealWebhookSecrets(opts: { clearTextOnly: boolean }): Promise<ResealOutcome> {
+    const { rows } = await this.pool.query<{ id: string; secret: string }>(`select id, secret from onboarding.webhooks order by id`);
+    const outcome: ResealOutcome = { resealed: [], current: [], unreadable: [] };
+    for (const row of rows) {
+      if (this.engineSecrets.isCurrent(row.secret) || (opts.clearTextOnly && sealedKeyId(row.secret) !== null && this.engineSecrets.canOpen(row.secret))) {
+        outcome.current.push(row.id);
+        continue;
+      }
+      let secret;
+      try {
+        secret = this.engineSecrets.openIn(webhookSlot(row.id), row.secret);
+      } catch (e) {
+        outcome.unreadable.push({ id: row.id, error: toProvisionerError(e) });
+        continue;
+      }
+      const { rowCount } = await this.pool.query(`update onboarding.webhooks set secret = $2 where id = $1 and secret = $3`, [row.id, this.engineSecrets.sealIn(webhookSlot(row.id), secret), row.secret]);
+      // 0 rows: deleted since the read; nothing to do
       if (rowCount === 1) outcome.resealed.push(row.id);
       else outcome.current.push(row.id);
     }
@@ -1089,7 +1117,10 @@ export class PostgresStore {
 
   async createWebhook(w: { url: string; events: string[]; secret: string; createdBy: string | null }, audit: (w: WebhookRecord) => AuditEntry): Promise<WebhookRecord> {
     return inTransaction(this.pool, async (c) => {
-      const { rows } = await c.query(`insert into onboarding.webhooks (url, events, secret, created_by) values ($1, $2, $3, $4) returning *`, [w.url, w.events, w.secret, w.createdBy]);
+      // the id is chosen here: the sealed secret is bound to it (never stored in clear text)
+      const id = randomUUID();
+      const sealed = this.engineSecrets.sealIn(webhookSlot(id), w.secret);
+      const { rows } = await c.query(`insert into onboarding.webhooks (id, url, events, secret, created_by) values ($1, $2, $3, $4, $5) returning *`, [id, w.url, w.events, sealed, w.createdBy]);
       const hook = toWebhook(rows[0]!);
       await this.recordAudit(audit(hook), c);
       return hook;

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { WebhookDeliveryRecord, WebhookRecord } from '../../ports/store.ts';
 import { ProvisionerError } from '../../domain/errors.ts';
 import { ALLOWED_HOSTS_VARIABLE, assertEngineUrlAllowed, EngineUrlForbiddenError } from '../../adapters/engine-url-policy.ts';
+import { EncryptionKeyMissingError } from '../../adapters/engine-secrets.ts';
 import { WebhookBody, WebhookDeliveriesQuery, WebhookIdParams } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
 import { PROBLEM, problems, WebhookAnswer, WebhookDeliveryAnswer, WebhookDeliveryList, WebhookList } from '../responses.ts';
@@ -54,7 +55,7 @@ const schemas = {
     operationId: 'createWebhook',
     summary: 'Register a webhook: events POSTed to the URL, signed with the secret (platform admins; audited)',
     body: WebhookBody,
-    response: { 201: WebhookAnswer, ...problems(PROBLEM.validation('body.secret', 'at least 16 characters'), problemOf(new WebhookUrlForbiddenError('10.0.0.7 is (or resolves to) a private address')), PROBLEM.malformedJson, ...access) },
+    response: { 201: WebhookAnswer, ...problems(PROBLEM.validation('body.secret', 'at least 16 characters'), problemOf(new WebhookUrlForbiddenError('10.0.0.7 is (or resolves to) a private address')), PROBLEM.malformedJson, ...access, problemOf(new EncryptionKeyMissingError('The signing secret of webhook 5b0f3c1e-8d2a-4f6b-9c7e-1a2b3c4d5e6f cannot be stored: PROVISIONER_ENCRYPTION_KEY is not set, and it is never stored in clear text'))) },
   },
   delete: { tags, operationId: 'deleteWebhook', summary: 'Delete a webhook; its pending deliveries are not sent (platform admins; audited)', params: WebhookIdParams, response: { 200: WebhookAnswer, ...problems(badId, notFound, ...access) } },
   deliveries: {

@@ -103,9 +103,9 @@ export function registerServerCommands(program: Command): void {
   engines
     .command('reencrypt')
     .description(
-      'Encrypt every engine API key and secret in the database named by DATABASE_URL again with PROVISIONER_ENCRYPTION_KEY, after a key rotation ' +
-        '(the old key still in PROVISIONER_ENCRYPTION_KEY_PREVIOUS); then the old key can be dropped. One engine per statement: safe to stop and run again. ' +
-        'Exit 1 when an engine could not be decrypted (named, with why), 3 without a key.',
+      'Encrypt every engine API key and secret, and every webhook signing secret, in the database named by DATABASE_URL again with PROVISIONER_ENCRYPTION_KEY, after a key rotation ' +
+        '(the old key still in PROVISIONER_ENCRYPTION_KEY_PREVIOUS); then the old key can be dropped. One engine (webhook) per statement: safe to stop and run again. ' +
+        'Exit 1 when an engine or webhook could not be decrypted (named, with why), 3 without a key.',
     )
     .action(async () => {
       const { loadConfig, openDatabase, createLogger, EncryptionKeyMissingError } = await server();
@@ -118,7 +118,11 @@ export function registerServerCommands(program: Command): void {
         for (const id of outcome.resealed) process.stdout.write(`re-encrypted engine ${id} with key ${keyId}\n`);
         for (const { error } of outcome.unreadable) process.stderr.write(`error [${error.code}]: ${error.message}\nhint: ${error.hint}\n`);
         process.stdout.write(`${outcome.resealed.length} re-encrypted, ${outcome.current.length} already with key ${keyId}, ${outcome.unreadable.length} not readable\n`);
-        if (outcome.unreadable.length > 0) process.exitCode = EXIT.failure;
+        const hooks = await db.store.resealWebhookSecrets({ clearTextOnly: false });
+        for (const id of hooks.resealed) process.stdout.write(`re-encrypted webhook ${id} with key ${keyId}\n`);
+        for (const { error } of hooks.unreadable) process.stderr.write(`error [${error.code}]: ${error.message}\nhint: ${error.hint}\n`);
+        process.stdout.write(`webhooks: ${hooks.resealed.length} re-encrypted, ${hooks.current.length} already with key ${keyId}, ${hooks.unreadable.length} not readable\n`);
+        if (outcome.unreadable.length > 0 || hooks.unreadable.length > 0) process.exitCode = EXIT.failure;
       } finally {
         await db.close();
       }

@@ -7065,7 +7065,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Unavailable: DATABASE_UNAVAILABLE (application/problem+json) */
+            /** @description Unavailable: DATABASE_UNAVAILABLE, ENCRYPTION_KEY_MISSING (application/problem+json) */
             503: {
                 headers: {
                     [name: string]: unknown;
