@@ -3,6 +3,7 @@ import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports
 import { EngineRedirectError, type EngineCall } from '../erpnext/frappe-client.ts';
 import { assertEngineUrlAllowed, type EngineUrlPolicy, type Resolver } from '../engine-url-policy.ts';
 import { networkCause } from '../network-errors.ts';
+import { engineFetch, refusalIn, type EngineFetch, type EngineResponse } from '../engine-fetch.ts';
 import { parseRetryAfter } from '../erpnext/frappe-errors.ts';
 import { ODOO_AUTH_HINT, odooError, type OdooRpcErrorBody } from './odoo-errors.ts';
 
@@ -67,6 +68,8 @@ export class OdooRpcClient {
   private readonly gate: <T>(fn: () => Promise<T>, kind: string) => Promise<T>;
   private readonly urlPolicy: EngineUrlPolicy | undefined;
   private readonly resolve: Resolver | undefined;
+  /** Connects only to addresses the URL policy accepted (engine-fetch.ts), like the Frappe client. */
+  private readonly fetch: EngineFetch;
   private uidPromise: Promise<number> | undefined;
   private nextId = 1;
 
@@ -80,6 +83,7 @@ export class OdooRpcClient {
     this.gate = opts.gate ?? ((fn) => fn());
     this.urlPolicy = opts.urlPolicy;
     this.resolve = opts.resolve;
+    this.fetch = opts.urlPolicy ? engineFetch(this.baseUrl, opts.urlPolicy, opts.resolve) : (url, init) => fetch(url, init);
   }
 
   /** Needs no credentials: the health check (odoo.md A.3 step_0). */
@@ -162,9 +166,9 @@ export class OdooRpcClient {
         throw e;
       }
     }
-    let res: Response;
+    let res: EngineResponse;
     try {
-      res = await fetch(`${this.baseUrl}/jsonrpc`, {
+      res = await this.fetch(new URL(`${this.baseUrl}/jsonrpc`), {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id }),
@@ -176,6 +180,12 @@ export class OdooRpcClient {
       if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
         report(null, 'timeout');
         throw new EngineTimeoutError(what, timeoutMs);
+      }
+      // the name pointed inward by the time the connection looked it up (DNS rebinding)
+      const refused = refusalIn(e);
+      if (refused) {
+        report(null, refused.code);
+        throw refused;
       }
       const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
       report(null, cause);
