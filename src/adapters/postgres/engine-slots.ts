@@ -126,6 +126,12 @@ export class FleetEngineSlots {
     for (const wake of this.waiters.get(engineId) ?? []) wake();
   }
 
+  /** The session that held the idle slots is gone (or going): their timers have nothing to release. */
+  private dropIdle(): void {
+    for (const idle of this.idle.values()) for (const { timer } of idle) clearTimeout(timer);
+    this.idle.clear();
+  }
+
   private unlock(client: pg.Client, engineId: string, slot: number): void {
     if (client !== this.client) return;
     this.held.get(engineId)?.delete(slot);
@@ -158,8 +164,7 @@ export class FleetEngineSlots {
     const c = this.client;
     this.client = null;
     for (const set of this.waiters.values()) for (const wake of set) wake();
-    for (const idle of this.idle.values()) for (const { timer } of idle) clearTimeout(timer);
-    this.idle.clear();
+    this.dropIdle();
     await c?.end().catch(() => {});
   }
 
@@ -180,8 +185,7 @@ export class FleetEngineSlots {
         if (this.client === client) {
           this.client = null;
           this.held.clear();
-          for (const idle of this.idle.values()) for (const { timer } of idle) clearTimeout(timer);
-          this.idle.clear();
+          this.dropIdle();
         }
         client.end().catch(() => {});
       });
