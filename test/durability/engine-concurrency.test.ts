@@ -31,8 +31,11 @@ test(`three worker processes share one engine limit: the engine never has more t
       const status = await h.waitForStatus(t.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
       assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
     }
+    // Which workers claim which runs is up to the scheduler: on a busy machine two workers can
+    // claim all nine before the third polls (a CI run saw exactly that). Two processes running
+    // tenants at once are enough to prove the limit is shared across processes.
     const { rows } = await h.provisioner.db.pool.query(`select count(distinct locked_by)::int as n from onboarding.provisioning_runs`);
-    assert.equal(rows[0].n, 3, 'all three workers ran tenants');
+    assert.ok(rows[0].n >= 2, `tenants ran in ${rows[0].n} worker process(es), not several`);
     process.stdout.write(`# peak ${h.proxy!.peakInFlight} requests in flight at the engine (cap ${CAP}, 3 workers × 4 runs)\n`);
     assert.ok(h.proxy!.peakInFlight <= CAP, `the engine saw ${h.proxy!.peakInFlight} requests at once`);
     assert.deepEqual(h.simulator.sim.duplicates(), []);
