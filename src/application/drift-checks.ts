@@ -1,12 +1,10 @@
 import { assertRunAllowed, planRun, type RunKind } from '../domain/plan.ts';
 import type { ProvisioningStatus } from '../domain/status.ts';
 import { STEP_IDS, type StepId } from '../domain/steps/catalogue.ts';
-import { ERPNEXT_STEPS } from '../domain/steps/erpnext/index.ts';
 import { DEFAULT_RUN_CONFIG, type RunConfig, type TenantProfile } from '../domain/steps/step.ts';
-import { driftFindings, inspectSteps, planOperations, type DriftFinding, type PlannedOperation } from '../domain/inspection.ts';
+import { driftFindings, inspectSteps, isLasting, planOperations, type DriftFinding, type PlannedOperation } from '../domain/inspection.ts';
 import { InvalidTransitionError, ProvisionerError, RunConflictError, StateChangedError } from '../domain/errors.ts';
 import type { Engine } from '../ports/engine.ts';
-import type { ErpnextPort } from '../ports/erpnext.ts';
 import type { DriftRecord, EngineRecord, RunRecord, StepRecord, TenantRecord } from '../ports/store.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import type { Journal } from '../observability/journal.ts';
@@ -58,9 +56,10 @@ export class DriftChecks {
     if (status === 'IN_PROGRESS' && run) throw new RunConflictError(run.id);
     if (status !== 'COMPLETED') throw new InvalidTransitionError('verify', status, ['COMPLETED']);
     const completed = new Set(steps.filter((s) => s.status === 'completed').map((s) => s.id));
-    const checked = STEP_IDS.filter((id) => completed.has(id) && ERPNEXT_STEPS[id].lasting !== false);
-    const inspections = await inspectSteps(checked, { tenant: profileOf(tenant), config: configOf(tenant), facts: tenant.engineFacts, engine: await this.engine(tenant) });
-    const findings = driftFindings(inspections);
+    const engine = await this.engine(tenant);
+    const checked = STEP_IDS.filter((id) => completed.has(id) && isLasting(engine.kind, id));
+    const inspections = await inspectSteps(checked, { tenant: profileOf(tenant), config: configOf(tenant), facts: tenant.engineFacts, engine });
+    const findings = driftFindings(engine.kind, inspections);
     const firstStep = findings[0]?.step ?? null;
     const by = requestedBy ? ` (${requestedBy})` : '';
     const recorded = await this.store.recordVerification(
@@ -127,20 +126,10 @@ export class DriftChecks {
     return records;
   }
 
-  private async engine(tenant: TenantRecord): Promise<ErpnextPort> {
+  private async engine(tenant: TenantRecord): Promise<Engine> {
     const record = await this.store.getEngine(tenant.engineId);
     if (!record) throw new EngineNotFoundError(tenant.engineId);
-    const engine = this.engineFor(record);
-    // the checks run the ERPNext steps read-only (domain/steps/erpnext/dry-run.ts): Odoo's have no dry run yet
-    if (engine.kind !== 'erpnext') throw new DriftCheckUnsupportedError(record.id, engine.kind);
-    return engine;
-  }
-}
-
-/** Verify, heal and plan of a tenant on an engine kind whose steps have no read-only run. */
-export class DriftCheckUnsupportedError extends ProvisionerError {
-  constructor(engineId: string, kind: string) {
-    super('DRIFT_CHECK_UNSUPPORTED', `Verify and plan are not available for engine "${engineId}" (kind ${kind}) yet`, 'They read ERPNext records only; an Odoo tenant is checked by its own final validation: use "Retry" from step_10_post_sale_updates.', { httpStatus: 409 });
+    return this.engineFor(record);
   }
 }
 

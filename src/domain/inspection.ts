@@ -1,8 +1,10 @@
 import { STEP_IDS, type StepId } from './steps/catalogue.ts';
-import { ERPNEXT_STEPS } from './steps/erpnext/index.ts';
-import { DryRunEngine, type Intent, type Seen } from './steps/erpnext/dry-run.ts';
+import { STEP_LOGIC, runStep } from './steps/index.ts';
+import { DryRunEngine } from './steps/erpnext/dry-run.ts';
+import { OdooDryRunEngine } from './steps/odoo/dry-run.ts';
+import type { Intent, Seen } from './steps/dry-run-ledger.ts';
 import type { EngineFacts, RunConfig, StepContext, TenantProfile } from './steps/step.ts';
-import type { ErpnextPort } from '../ports/erpnext.ts';
+import type { Engine, EngineKind } from '../ports/engine.ts';
 import { AbbreviationExhaustedError, EnginePermissionError, EngineValidationError, StepPreconditionError, VerificationError, type VerificationProblem } from './errors.ts';
 
 /**
@@ -28,19 +30,29 @@ function isRecordProblem(e: unknown): e is Error {
   return e instanceof StepPreconditionError || e instanceof VerificationError || e instanceof AbbreviationExhaustedError || (e instanceof EngineValidationError && !(e instanceof EnginePermissionError));
 }
 
+/** The engine's dry run: its kind's port with every write held back (erpnext/dry-run.ts, odoo/dry-run.ts). */
+function dryRunOf(engine: Engine, facts: EngineFacts): DryRunEngine | OdooDryRunEngine {
+  switch (engine.kind) {
+    case 'erpnext':
+      return new DryRunEngine(engine, { company: facts.company, abbr: facts.abbr });
+    case 'odoo':
+      return new OdooDryRunEngine(engine);
+  }
+}
+
 export async function inspectSteps(
   stepIds: readonly StepId[],
-  input: { tenant: TenantProfile; config: RunConfig; facts: EngineFacts; engine: ErpnextPort },
+  input: { tenant: TenantProfile; config: RunConfig; facts: EngineFacts; engine: Engine },
 ): Promise<StepInspection[]> {
-  const dry = new DryRunEngine(input.engine, { company: input.facts.company, abbr: input.facts.abbr });
+  const dry = dryRunOf(input.engine, input.facts);
   let facts: EngineFacts = { ...input.facts };
   const out: StepInspection[] = [];
   for (const step of stepIds) {
-    const ctx: StepContext<ErpnextPort> = { tenant: input.tenant, config: input.config, facts, engine: dry, note: () => {} };
+    const ctx: StepContext = { tenant: input.tenant, config: input.config, facts, engine: dry, note: () => {} };
     let outcome: StepInspection['outcome'];
     let problems: VerificationProblem[] = [];
     try {
-      const result = await ERPNEXT_STEPS[step].run(ctx);
+      const result = await runStep(step, ctx);
       outcome = result.outcome;
       facts = { ...facts, ...result.facts };
     } catch (e) {
@@ -63,12 +75,15 @@ export interface DriftFinding {
 
 const ordinal = (step: string) => STEP_IDS.indexOf(step as StepId);
 
+/** Whether what the step makes lasts on the engine of this kind (Step.lasting): verify holds only those against a tenant. */
+export const isLasting = (kind: EngineKind, step: StepId): boolean => STEP_LOGIC[kind][step].lasting !== false;
+
 /**
  * What verify reports: every write an inspected step would make, and every problem a step
  * refused on, in step order, each record once (final validation re-reads what the earlier steps
  * already found). Steps whose records do not last (Step.lasting) are left out.
  */
-export function driftFindings(inspections: readonly StepInspection[]): DriftFinding[] {
+export function driftFindings(kind: EngineKind, inspections: readonly StepInspection[]): DriftFinding[] {
   const all: DriftFinding[] = [];
   for (const i of inspections) {
     for (const w of i.intents) {
@@ -83,7 +98,7 @@ export function driftFindings(inspections: readonly StepInspection[]): DriftFind
   }
   const kept: DriftFinding[] = [];
   const keys = new Set<string>();
-  for (const f of all.filter((f) => ERPNEXT_STEPS[f.step].lasting !== false).sort((a, b) => ordinal(a.step) - ordinal(b.step))) {
+  for (const f of all.filter((f) => isLasting(kind, f.step)).sort((a, b) => ordinal(a.step) - ordinal(b.step))) {
     const k = f.record !== null ? `${f.doctype}\u0000${f.record.toLowerCase()}` : f.problem;
     if (keys.has(k)) continue;
     keys.add(k);

@@ -99,6 +99,8 @@ export interface OdooPort extends EngineHandle {
   /** The company's warehouses, archived ones too (a unique code counts them), by sequence then id. */
   findWarehouses(companyId: number): Promise<OdooWarehouse[]>;
   createWarehouse(companyId: number, input: { name: string; code: string }): Promise<number>;
+  /** Unarchives it: an archived warehouse keeps its name and code, both unique per company, so it is brought back, not made again. */
+  activateWarehouse(companyId: number, warehouseId: number): Promise<void>;
 
   findProducts(companyId: number, codes: readonly string[]): Promise<OdooProduct[]>;
   createProduct(companyId: number, input: { name: string; code: string; price: number }): Promise<number>;

@@ -4,8 +4,7 @@ import { DRIFT_SWEEP_REQUESTER, type DriftChecks, type Verification } from '../a
 import type { Logger } from '../observability/logger.ts';
 
 /** Answers that only mean the tenant is not COMPLETED now (a run, a failure): nothing to verify. */
-// DRIFT_CHECK_UNSUPPORTED: an Odoo tenant, not checked by the sweep (yet)
-const NOT_NOW = new Set(['RUN_ACTIVE', 'STATE_CHANGED', 'INVALID_TRANSITION', 'TENANT_NOT_FOUND', 'DRIFT_CHECK_UNSUPPORTED']);
+const NOT_NOW = new Set(['RUN_ACTIVE', 'STATE_CHANGED', 'INVALID_TRANSITION', 'TENANT_NOT_FOUND']);
 
 export interface DriftSweepPolicy {
   enabled: boolean;

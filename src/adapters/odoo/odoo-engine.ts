@@ -172,6 +172,10 @@ export class OdooEngine implements OdooPort {
     return this.inCompany(companyId, () => this.client.create('stock.warehouse', { name: input.name, code: input.code, company_id: companyId }, this.scoped(companyId)));
   }
 
+  async activateWarehouse(companyId: number, warehouseId: number): Promise<void> {
+    await this.inCompany(companyId, () => this.client.write('stock.warehouse', [warehouseId], { active: true }, this.scoped(companyId)));
+  }
+
   async findProducts(companyId: number, codes: readonly string[]): Promise<OdooProduct[]> {
     if (codes.length === 0) return [];
     const rows = await this.inCompany(companyId, () => this.client.searchRead('product.template', [['company_id', '=', companyId], ['default_code', 'in', [...codes]]], ['name', 'default_code'], this.scoped(companyId)));

@@ -91,9 +91,9 @@ export interface StepResult {
 export interface Step<E extends EngineHandle = Engine> {
   id: StepId;
   /**
-   * What the step ensures is also what it declares: an ERPNext step run against a DryRunEngine
-   * (dry-run.ts) reads the engine and says what it would write, which is how verify finds drift
-   * and plan lists a run's operations.
+   * What the step ensures is also what it declares: a step run against its engine kind's dry run
+   * (erpnext/dry-run.ts, odoo/dry-run.ts) reads the engine and says what it would write, which is
+   * how verify finds drift and plan lists a run's operations.
    */
   run(ctx: StepContext<E>): Promise<StepResult>;
   /**

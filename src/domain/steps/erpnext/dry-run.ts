@@ -16,21 +16,7 @@ import type {
 } from '../../../ports/erpnext.ts';
 import type { EngineHealth } from '../../../ports/engine.ts';
 import { withAbbr } from './names.ts';
-
-/** A write a step would make: what a run would change in the engine. */
-export interface Intent {
-  action: 'create' | 'update';
-  doctype: string;
-  name: string;
-  /** What an update would change (fields, the row it adds). */
-  detail?: string;
-}
-
-/** A record a step read and found. */
-export interface Seen {
-  doctype: string;
-  name: string;
-}
+import { DryRunLedger, key } from '../dry-run-ledger.ts';
 
 const MASTER_DOCTYPE: Record<MasterKind, string> = {
   uom: 'UOM',
@@ -42,8 +28,6 @@ const MASTER_DOCTYPE: Record<MasterKind, string> = {
 };
 const SETTINGS_DOCTYPE: Record<SettingsKind, string> = { selling: 'Selling Settings', stock: 'Stock Settings' };
 
-const key = (...parts: string[]) => parts.map((p) => p.toLowerCase()).join('\u0000');
-
 /**
  * The engine as a step sees it, with every write held back: reads go to the engine, each write is
  * recorded as an Intent and answered as the engine would answer it, and later reads see what was
@@ -52,12 +36,8 @@ const key = (...parts: string[]) => parts.map((p) => p.toLowerCase()).join('\u00
  * is checked without a second copy of its reads: the intents are exactly what a run would write.
  * It makes no write by construction: every method of ErpnextPort that writes is implemented here.
  */
-export class DryRunEngine implements ErpnextPort {
+export class DryRunEngine extends DryRunLedger implements ErpnextPort {
   readonly kind: ErpnextPort['kind'];
-  private intents: Intent[] = [];
-  private seen: Seen[] = [];
-  /** Records the intents "made", by doctype, then by key (lower-case name, company-scoped where the engine scopes it). */
-  private readonly made = new Map<string, Map<string, unknown>>();
   /** Abbreviations of the companies this tenant knows, to name the records the engine would name. */
   private readonly abbrs = new Map<string, string>();
 
@@ -65,32 +45,9 @@ export class DryRunEngine implements ErpnextPort {
     private readonly engine: ErpnextPort,
     known: { company?: string; abbr?: string } = {},
   ) {
+    super();
     this.kind = engine.kind;
     if (known.company && known.abbr) this.abbrs.set(known.company.toLowerCase(), known.abbr);
-  }
-
-  /** The intents and reads since the last call, and forgets them (one step at a time). */
-  take(): { intents: Intent[]; seen: Seen[] } {
-    const out = { intents: this.intents, seen: this.seen };
-    this.intents = [];
-    this.seen = [];
-    return out;
-  }
-
-  private intend<T>(intent: Intent, doctype: string, k: string, record: T): T {
-    this.intents.push(intent);
-    let byKey = this.made.get(doctype);
-    if (!byKey) this.made.set(doctype, (byKey = new Map()));
-    byKey.set(k, record);
-    return record;
-  }
-
-  private madeOf<T>(doctype: string, k: string): T | undefined {
-    return this.made.get(doctype)?.get(k) as T | undefined;
-  }
-
-  private saw(doctype: string, name: string): void {
-    this.seen.push({ doctype, name });
   }
 
   private named(company: string, name: string): string {
@@ -153,7 +110,7 @@ export class DryRunEngine implements ErpnextPort {
   }
 
   async setCompanyDefaults(company: string, defaults: CompanyDefaults): Promise<void> {
-    this.intents.push({ action: 'update', doctype: 'Company', name: company, detail: Object.keys(defaults).join(', ') });
+    this.intendOnly({ action: 'update', doctype: 'Company', name: company, detail: Object.keys(defaults).join(', ') });
     const made = this.madeOf<Company>('Company', key(company));
     if (made) made.defaults = { ...made.defaults, ...defaults };
   }
@@ -314,7 +271,7 @@ export class DryRunEngine implements ErpnextPort {
   }
 
   async submitPosSession(name: string): Promise<PosSession> {
-    this.intents.push({ action: 'update', doctype: 'POS Opening Entry', name, detail: 'submit' });
+    this.intendOnly({ action: 'update', doctype: 'POS Opening Entry', name, detail: 'submit' });
     return { name, posProfile: '', status: 'Open', docstatus: 1 };
   }
 

@@ -25,6 +25,8 @@ async function open(ctx: OdooContext, companyId: number, session: OdooPosSession
  */
 export const posSession: Step<OdooPort> = {
   id: 'step_9_pos_session',
+  // the shop closes its sessions in daily use: a closed one is not drift
+  lasting: false,
   async run(ctx) {
     const { companyId } = requireCompany(ctx);
     const configId = ctx.facts.odoo?.posConfigId;
