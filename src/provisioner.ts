@@ -14,7 +14,7 @@ import { PostgresStore } from './adapters/postgres/store.ts';
 import { createEngine, type EngineCall } from './adapters/engine-factory.ts';
 import { EncryptionKeyMissingError, EngineSecrets } from './adapters/engine-secrets.ts';
 import { EngineGates } from './adapters/engine-gate.ts';
-import { SiteCaches } from './adapters/erpnext/site-cache.ts';
+import { SiteCaches } from './adapters/site-cache.ts';
 import { FleetEngineSlots } from './adapters/postgres/engine-slots.ts';
 import type { EngineRecord } from './ports/store.ts';
 import type { Engine } from './ports/engine.ts';

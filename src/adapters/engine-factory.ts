@@ -6,7 +6,7 @@ import type { EngineCall } from './erpnext/frappe-client.ts';
 import { ProvisionerError } from '../domain/errors.ts';
 import type { EngineGates } from './engine-gate.ts';
 import type { EngineUrlPolicy } from './engine-url-policy.ts';
-import type { SiteCaches } from './erpnext/site-cache.ts';
+import type { SiteCaches } from './site-cache.ts';
 
 export type { EngineCall };
 

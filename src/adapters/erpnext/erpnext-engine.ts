@@ -18,7 +18,7 @@ import type { EngineHealth } from '../../ports/engine.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineConflictError, EngineNotErpnextError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
 import { FrappeClient, type EngineCall, type FrappeClientOptions } from './frappe-client.ts';
-import { SiteCache } from './site-cache.ts';
+import { SiteCache } from '../site-cache.ts';
 
 type Doc = Record<string, unknown>;
 

@@ -2,7 +2,7 @@ import type { EngineHealth } from '../../ports/engine.ts';
 import type { OdooCompany, OdooJournal, OdooModule, OdooPartner, OdooPaymentMethod, OdooPort, OdooPosConfig, OdooPosSession, OdooProduct, OdooWarehouse } from '../../ports/odoo.ts';
 import { EngineConflictError, EngineNotOdooError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
 import { OdooRpcClient, type OdooRpcOptions } from './odoo-rpc.ts';
-import { SiteCache } from '../erpnext/site-cache.ts';
+import { SiteCache } from '../site-cache.ts';
 
 type Row = Record<string, unknown>;
 

@@ -1,12 +1,14 @@
-import type { EngineHealth } from '../../ports/engine.ts';
+import type { EngineHealth } from '../ports/engine.ts';
 
 /**
  * What one engine's site-wide records were last seen to be, kept by every adapter of that
  * engine in this process (one per run, one per API request) so that hundreds of tenants do not
- * each re-read what none of them owns: the health check, the site prerequisites of step_1
- * (records that exist; a missing one is never cached), and the Selling and Stock Settings
- * singles. Entries live `ttlMs`; any engine error that could mean the site changed under us
- * (anything but a 404 or a 409, see ErpnextEngine) drops them all, so the next tenant reads again.
+ * each re-read what none of them owns: the health check (both kinds), and for ERPNext the site
+ * prerequisites of step_1 (records that exist; a missing one is never cached) and the Selling and
+ * Stock Settings singles. Engine-free: each adapter decides what it keeps. Entries live `ttlMs`;
+ * any engine error that could mean the site changed under us (for ERPNext anything but a 404 or a
+ * 409, see ErpnextEngine; for Odoo any error, see OdooEngine) drops them all, so the next tenant
+ * reads again.
  */
 export class SiteCache {
   private health: { value: EngineHealth; at: number } | null = null;
