@@ -192,6 +192,26 @@ test('the duplicate report lists records sharing a business key', async () => {
   ]);
 });
 
+test('concurrency: the JSON-RPC requests held now and the most at once, the control API not counted; reset starts the peak again', async () => {
+  await control('POST', 'concurrency/reset');
+  // held until their client gives up: three requests in flight for as long as the test needs
+  await control('POST', 'faults', { kind: 'timeout', model: 'res.company', method: 'search_read', count: 3 });
+  const aborts = Array.from({ length: 3 }, () => new AbortController());
+  const held = aborts.map((a) =>
+    fetch(`${odoo.url}/jsonrpc`, { method: 'POST', signal: a.signal, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service: 'object', method: 'execute_kw', args: [odoo.db, 2, odoo.apiKey, 'res.company', 'search_read', [[]], {}] }, id: 1 }) }).catch(() => null),
+  );
+  const concurrency = async () => (await control('GET', 'concurrency')).body as { inFlight: number; peak: number };
+  while ((await concurrency()).inFlight < 3) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(await concurrency(), { inFlight: 3, peak: 3 });
+  for (const a of aborts) a.abort();
+  await Promise.all(held);
+  // the server sees each connection's end after the client dropped it: wait for that state
+  while ((await concurrency()).inFlight > 0) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(await concurrency(), { inFlight: 0, peak: 3 });
+  assert.deepEqual((await control('POST', 'concurrency/reset')).body, { inFlight: 0, peak: 0 });
+  assert.deepEqual(odoo.sim.concurrency(), { inFlight: 0, peak: 0 });
+});
+
 test('control API: records, operator delete, snapshot', async () => {
   assert.equal(((await control('GET', 'records/stock.warehouse')).body.data as unknown[]).length, 1);
   assert.deepEqual((await control('DELETE', 'records/stock.warehouse/1')).body, { deleted: true });

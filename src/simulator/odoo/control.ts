@@ -10,6 +10,8 @@
  *   GET    /__simulator/calls?service=&model=&method=&status=   {data: CallRecord[], count}
  *   GET    /__simulator/calls/stats?(same filters) {data: {"res.company.create": 1, ...}}
  *   DELETE /__simulator/calls                      clears the call log
+ *   GET    /__simulator/concurrency                {inFlight, peak}: JSON-RPC requests held now, and the most at once
+ *   POST   /__simulator/concurrency/reset          the peak starts again from the requests held now
  *   GET    /__simulator/snapshot                   {data: {model: Record[]}}
  *   GET    /__simulator/state                      {seed, down, latency, faults}
  *   POST   /__simulator/reset                      fresh database, start-up faults, seed restarted
@@ -67,6 +69,11 @@ export async function handleControl(sim: OdooSimulator, req: IncomingMessage, re
     if (head === 'calls' && !a && method === 'DELETE') {
       sim.clearCalls();
       return sendJson(res, 200, { ok: true });
+    }
+    if (head === 'concurrency' && !a && method === 'GET') return sendJson(res, 200, sim.concurrency());
+    if (head === 'concurrency' && a === 'reset' && method === 'POST') {
+      sim.resetPeak();
+      return sendJson(res, 200, sim.concurrency());
     }
     if (head === 'snapshot' && method === 'GET') return sendJson(res, 200, { data: sim.snapshot() });
     if (head === 'state' && method === 'GET') return sendJson(res, 200, sim.faultState());

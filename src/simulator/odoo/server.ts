@@ -146,7 +146,11 @@ export async function startOdooSimulator(options: OdooSimulatorOptions = {}): Pr
     const url = new URL(req.url ?? '/', 'http://localhost');
     let work: Promise<void>;
     if (url.pathname === '/__simulator' || url.pathname.startsWith('/__simulator/')) work = handleControl(sim, req, res, url);
-    else if (url.pathname === '/jsonrpc' && req.method === 'POST') work = handleRpc(sim, options, req, res);
+    else if (url.pathname === '/jsonrpc' && req.method === 'POST') {
+      sim.requestArrived();
+      res.once('close', () => sim.requestEnded());
+      work = handleRpc(sim, options, req, res);
+    }
     else if (sim.faults.down) {
       req.socket.destroy();
       return;

@@ -74,6 +74,8 @@ export class OdooSimulator {
   private readonly orm = new Orm(this.store);
   private callLog: OdooCallRecord[] = [];
   private loginFailures = new Map<string, number[]>();
+  private inFlight = 0;
+  private peakInFlight = 0;
 
   constructor(private readonly state: OdooSimulatorState = {}) {
     this.credentials = { db: state.db ?? DEFAULT_ODOO_SIM_CREDENTIALS.db, login: state.login ?? DEFAULT_ODOO_SIM_CREDENTIALS.login, apiKey: state.apiKey ?? DEFAULT_ODOO_SIM_CREDENTIALS.apiKey };
@@ -209,6 +211,30 @@ export class OdooSimulator {
       for (const [key, ids] of byKey) if (ids.length > 1) out.push({ model, key, ids });
     }
     return out;
+  }
+
+  /**
+   * JSON-RPC requests the database holds now (from arrival until their connection answers or
+   * closes: held "timeouts" count until the client gives up) and the most it held at once since
+   * the start or the last resetPeak(): what an Odoo with C workers would see (the chaos harness
+   * checks the engine cap with it, as with the ERPNext simulator).
+   */
+  concurrency(): { inFlight: number; peak: number } {
+    return { inFlight: this.inFlight, peak: this.peakInFlight };
+  }
+
+  /** The peak starts again from the requests held now. */
+  resetPeak(): void {
+    this.peakInFlight = this.inFlight;
+  }
+
+  requestArrived(): void {
+    this.inFlight++;
+    if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
+  }
+
+  requestEnded(): void {
+    this.inFlight--;
   }
 
   recordCall(call: Omit<OdooCallRecord, 'at'>): void {
