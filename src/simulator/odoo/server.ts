@@ -24,6 +24,8 @@ export interface OdooSimulatorOptions {
   apiKey?: string;
   /** Seed of the fault plan's PRNG (Default: random). */
   seed?: number;
+  /** Keep the records in this file across restarts (mode 0600; Default: memory only). */
+  dataFile?: string;
   /** Latency from the start: ms for every call, or rules. */
   latency?: number | OdooLatencySpec | OdooLatencySpec[];
   /** Faults from the start. */
@@ -140,7 +142,7 @@ async function handleRpc(sim: OdooSimulator, opts: OdooSimulatorOptions, req: In
 
 export async function startOdooSimulator(options: OdooSimulatorOptions = {}): Promise<RunningOdooSimulator> {
   const latency = options.latency === undefined ? [] : typeof options.latency === 'number' ? [{ ms: options.latency }] : Array.isArray(options.latency) ? options.latency : [options.latency];
-  const sim = new OdooSimulator({ db: options.db, login: options.login, apiKey: options.apiKey, seed: options.seed, faults: options.faults, latency });
+  const sim = new OdooSimulator({ db: options.db, login: options.login, apiKey: options.apiKey, seed: options.seed, dataFile: options.dataFile, faults: options.faults, latency });
   if (options.down) sim.setDown(true);
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -176,6 +178,7 @@ export async function startOdooSimulator(options: OdooSimulatorOptions = {}): Pr
     sim,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        sim.flush();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -6,7 +6,9 @@
 import { OdooException } from './errors.ts';
 import { OdooFaultPlan, type OdooFaultSpec, type OdooFaultState, type OdooLatencySpec } from './faults.ts';
 import { Orm } from './orm.ts';
-import { RecordStore, type OdooRecord } from './store.ts';
+import { RecordStore, type OdooRecord, type RecordStoreState } from './store.ts';
+import type { DataFile } from '../persistence.ts';
+import { odooDataFile } from './persistence.ts';
 
 /** `common.version` of the Odoo 17 the simulator follows (the copy run for this work answered "17.0"). */
 export const ODOO_SIM_VERSION = { server_version: '17.0', server_version_info: [17, 0, 0, 'final', 0, ''], server_serie: '17.0', protocol_version: 1 } as const;
@@ -46,6 +48,8 @@ export interface OdooSimulatorState {
   /** Its API key, accepted wherever Odoo takes a password (Default: 'sim-odoo-key'). */
   apiKey?: string;
   seed?: number;
+  /** Keep the records in this file across restarts (mode 0600; Default: memory only). */
+  dataFile?: string;
   faults?: OdooFaultSpec[];
   latency?: OdooLatencySpec[];
 }
@@ -72,6 +76,7 @@ export class OdooSimulator {
   readonly credentials: { db: string; login: string; apiKey: string };
   private readonly store = new RecordStore();
   private readonly orm = new Orm(this.store);
+  private readonly dataFile: DataFile<RecordStoreState> | undefined;
   private callLog: OdooCallRecord[] = [];
   private loginFailures = new Map<string, number[]>();
   private inFlight = 0;
@@ -80,8 +85,20 @@ export class OdooSimulator {
   constructor(private readonly state: OdooSimulatorState = {}) {
     this.credentials = { db: state.db ?? DEFAULT_ODOO_SIM_CREDENTIALS.db, login: state.login ?? DEFAULT_ODOO_SIM_CREDENTIALS.login, apiKey: state.apiKey ?? DEFAULT_ODOO_SIM_CREDENTIALS.apiKey };
     this.faults = new OdooFaultPlan(state.seed);
-    this.installFixtures();
+    if (state.dataFile) {
+      this.dataFile = odooDataFile(state.dataFile, this.store);
+      if (!this.dataFile.load()) {
+        this.installFixtures();
+        this.dataFile.save();
+      }
+      this.store.onChange = () => this.dataFile?.scheduleSave();
+    } else this.installFixtures();
     this.applyStartup();
+  }
+
+  /** Writes a pending data-file save now (on close). */
+  flush(): void {
+    this.dataFile?.flush();
   }
 
   /**
@@ -295,6 +312,7 @@ export class OdooSimulator {
   reset(): void {
     this.store.clear();
     this.installFixtures();
+    this.dataFile?.save();
     this.callLog = [];
     this.loginFailures.clear();
     this.faults.clear();

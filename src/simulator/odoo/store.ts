@@ -6,6 +6,12 @@
  */
 export type OdooRecord = Record<string, unknown> & { id: number };
 
+/** The whole database as the data file keeps it (odoo/persistence.ts). */
+export interface RecordStoreState {
+  tables: Record<string, OdooRecord[]>;
+  sequences: Record<string, number>;
+}
+
 export class RecordStore {
   private tables = new Map<string, Map<number, OdooRecord>>();
   private sequences = new Map<string, number>();
@@ -86,6 +92,22 @@ export class RecordStore {
     this.tables.clear();
     this.sequences.clear();
     this.journal = null;
+  }
+
+  /** Rows are replaced on update, never changed in place: the arrays answered stay as they were. */
+  exportState(): RecordStoreState {
+    const tables: Record<string, OdooRecord[]> = {};
+    for (const [model, t] of this.tables) if (t.size) tables[model] = [...t.values()];
+    return { tables, sequences: Object.fromEntries(this.sequences) };
+  }
+
+  importState(state: RecordStoreState): void {
+    this.clear();
+    for (const [model, records] of Object.entries(state.tables)) {
+      const t = this.table(model);
+      for (const r of records) t.set(r.id, r);
+    }
+    for (const [model, n] of Object.entries(state.sequences)) this.sequences.set(model, n);
   }
 
   snapshot(): Record<string, OdooRecord[]> {
