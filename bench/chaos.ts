@@ -139,6 +139,7 @@ const config: Config = {
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
   engineAllowedHosts: ['127.0.0.1'],
   simulatorPort: 0,
+  odooDemoPort: null,
   workerInProcess: false,
   leaseMs,
   engineBudgets: { readMs: engineTimeoutMs, writeMs: engineTimeoutMs, companyInsertMs: engineTimeoutMs },

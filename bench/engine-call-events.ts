@@ -55,6 +55,7 @@ const config: Config = {
   engineAllowedHosts: ['127.0.0.1'],
   readinessCacheMs: 5_000,
   simulatorPort: 0,
+  odooDemoPort: null,
   workerInProcess: false,
   leaseMs: 30_000,
   engineBudgets: { readMs: 5_000, writeMs: 5_000, companyInsertMs: 10_000 },

@@ -57,6 +57,12 @@ export interface Config {
   engineAllowedHosts: string[];
   /** Port of the built-in simulator in demo mode, where the README's failure demo sends its faults. (Default: 8000; 0 = any free port; env SIMULATOR_PORT) */
   simulatorPort: number;
+  /**
+   * Demo mode only: the built-in Odoo simulator's port, registered as engine `odoo-demo`; null = no
+   * Odoo engine. (Default: null; env PROVISIONER_DEMO_ODOO=true turns it on, ODOO_SIMULATOR_PORT
+   * moves it from 8070; 0 = any free port)
+   */
+  odooDemoPort: number | null;
   /** Run a worker inside the API process. (Default: true; env PROVISIONER_WORKER=false to disable) */
   workerInProcess: boolean;
   /** Lease of a claimed run. (Default: 30000 ms; env PROVISIONER_LEASE_MS) */
@@ -166,6 +172,8 @@ export const DEFAULT_EVENT_STREAM_LIMITS = { perUser: 10, total: 500 };
 
 /** The README's failure demo posts its faults to http://127.0.0.1:8000. */
 export const DEFAULT_SIMULATOR_PORT = 8000;
+/** The demo's Odoo simulator: beside a real Odoo's usual 8069, not on it. */
+export const DEFAULT_ODOO_SIMULATOR_PORT = 8070;
 
 /** A port this process was told to listen on is taken. */
 export class PortInUseError extends ProvisionerError {
@@ -194,6 +202,13 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`${name}=${raw} is not a non-negative integer`, `Set ${name} to a whole number.`);
   return n;
+}
+
+/** The demo's Odoo simulator is opt-in: the guide's demo, its scripts and readiness see one engine unless asked. */
+function odooDemoPort(env: NodeJS.ProcessEnv, demo: boolean): number | null {
+  if (!bool(env, 'PROVISIONER_DEMO_ODOO', false)) return null;
+  if (!demo) throw new ConfigError('PROVISIONER_DEMO_ODOO=true needs demo mode', 'The built-in Odoo simulator is for demos: unset PROVISIONER_DEMO_ODOO, or register a real Odoo with POST /api/engines (kind "odoo").');
+  return int(env, 'ODOO_SIMULATOR_PORT', DEFAULT_ODOO_SIMULATOR_PORT);
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -345,6 +360,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
     erpnext,
     engineAllowedHosts: engineAllowedHosts(env),
     simulatorPort: int(env, 'SIMULATOR_PORT', DEFAULT_SIMULATOR_PORT),
+    odooDemoPort: odooDemoPort(env, demo),
     workerInProcess: bool(env, 'PROVISIONER_WORKER', true),
     leaseMs: int(env, 'PROVISIONER_LEASE_MS', 30_000),
     engineBudgets: {

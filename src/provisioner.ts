@@ -27,12 +27,16 @@ import { DriftSweeper } from './runner/drift-sweeper.ts';
 import { WebhookDeliverer } from './runner/webhook-deliverer.ts';
 import { DriftChecks } from './application/drift-checks.ts';
 import type { RunningSimulator } from './simulator/erpnext/index.ts';
+import type { RunningOdooSimulator } from './simulator/odoo/index.ts';
 import { VERSION } from './version.ts';
 
 export { VERSION } from './version.ts';
 
 /** The engine tenants get when they name none. */
 export const DEFAULT_ENGINE_ID = 'default';
+
+/** The demo's Odoo engine (PROVISIONER_DEMO_ODOO=true): tenants created with this engine_id go to the built-in Odoo simulator. */
+export const DEMO_ODOO_ENGINE_ID = 'odoo-demo';
 
 /** The guide's account, created only in local demo mode (product.md §8). */
 export const DEMO_ADMIN = { email: 'admin@moran.com', password: 'admin123' } as const;
@@ -208,6 +212,8 @@ export interface RunningProvisioner {
   app: FastifyInstance<any, any, any, any, any>;
   db: Database;
   simulator: RunningSimulator | null;
+  /** The demo's Odoo simulator (engine odoo-demo), when PROVISIONER_DEMO_ODOO=true. */
+  odooSimulator: RunningOdooSimulator | null;
   worker: Worker | null;
   autoContinuer: AutoContinuer | null;
   driftSweeper: DriftSweeper | null;
@@ -222,6 +228,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
   const db = await openDatabase(config, logger);
   const { store } = db;
   let simulator: RunningSimulator | null = null;
+  let odooSimulator: RunningOdooSimulator | null = null;
   const eventFeed = new EventFeed({ store, databaseUrl: db.url, logger });
   let closeEngines = async () => {};
   try {
@@ -244,6 +251,21 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       logger.info({ url: simulator.url }, 'built-in ERPNext simulator started (demo mode)');
     } else if (!(await store.getEngine(DEFAULT_ENGINE_ID))) {
       logger.warn('no default engine: set ERPNEXT_URL, ERPNEXT_API_KEY and ERPNEXT_API_SECRET, or register one with POST /api/engines');
+    }
+    if (config.demo && config.odooDemoPort !== null) {
+      const port = config.odooDemoPort;
+      // its records in the data folder too, for the same reason
+      const { startOdooSimulator } = await import('./simulator/odoo/index.ts');
+      odooSimulator = await listenOrExplain(
+        () => startOdooSimulator({ port, host: '127.0.0.1', dataFile: path.join(config.dataDir, 'odoo-simulator.json') }),
+        'The built-in Odoo simulator',
+        '127.0.0.1',
+        port,
+        'ODOO_SIMULATOR_PORT',
+      );
+      const { url, db: database, login, apiKey } = odooSimulator;
+      await store.upsertEngine({ id: DEMO_ODOO_ENGINE_ID, kind: 'odoo', baseUrl: url, database, login, apiKey, apiSecret: '' });
+      logger.info({ url, engine: DEMO_ODOO_ENGINE_ID }, `built-in Odoo simulator started (demo mode): create tenants with "engine_id": "${DEMO_ODOO_ENGINE_ID}"`);
     }
     await secureDemoAccount(store, config.demo, logger);
 
@@ -303,6 +325,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       app,
       db,
       simulator,
+      odooSimulator,
       worker,
       eventFeed,
       metrics,
@@ -320,6 +343,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
         await eventFeed.close();
         stopMetrics();
         await simulator?.close();
+        await odooSimulator?.close();
         await db.close();
       },
     };
@@ -327,6 +351,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     await closeEngines().catch(() => {});
     await eventFeed.close().catch(() => {});
     await simulator?.close().catch(() => {});
+    await odooSimulator?.close().catch(() => {});
     await db.close().catch(() => {});
     throw e;
   }

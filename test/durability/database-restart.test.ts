@@ -37,6 +37,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
     engineAllowedHosts: ['127.0.0.1'],
     simulatorPort: 0,
+    odooDemoPort: null,
     workerInProcess: true,
     leaseMs: 2_000,
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },

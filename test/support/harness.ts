@@ -107,6 +107,7 @@ export async function startProvisionerHarness(opts: {
     erpnext: { url: opts.engine.url, apiKey: opts.engine.apiKey, apiSecret: opts.engine.apiSecret },
     engineAllowedHosts: TEST_ENGINE_ALLOWED_HOSTS,
     simulatorPort: 0,
+    odooDemoPort: null,
     workerInProcess: true,
     leaseMs: 5_000,
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
