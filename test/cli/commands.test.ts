@@ -232,6 +232,6 @@ test('users list and add, engines list and health go through the API', async () 
   assert.match(health.stdout, /authenticated: yes/);
   assert.ok(!health.stdout.includes(server.h.simulator.apiSecret), 'engine secrets never reach the output');
   const unknown = await cli(['engines', 'health', 'nope'], server.env);
-  assert.equal(unknown.code, 2, 'the API answers 400 for an engine id it does not know');
+  assert.equal(unknown.code, 6, 'the API answers 404 for an engine id it does not know (exit 6, not found)');
   assert.match(unknown.stderr, /error \[ENGINE_NOT_REGISTERED\]/);
 });

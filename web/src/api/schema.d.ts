@@ -1422,7 +1422,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: VALIDATION_FAILED, ENGINE_NOT_REGISTERED (application/problem+json) */
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1480,6 +1480,25 @@ export interface operations {
                      *       "code": "FORBIDDEN",
                      *       "detail": "Only platform admins may do this",
                      *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: ENGINE_NOT_REGISTERED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-not-registered",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "ENGINE_NOT_REGISTERED",
+                     *       "detail": "Engine \"erp-eu\" is not registered",
+                     *       "hint": "GET /api/engines lists the registered engines."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1834,7 +1853,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: VALIDATION_FAILED, ENGINE_NOT_REGISTERED (application/problem+json) */
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1892,6 +1911,25 @@ export interface operations {
                      *       "code": "FORBIDDEN",
                      *       "detail": "Only platform admins may do this",
                      *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: ENGINE_NOT_REGISTERED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-not-registered",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "ENGINE_NOT_REGISTERED",
+                     *       "detail": "Engine \"erp-eu\" is not registered",
+                     *       "hint": "GET /api/engines lists the registered engines."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
