@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { WEBHOOK_EVENTS } from '../../../ports/store.ts';
-import { clientAction, clientCommand } from '../context.ts';
+import { clientAction, clientCommand, positiveInt } from '../context.ts';
 
 interface WebhookRow {
   id: string;
@@ -116,11 +116,9 @@ export function registerWebhookCommands(program: Command): void {
 
   clientCommand(webhooks, 'deliveries', "A webhook's delivery log, newest first: state, attempts, last status or error", ['provisioner webhooks deliveries ID', 'provisioner webhooks deliveries ID --limit 20 --json'])
     .argument('<id>', 'webhook id')
-    .option('--limit <n>', 'at most this many, newest first (pages are followed)', '100')
+    .option('--limit <n>', 'at most this many, newest first (pages are followed)', positiveInt(1_000_000), 100)
     .action(
-      clientAction(async (ctx, id: string, opts: { limit: string }) => {
-        const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a whole number of 1 or more (got ${opts.limit})`);
+      clientAction(async (ctx, id: string, { limit }: { limit: number }) => {
         const api = await ctx.api();
         const answer: { deliveries: DeliveryRow[]; next_cursor: string | null } = { deliveries: [], next_cursor: null };
         do {
