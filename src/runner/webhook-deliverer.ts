@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import pg from 'pg';
-import type { ClaimedWebhookDelivery, PostgresStore } from '../adapters/postgres/store.ts';
+import { WEBHOOK_DELIVERIES_CHANNEL, type ClaimedWebhookDelivery, type PostgresStore } from '../adapters/postgres/store.ts';
 import { assertEngineUrlAllowed, type EngineUrlPolicy } from '../adapters/engine-url-policy.ts';
 import { engineFetch, refusalIn } from '../adapters/engine-fetch.ts';
 import { webhookSlot } from '../adapters/engine-secrets.ts';
@@ -39,9 +39,6 @@ export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = {
   retentionMs: 14 * 86_400_000,
   secretOverlapMs: 86_400_000,
 };
-
-/** The channel the outbox's inserts notify (migration 015). */
-export const WEBHOOK_DELIVERIES_CHANNEL = 'webhook_deliveries';
 
 /** Deliveries one claim takes (sent at once). */
 const BATCH = 10;

@@ -79,3 +79,16 @@ test('the deliverer listens again after its connection is dropped, and is woken 
   const got = await receiver.next((r) => r.body.id === queued.body.delivery.id, WITHIN_MS);
   assert.equal(got.path, '/relisten');
 });
+
+test('enabling a webhook again sends its waiting deliveries at once', async () => {
+  const hook = await createWebhook('/reenabled', ['run.failed']);
+  assert.equal((await h.call('PATCH', `/api/webhooks/${hook.id}`, { enabled: false })).status, 200);
+  const queued = await h.call('POST', `/api/webhooks/${hook.id}/test`);
+  assert.equal(queued.status, 202);
+  // the ping's own notification came and went: the deliverer found nothing it may send
+  const { rows } = await h.provisioner.db.pool.query(`select attempts from onboarding.webhook_deliveries where id = $1`, [queued.body.delivery.id]);
+  assert.equal(rows[0].attempts, 0);
+  assert.equal((await h.call('PATCH', `/api/webhooks/${hook.id}`, { enabled: true })).status, 200);
+  const got = await receiver.next((r) => r.body.id === queued.body.delivery.id, WITHIN_MS);
+  assert.equal(got.path, '/reenabled');
+});

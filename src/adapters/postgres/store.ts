@@ -230,6 +230,8 @@ const PAGE_KEY_TIME = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24
 export const RUNS_CHANNEL = 'provisioner_runs';
 /** Channel on which every new event is announced as "<tenant_id>:<event id>". */
 export const EVENTS_CHANNEL = 'provisioner_events';
+/** Notified at the commit of every statement that writes webhook deliveries (migration 015's trigger); the deliverers listen. */
+export const WEBHOOK_DELIVERIES_CHANNEL = 'webhook_deliveries';
 
 /**
  * Every read and state change of Provisioner's data, one SQL statement each (or one
@@ -1193,6 +1195,8 @@ export class PostgresStore {
       );
       const hook = toWebhook(rows[0]!);
       await this.recordAudit(audit(hook, { previousKept }), c);
+      // enabled again: its waiting deliveries go out now, not at the deliverers' next poll
+      if (change.enabled === true && !current.enabled) await c.query(`select pg_notify('${WEBHOOK_DELIVERIES_CHANNEL}', '')`);
       return hook;
     });
   }
