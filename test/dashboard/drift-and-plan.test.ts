@@ -137,6 +137,12 @@ else describe('drift and plan on the tenant page in Chromium', () => {
     const steps = await plan.locator('table.plan-operations tbody tr[data-action] > :first-child').evaluateAll((cells) => [...new Set(cells.map((c) => (c as HTMLElement).innerText.trim()))]);
     assert.equal(steps[0], 'step_7_customer');
     await d.axeClean(page, 'tenant page with a plan');
+
+    // the run pressed after it: the plan, read before, is taken away rather than left stale
+    await page.getByRole('button', { name: 'Continue', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Continue?' }).getByRole('button', { name: 'Continue' }).click();
+    await plan.getByTestId('plan').waitFor({ state: 'detached' });
+    assert.equal((await d.h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL'])).status, 'COMPLETED');
   });
 
   test('a plan the API refuses shows its code and hint, as the other errors do', async () => {

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { isRunAllowed, type RunKind } from '../../../src/domain/plan.ts';
 import { STEPS } from '../../../src/domain/steps/catalogue.ts';
 import { api, unwrap, type DriftFinding, type RunPlan, type Status, type StepId, type Verification } from '../api/client.ts';
@@ -119,6 +119,8 @@ export function PlanCard({ tenantId, status }: { tenantId: string; status: Statu
   const [error, setError] = useState<unknown>(null);
   const kind = allowedKinds.includes(asked) ? asked : allowedKinds[0];
   const active = status.status === 'IN_PROGRESS';
+  // a plan says what a run would do from the state it was read in: a new run or status outdates it
+  useEffect(() => setPlan(null), [status.status, status.run?.id]);
 
   const show = async () => {
     if (!kind) return;
