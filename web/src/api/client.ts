@@ -15,6 +15,8 @@ export type Tenant = Json<'/api/tenants/{id}', 'get', 200>;
 export type Status = Json<'/api/provisioning/tenants/{id}/status', 'get', 200>;
 export type StepView = Status['steps'][number];
 export type ProvisioningStatus = Status['status'];
+/** Every provisioning status, in the order the pages list them. */
+export const PROVISIONING_STATUSES: readonly ProvisioningStatus[] = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED'];
 export type LogEntry = Json<'/api/provisioning/tenants/{id}/logs', 'get', 200>['logs'][number];
 export type Engine = Json<'/api/engines', 'get', 200>['engines'][number];
 export type EngineHealth = Json<'/api/engines/{id}/health', 'post', 200>['health'];

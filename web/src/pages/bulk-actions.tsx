@@ -1,13 +1,12 @@
 import { useState } from 'preact/hooks';
 import { STEPS } from '../../../src/domain/steps/catalogue.ts';
-import { api, unwrap, type BulkFilter, type BulkOutcome, type TenantRow } from '../api/client.ts';
+import { api, PROVISIONING_STATUSES as STATUSES, unwrap, type BulkFilter, type BulkOutcome, type TenantRow } from '../api/client.ts';
 import { ConfirmDialog, ErrorNote } from '../components/ui.tsx';
 import { Field, SelectField } from '../components/field.tsx';
 
 type BulkAction = 'continue' | 'retry';
 type Form = { action: BulkAction; status: string; engine: string; step: string; code: string; after: string; before: string };
 const EMPTY: Form = { action: 'continue', status: '', engine: '', step: '', code: '', after: '', before: '' };
-const STATUSES = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED'] as const;
 
 /** The form as the API's filter: empty fields left out, local date-times as instants. */
 function filterOf(f: Form): BulkFilter {

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { listAllTenants, subscribe, type ProvisioningStatus, type Session, type TenantRow } from '../api/client.ts';
+import { listAllTenants, PROVISIONING_STATUSES as STATUSES, subscribe, type ProvisioningStatus, type Session, type TenantRow } from '../api/client.ts';
 import { age, DriftBadge, ErrorNote, Loading, Progress, StatusBadge } from '../components/ui.tsx';
 import { DataTable, type Column } from '../components/table.tsx';
 import { Field, SelectField } from '../components/field.tsx';
@@ -8,7 +8,6 @@ import { CreateTenantDialog } from './create-tenant.tsx';
 import { FleetCharts } from './charts.tsx';
 import { BulkActionPanel } from './bulk-actions.tsx';
 
-const STATUSES: ProvisioningStatus[] = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED'];
 const PAGE_SIZE = 25;
 
 /**
