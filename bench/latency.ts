@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { root, scratchDatabase, writeBenchmarkSection } from './support.ts';
+import { databaseCpu, root, scratchDatabase, writeBenchmarkSection } from './support.ts';
 import { loadConfig } from '../src/config.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../src/provisioner.ts';
 import { createLogger } from '../src/observability/logger.ts';
@@ -137,19 +137,33 @@ if (opt.part !== 'throughput') {
 
 // ---- 2. throughput: N tenants, 20 ms per call, cap 16, 3 worker processes -------------------------
 let failures: string[] = [];
-let throughput: { seconds: number; completed: number; callsPerTenant: number; perSecond: number; ideal: number; ratio: number; rssMb: number[]; statuses: Record<string, number> } | null = null;
+let throughput: {
+  seconds: number;
+  completed: number;
+  callsPerTenant: number;
+  perSecond: number;
+  ideal: number;
+  ratio: number;
+  rssMb: number[];
+  statuses: Record<string, number>;
+  /** CPU ms per COMPLETED tenant: the worker processes, this process (API and simulator), PostgreSQL's backends (null: not readable) */
+  cpu: { workers: number; apiAndSimulator: number; database: number | null };
+} | null = null;
 if (opt.part !== 'single') {
   const scratch = await scratchDatabase('throughput', 54354);
   const sim = await startErpnextSimulator({ port: 0 });
   const { app, call } = await start(scratch.url, sim, { PROVISIONER_WORKER: 'false', ENGINE_MAX_CONCURRENCY: String(CAP), DATABASE_POOL_MAX: '20' });
   const rss = new Map<number, number>();
+  const workerCpuMs = new Map<number, number>();
   const workers: ChildProcess[] = [];
   for (let i = 0; i < WORKERS; i++) {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'bench/throughput-worker.ts'), '--database', scratch.url, '--concurrency', String(workerConcurrency), '--cap', String(CAP)], { cwd: root, env: { ...process.env, PROVISIONER_ENCRYPTION_KEY: ENCRYPTION_KEY }, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout!.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n').filter(Boolean)) {
         try {
-          rss.set(i, Math.max(rss.get(i) ?? 0, JSON.parse(line).rss as number));
+          const report = JSON.parse(line) as { rss: number; cpuMs: number };
+          rss.set(i, Math.max(rss.get(i) ?? 0, report.rss));
+          workerCpuMs.set(i, report.cpuMs);
         } catch {
           /* not a report */
         }
@@ -157,8 +171,17 @@ if (opt.part !== 'single') {
     });
     workers.push(child);
   }
+  // the clock starts once every worker runs (loading a worker's code takes seconds on a busy machine)
+  while (workerCpuMs.size < WORKERS) await sleep(50);
   sim.sim.injectLatency(20);
   sim.sim.clearCalls();
+  // where the CPU goes: is the engine's cap the limit, or this machine's CPUs?
+  const dbCpu = databaseCpu(app.db.pool);
+  await dbCpu.sample();
+  const dbCpuBefore = dbCpu.totalMs();
+  const sampler = setInterval(() => void dbCpu.sample().catch(() => {}), 500);
+  const workerCpuBefore = [...workerCpuMs.values()].reduce((a, b) => a + b, 0);
+  const ownCpuBefore = process.cpuUsage();
   const t0 = Date.now();
   const ids: string[] = [];
   await Promise.all(
@@ -183,6 +206,13 @@ if (opt.part !== 'single') {
   }
   const { rows: ends } = await app.db.pool.query(`select extract(epoch from max(finished_at)) * 1000 as last from onboarding.provisioning_runs`);
   const seconds = (Number(ends[0].last) - t0) / 1000;
+  clearInterval(sampler);
+  await dbCpu.sample();
+  const ownCpu = process.cpuUsage(ownCpuBefore);
+  // the workers report once a second: wait for one report after the end
+  const reportsSeen = [...workerCpuMs.values()].join();
+  while ([...workerCpuMs.values()].join() === reportsSeen) await sleep(100);
+  const workersCpuMs = [...workerCpuMs.values()].reduce((a, b) => a + b, 0) - workerCpuBefore;
   const statuses: Record<string, number> = Object.fromEntries((await app.db.pool.query(`select status, count(*)::int as n from onboarding.provisioning_runs group by status`)).rows.map((r) => [r.status, r.n]));
   const completed = statuses.completed ?? 0;
   // why runs did not complete: the failed steps, by step and code
@@ -192,7 +222,14 @@ if (opt.part !== 'single') {
   const callsPerTenant = sim.sim.callCount() / N;
   const perSecond = completed / seconds;
   const ideal = CAP / ((callsPerTenant * 20) / 1000);
-  throughput = { seconds, completed, callsPerTenant, perSecond, ideal, ratio: perSecond / ideal, rssMb: [...rss.values()].map((b) => b / 1e6), statuses };
+  const dbCpuMs = dbCpu.totalMs();
+  const perTenant = (ms: number) => ms / Math.max(1, completed);
+  const cpu = {
+    workers: perTenant(workersCpuMs),
+    apiAndSimulator: perTenant((ownCpu.user + ownCpu.system) / 1000),
+    database: dbCpuMs === null || dbCpuBefore === null ? null : perTenant(dbCpuMs - dbCpuBefore),
+  };
+  throughput = { seconds, completed, callsPerTenant, perSecond, ideal, ratio: perSecond / ideal, rssMb: [...rss.values()].map((b) => b / 1e6), statuses, cpu };
   log(`throughput: ${completed}/${N} COMPLETED in ${seconds.toFixed(1)} s, ${perSecond.toFixed(2)} tenants/s; ideal ${ideal.toFixed(2)}: ratio ${throughput.ratio.toFixed(3)}`);
   for (const w of workers) w.kill('SIGTERM');
   await Promise.all(workers.map((w) => new Promise((resolve) => (w.exitCode !== null ? resolve(null) : w.once('exit', resolve)))));
@@ -206,6 +243,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const singleRatio = single.length ? median(single.map((s) => s.ratio)) : NaN;
 const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const t = throughput;
+/** The CPU a tenant costs, and the tenants per second this machine's CPUs could do at that cost. */
+function cpuLine(c: NonNullable<typeof throughput>['cpu']): string {
+  const total = c.workers + c.apiAndSimulator + (c.database ?? 0);
+  const cores = os.availableParallelism();
+  return `${total.toFixed(0)} ms: workers ${c.workers.toFixed(0)}, API and simulator ${c.apiAndSimulator.toFixed(0)}, PostgreSQL ${c.database === null ? '? (not on this machine)' : c.database.toFixed(0)} → ${cores} CPUs allow at most ${((cores * 1000) / total).toFixed(1)} tenants/s`;
+}
 const summary = [
   ...(single.length
     ? [`one tenant, 50 ms per call     median ratio ${singleRatio.toFixed(3)} over ${single.length} runs (target ≤ 1.10: ${singleRatio <= 1.1 ? 'met' : 'missed'}); time beyond the engine's: ${single.map((s) => (s.wallMs - s.chain * 50).toFixed(0)).join(', ')} ms`,
@@ -215,6 +258,7 @@ const summary = [
     ? [
         `throughput, ${N} tenants        ${t.completed} COMPLETED in ${t.seconds.toFixed(1)} s = ${t.perSecond.toFixed(2)} tenants/s; ${t.callsPerTenant.toFixed(1)} calls per tenant → the cap allows ${t.ideal.toFixed(2)}/s: ratio ${t.ratio.toFixed(3)} (target ≥ 0.8: ${t.ratio >= 0.8 ? 'met' : 'missed'})`,
         `worker RSS (max, MB)           ${t.rssMb.map((m) => m.toFixed(0)).join(', ')}`,
+        `CPU per tenant                 ${cpuLine(t.cpu)}`,
         ...failures.map((f) => `failed step                    ${f}`),
       ]
     : []),

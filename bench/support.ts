@@ -54,3 +54,31 @@ export async function scratchDatabase(name: string, embeddedPort: number): Promi
     },
   };
 }
+
+/**
+ * CPU time (user + system, ms) of the PostgreSQL backends serving one database, summed over every
+ * backend seen while sampling: call sample() often (a backend's time is lost once it exits
+ * unseen). Reads /proc/<pid>/stat, so only for a server on this machine; null elsewhere.
+ */
+export function databaseCpu(pool: pg.Pool): { sample(): Promise<void>; totalMs(): number | null } {
+  const ticksPerSecond = 100; // USER_HZ: 100 on Linux x86-64
+  const lastByPid = new Map<number, number>();
+  let readable = true;
+  return {
+    async sample() {
+      if (!readable) return;
+      const { rows } = await pool.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database()`);
+      for (const { pid } of rows) {
+        try {
+          // fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          lastByPid.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond);
+        } catch {
+          if (!existsSync('/proc/self/stat')) readable = false;
+        }
+      }
+    },
+    totalMs: () => (readable ? [...lastByPid.values()].reduce((a, b) => a + b, 0) : null),
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * One worker process of the throughput part of bench/latency.ts: the worker `provisioner worker`
  * runs (createWorker's Worker, the engine factory with its fleet-wide engine slots), with the
- * run concurrency and engine cap given on the command line. Prints its RSS once a second.
+ * run concurrency and engine cap given on the command line. Prints its RSS and CPU time once a second.
  *
  *   node --import tsx bench/throughput-worker.ts --database URL --concurrency 6 --cap 16
  */
@@ -27,7 +27,13 @@ const journal = new Journal(store, logger);
 const engineFor = engineFactory({ engineBudgets: DEFAULT_ENGINE_TIME_BUDGETS, engineMaxConcurrency: Number(opt.cap), demo: false, engineAllowedHosts: ['127.0.0.1'] }, { url }, logger);
 const worker = new Worker({ store, journal, engineFor, retryPolicy: DEFAULT_RETRY_POLICY, databaseUrl: url, logger, concurrency: Number(opt.concurrency) });
 worker.start();
-const report = setInterval(() => process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss })}\n`), 1000);
+const reportUsage = () => {
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ rss: process.memoryUsage().rss, cpuMs: (cpu.user + cpu.system) / 1000 })}\n`);
+};
+// the first report says it is running: the benchmark's clock starts after every worker's start-up
+reportUsage();
+const report = setInterval(reportUsage, 1000);
 process.on('SIGTERM', () => {
   clearInterval(report);
   void (async () => {

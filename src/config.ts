@@ -96,8 +96,10 @@ export interface Config {
   driftSweep: DriftSweepPolicy;
   /**
    * Webhook deliveries, sent by every worker from the outbox. (Defaults: on, 10 s timeout, retries
-   * from 10 s doubling to 1 h, given up after 24 h, outbox read every 1 s; env PROVISIONER_WEBHOOKS,
-   * WEBHOOK_TIMEOUT_MS, WEBHOOK_RETRY_BASE_MS, WEBHOOK_RETRY_MAX_MS, WEBHOOK_RETRY_FOR_MS, WEBHOOK_POLL_MS)
+   * from 10 s doubling to 1 h, given up after 24 h, woken by NOTIFY and the outbox read every 30 s
+   * anyway, settled deliveries kept 14 days, a changed secret signed with too for 24 h; env
+   * PROVISIONER_WEBHOOKS, WEBHOOK_TIMEOUT_MS, WEBHOOK_RETRY_BASE_MS, WEBHOOK_RETRY_MAX_MS,
+   * WEBHOOK_RETRY_FOR_MS, WEBHOOK_POLL_MS, WEBHOOK_RETENTION_MS, WEBHOOK_SECRET_OVERLAP_MS)
    */
   webhooks: WebhookPolicy;
   logLevel: string;
@@ -403,6 +405,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
       retryMaxMs: Math.max(10, int(env, 'WEBHOOK_RETRY_MAX_MS', DEFAULT_WEBHOOK_POLICY.retryMaxMs)),
       retryForMs: Math.max(0, int(env, 'WEBHOOK_RETRY_FOR_MS', DEFAULT_WEBHOOK_POLICY.retryForMs)),
       pollMs: Math.max(10, int(env, 'WEBHOOK_POLL_MS', DEFAULT_WEBHOOK_POLICY.pollMs)),
+      retentionMs: Math.max(60_000, int(env, 'WEBHOOK_RETENTION_MS', DEFAULT_WEBHOOK_POLICY.retentionMs)),
+      secretOverlapMs: Math.max(0, int(env, 'WEBHOOK_SECRET_OVERLAP_MS', DEFAULT_WEBHOOK_POLICY.secretOverlapMs)),
     },
     logLevel: env.LOG_LEVEL || 'info',
     logPretty: bool(env, 'LOG_PRETTY', demo && Boolean(process.stdout.isTTY)),

@@ -204,7 +204,7 @@ export function createDriftSweeper(
 
 /** The webhook deliverer as configured, beside each worker: any of them sends the outbox. */
 export function createWebhookDeliverer(config: Config, db: Database, logger: Logger, workerId: string): WebhookDeliverer {
-  return new WebhookDeliverer({ store: db.store, logger, policy: config.webhooks, urlPolicy: engineUrlPolicyOf(config), workerId });
+  return new WebhookDeliverer({ store: db.store, databaseUrl: db.url, logger, policy: config.webhooks, urlPolicy: engineUrlPolicyOf(config), workerId });
 }
 
 export interface RunningProvisioner {
@@ -296,6 +296,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       engineUrlPolicy: engineUrlPolicyOf(config),
       demo: config.demo,
       engineMaxConcurrency: config.engineMaxConcurrency,
+      webhookSecretOverlapMs: config.webhooks.secretOverlapMs,
       journal,
       eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax },
     });

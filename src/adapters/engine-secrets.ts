@@ -26,9 +26,11 @@ export type EngineSecretColumn = 'api_key' | 'api_secret';
  * What a sealed value belongs to: the row and column it is bound to (the additional data). An
  * engine's key and secret, or a webhook's signing secret.
  */
-export type SecretSlot = { table: 'engines'; id: string; column: EngineSecretColumn } | { table: 'webhooks'; id: string; column: 'secret' };
+export type SecretSlot = { table: 'engines'; id: string; column: EngineSecretColumn } | { table: 'webhooks'; id: string; column: WebhookSecretColumn };
+/** A webhook's signing secret, and the one before it while a rotation's overlap lasts. */
+export type WebhookSecretColumn = 'secret' | 'previous_secret';
 const engineSlot = (id: string, column: EngineSecretColumn): SecretSlot => ({ table: 'engines', id, column });
-export const webhookSlot = (id: string): SecretSlot => ({ table: 'webhooks', id, column: 'secret' });
+export const webhookSlot = (id: string, column: WebhookSecretColumn = 'secret'): SecretSlot => ({ table: 'webhooks', id, column });
 
 /** The keys of this process: the one that seals, and older ones still accepted for reading. */
 export interface EncryptionKeys {
@@ -89,7 +91,7 @@ export class WebhookSecretUnreadableError extends ProvisionerError {
 // `why` is phrased for the engine's two values; a webhook has one secret ("were" → "was")
 const unreadable = (slot: SecretSlot, why: string) =>
   slot.table === 'webhooks' ? new WebhookSecretUnreadableError(slot.id, why.replace(/^are /, 'is ').replace(/^were /, 'was ').replace(/^do not /, 'does not ')) : new EngineSecretsUnreadableError(slot.id, why);
-const describe = (slot: SecretSlot) => (slot.table === 'webhooks' ? `signing secret of webhook ${slot.id}` : `API key and secret of engine "${slot.id}"`);
+const describe = (slot: SecretSlot) => (slot.table === 'webhooks' ? `${slot.column === 'previous_secret' ? 'previous ' : ''}signing secret of webhook ${slot.id}` : `API key and secret of engine "${slot.id}"`);
 
 /** The fingerprint of a key that envelopes carry: 64 bits of a SHA-256 of it, not the key. */
 export function keyIdOf(key: Buffer): string {

@@ -32,6 +32,7 @@ import { Journal } from '../observability/journal.ts';
 import { DriftChecks } from '../application/drift-checks.ts';
 import { driftRoutes } from './routes/drift.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
+import { DEFAULT_WEBHOOK_POLICY } from '../runner/webhook-deliverer.ts';
 
 export interface ApiDeps {
   store: PostgresStore;
@@ -51,9 +52,11 @@ export interface ApiDeps {
   engineMaxConcurrency: number;
   /** Verify, heal and plan. */
   driftChecks: DriftChecks;
+  /** WEBHOOK_SECRET_OVERLAP_MS: how long a webhook's old secret still signs after a change. */
+  webhookSecretOverlapMs: number;
 }
 
-export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy' | 'engineMaxConcurrency' | 'driftChecks'> {
+export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy' | 'engineMaxConcurrency' | 'driftChecks' | 'webhookSecretOverlapMs'> {
   logger: Logger;
   /** Where the API's own events go (a verification's drift): the process's journal, whose bus the metrics follow. (Default: a journal of its own) */
   journal?: Journal;
@@ -73,6 +76,8 @@ export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'en
   engineUrlPolicy?: EngineUrlPolicy;
   /** (Default: 8, as ENGINE_MAX_CONCURRENCY) */
   engineMaxConcurrency?: number;
+  /** WEBHOOK_SECRET_OVERLAP_MS. (Default: DEFAULT_WEBHOOK_POLICY's, 24 h) */
+  webhookSecretOverlapMs?: number;
 }
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
@@ -131,6 +136,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     demo: opts.demo ?? false,
     engineUrlPolicy: opts.engineUrlPolicy ?? STRICT_ENGINE_URL_POLICY,
     engineMaxConcurrency: opts.engineMaxConcurrency ?? 8,
+    webhookSecretOverlapMs: opts.webhookSecretOverlapMs ?? DEFAULT_WEBHOOK_POLICY.secretOverlapMs,
     driftChecks: new DriftChecks(opts.store, opts.service, opts.journal ?? new Journal(opts.store, opts.logger), opts.engineFor),
   };
   await app.register(healthRoutes, { ...deps, readinessCacheMs: opts.readinessCacheMs ?? DEFAULT_READINESS_CACHE_MS });

@@ -558,11 +558,29 @@ export const EngineAnswer = answer(z.object({ engine: Engine }), 'The engine', {
 export const EngineHealthAnswer = answer(z.object({ engine: Engine, health: EngineHealth, load: EngineLoad }), 'The engine, the result of a live check and its current load', { engine: ENGINE_EXAMPLE, health: HEALTH_EXAMPLE, load: LOAD_EXAMPLE });
 
 const Webhook = z
-  .object({ id: uuid(), url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)), secret_set: z.boolean(), created_by: z.string().nullable(), created_at: timestamp() })
-  .describe('A webhook; its secret is never shown');
-const WEBHOOK_EXAMPLE: z.output<typeof Webhook> = { id: '5b0f3c1e-8d2a-4f6b-9c7e-1a2b3c4d5e6f', url: 'https://hooks.example.com/provisioner', events: ['run.failed', 'tenant.drifted'], secret_set: true, created_by: 'admin@moran.com', created_at: CREATED_AT };
+  .object({
+    id: uuid(),
+    url: z.string(),
+    events: z.array(z.enum(WEBHOOK_EVENTS)),
+    secret_set: z.boolean(),
+    created_by: z.string().nullable(),
+    created_at: timestamp(),
+    enabled: z.boolean().describe('false: no deliveries are written or sent'),
+    previous_secret_expires_at: timestamp().nullable().describe('After a secret change: until then deliveries also carry a v1 signature with the previous secret (null: none)'),
+  })
+  .describe('A webhook; its secrets are never shown');
+const WEBHOOK_EXAMPLE: z.output<typeof Webhook> = {
+  id: '5b0f3c1e-8d2a-4f6b-9c7e-1a2b3c4d5e6f',
+  url: 'https://hooks.example.com/provisioner',
+  events: ['run.failed', 'tenant.drifted'],
+  secret_set: true,
+  created_by: 'admin@moran.com',
+  created_at: CREATED_AT,
+  enabled: true,
+  previous_secret_expires_at: null,
+};
 export const WebhookAnswer = answer(z.object({ webhook: Webhook }), 'The webhook', { webhook: WEBHOOK_EXAMPLE });
-export const WebhookList = answer(z.object({ webhooks: z.array(Webhook) }), 'Every webhook, oldest first', { webhooks: [WEBHOOK_EXAMPLE] });
+export const WebhookList = answer(z.object({ webhooks: z.array(Webhook), next_cursor: nextCursor() }), 'A page of the webhooks, oldest first', { webhooks: [WEBHOOK_EXAMPLE], next_cursor: null });
 const WebhookDelivery = z
   .object({
     id: uuid().describe('The delivery id: the body\'s id and X-Provisioner-Delivery; the same at every attempt (receivers drop repeats by it)'),
@@ -578,7 +596,8 @@ const WebhookDelivery = z
     delivered_at: timestamp().nullable(),
   })
   .describe('One delivery of an event to the webhook');
-export const WebhookDeliveryList = answer(z.object({ deliveries: z.array(WebhookDelivery) }), "The webhook's deliveries, newest first", {
+export const WebhookDeliveryList = answer(z.object({ deliveries: z.array(WebhookDelivery), next_cursor: nextCursor() }), "A page of the webhook's deliveries, newest first", {
+  next_cursor: null,
   deliveries: [{ id: '0e4f8a2b-6c1d-4e3f-a5b7-9c8d7e6f5a4b', event: 'run.failed', tenant_id: TENANT_ID, run_id: RUN_ID, created_at: CREATED_AT, attempts: 2, state: 'delivered', last_status: 200, last_error: null, next_attempt_at: null, delivered_at: CREATED_AT }],
 });
 export const WebhookDeliveryAnswer = answer(z.object({ delivery: WebhookDelivery }), 'The ping delivery, queued in the outbox', {

@@ -51,8 +51,19 @@ export const WebhookBody = z
   .strict()
   .meta({ example: { url: 'https://hooks.example.com/provisioner', events: ['run.failed', 'tenant.drifted'], secret: 'whsec_2f9c7a1e5b3d8046' } });
 
+/** PATCH /api/webhooks/:id: what to change; a new secret keeps the old one signing for the overlap. */
+export const UpdateWebhookBody = z
+  .object({
+    url: WebhookBody.shape.url.optional(),
+    events: WebhookBody.shape.events.optional(),
+    enabled: z.boolean().optional().describe('false: no deliveries are written or sent until it is true again (pending ones wait)'),
+    secret: WebhookBody.shape.secret.optional().describe('A new signing secret: for WEBHOOK_SECRET_OVERLAP_MS (24 h) deliveries carry a v1 signature with it and one with the old secret'),
+  })
+  .strict()
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change: send url, events, enabled or secret')
+  .meta({ example: { events: ['run.failed', 'run.partial', 'tenant.drifted'], secret: 'whsec_7d41b09e2c6a5f38' } });
+
 export const WebhookIdParams = z.object({ id: Uuid('must be a webhook id (UUID)') });
-export const WebhookDeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });
 
 /** POST /api/provisioning/bulk: Continue or Retry every tenant a filter matches. */
 export const BulkBody = z
@@ -196,6 +207,12 @@ export const TenantListQuery = z.object({
 });
 
 export const UserListQuery = z.object(PageQuery('uuid'));
+
+/** Webhooks are few: the default page takes them all, as the list did before it was paged. */
+export const WebhookListQuery = z.object({ ...PageQuery('uuid'), limit: z.coerce.number().int().min(1).max(PAGE_LIMIT.max).default(PAGE_LIMIT.max).describe(`Rows per page (default and at most ${PAGE_LIMIT.max})`) });
+
+/** The delivery log, newest first: 100 a page unless asked, as before it was paged. */
+export const WebhookDeliveriesQuery = z.object({ ...PageQuery('uuid'), limit: z.coerce.number().int().min(1).max(PAGE_LIMIT.max).default(100).describe(`Rows per page (default 100, at most ${PAGE_LIMIT.max})`) });
 
 export const EngineListQuery = z.object(PageQuery(ENGINE_ID));
 

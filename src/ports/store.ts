@@ -105,8 +105,13 @@ export interface WebhookRecord {
   id: string;
   url: string;
   events: WebhookEvent[];
-  /** What deliveries are signed with; never shown by the API. */
+  /** What deliveries are signed with (sealed); never shown by the API. */
   secret: string;
+  /** false: no deliveries are written or sent until it is enabled again. */
+  enabled: boolean;
+  /** The secret before the last change (sealed), also signed with until `previousSecretUntil`. */
+  previousSecret: string | null;
+  previousSecretUntil: Date | null;
   createdBy: string | null;
   createdAt: Date;
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
-import type { PostgresStore } from '../adapters/postgres/store.ts';
+import pg from 'pg';
+import { WEBHOOK_DELIVERIES_CHANNEL, type ClaimedWebhookDelivery, type PostgresStore } from '../adapters/postgres/store.ts';
 import { assertEngineUrlAllowed, type EngineUrlPolicy } from '../adapters/engine-url-policy.ts';
 import { engineFetch, refusalIn } from '../adapters/engine-fetch.ts';
 import { webhookSlot } from '../adapters/engine-secrets.ts';
@@ -16,18 +17,45 @@ export interface WebhookPolicy {
   retryMaxMs: number;
   /** A delivery not delivered this long after its event is given up. */
   retryForMs: number;
-  /** How often an idle deliverer looks for due deliveries. */
+  /**
+   * How often an idle deliverer reads the outbox anyway: new deliveries wake it by NOTIFY, and
+   * retries due sooner wake it at their time; this covers a notification missed while its
+   * LISTEN connection was down.
+   */
   pollMs: number;
+  /** Delivered and given-up deliveries are deleted this long after they were settled. */
+  retentionMs: number;
+  /** After a secret change, deliveries are signed with the old secret too for this long (0: not at all). */
+  secretOverlapMs: number;
 }
 
-export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = { enabled: true, timeoutMs: 10_000, retryBaseMs: 10_000, retryMaxMs: 3_600_000, retryForMs: 86_400_000, pollMs: 1_000 };
+export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = {
+  enabled: true,
+  timeoutMs: 10_000,
+  retryBaseMs: 10_000,
+  retryMaxMs: 3_600_000,
+  retryForMs: 86_400_000,
+  pollMs: 30_000,
+  retentionMs: 14 * 86_400_000,
+  secretOverlapMs: 86_400_000,
+};
 
 /** Deliveries one claim takes (sent at once). */
 const BATCH = 10;
+/** Rows one pruning statement deletes: short statements, short locks. */
+const PRUNE_BATCH = 500;
+/** How often a deliverer prunes the log and drops previous secrets whose overlap ended. */
+const HOUSEKEEPING_MS = 60_000;
+/** Wait before listening again after the LISTEN connection broke. */
+const RELISTEN_MS = 1_000;
 
-/** The signature header of a body sent at unix time `t`: `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
-export function webhookSignature(secret: string, t: number, body: string): string {
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+/**
+ * The signature header of a body sent at unix time `t`: `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`,
+ * one v1 per secret, the current one first (during a rotation's overlap, the previous one after it).
+ */
+export function webhookSignature(secrets: string | string[], t: number, body: string): string {
+  const v1 = (Array.isArray(secrets) ? secrets : [secrets]).map((secret) => `,v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`);
+  return `t=${t}${v1.join('')}`;
 }
 
 /** The body of a delivery: the same for every attempt (its id lets receivers drop repeats). */
@@ -44,6 +72,8 @@ export function retryDelayMs(policy: Pick<WebhookPolicy, 'retryBaseMs' | 'retryM
 
 export interface WebhookDelivererOptions {
   store: PostgresStore;
+  /** For the LISTEN connection that wakes the deliverer when deliveries are written. */
+  databaseUrl: string;
   logger: Logger;
   policy: WebhookPolicy;
   urlPolicy: EngineUrlPolicy;
@@ -51,7 +81,9 @@ export interface WebhookDelivererOptions {
 }
 
 /**
- * Sends the outbox's due deliveries (issue 16 item 3), beside each worker. Rows are claimed with
+ * Sends the outbox's due deliveries (issue 16 item 3), beside each worker: woken by NOTIFY when
+ * deliveries are written (LISTEN on its own connection, listened again after it drops), at the
+ * time the next retry is due, and every pollMs anyway. Rows are claimed with
  * `for update skip locked` under a lease of twice the timeout, so two deliverers never send one
  * at once, and a killed deliverer's rows are sent by another once the lease ends. Deliveries
  * are at least once: a process killed after the receiver answered and before the row was
@@ -60,7 +92,11 @@ export interface WebhookDelivererOptions {
 export class WebhookDeliverer {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
+  /** A notification came while a round was running: another round follows at once. */
+  private woken = false;
   private stopped = false;
+  private listener: pg.Client | null = null;
+  private nextHousekeeping = 0;
   private readonly leaseMs: number;
 
   constructor(private readonly opts: WebhookDelivererOptions) {
@@ -73,6 +109,7 @@ export class WebhookDeliverer {
       return;
     }
     this.stopped = false;
+    void this.listen();
     this.schedule(0);
   }
 
@@ -81,24 +118,86 @@ export class WebhookDeliverer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
+    await this.listener?.end().catch(() => {});
+    this.listener = null;
+  }
+
+  /** A round now: at once when idle, right after the current one otherwise. */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.woken = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.schedule(0);
+  }
+
+  private async listen(): Promise<void> {
+    if (this.stopped) return;
+    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: 'provisioner-webhooks' });
+    let retried = false;
+    const retry = () => {
+      if (retried) return;
+      retried = true;
+      if (this.listener === client) this.listener = null;
+      client.end().catch(() => {});
+      if (!this.stopped) setTimeout(() => void this.listen(), RELISTEN_MS).unref();
+    };
+    client.on('error', (e) => {
+      this.opts.logger.warn({ err: e }, 'webhooks: LISTEN connection lost; listening again (the poll covers the gap)');
+      retry();
+    });
+    client.on('end', () => {
+      if (!this.stopped) retry();
+    });
+    client.on('notification', () => this.wake());
+    try {
+      await client.connect();
+      await client.query(`listen ${WEBHOOK_DELIVERIES_CHANNEL}`);
+      if (this.stopped) {
+        await client.end();
+        return;
+      }
+      this.listener = client;
+      // deliveries written while this process was not listening
+      this.wake();
+    } catch {
+      retry();
+    }
   }
 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      this.timer = null;
       let next = this.opts.policy.pollMs;
-      this.running = this.deliverDue()
-        .then((n) => {
-          // a full batch: more may be due now
-          if (n >= BATCH) next = 0;
+      this.woken = false;
+      this.running = this.round()
+        .then((due) => {
+          next = due;
         })
         .catch((e) => this.opts.logger.warn({ err: e }, 'webhooks: claiming deliveries failed (database unavailable?); will try again'))
         .finally(() => {
           this.running = null;
-          this.schedule(next);
+          this.schedule(this.woken ? 0 : next);
         });
     }, delayMs);
     this.timer.unref();
+  }
+
+  /** Sends what is due, keeps house when it is time; answers when to look again (ms). */
+  private async round(): Promise<number> {
+    const n = await this.deliverDue();
+    // a full batch: more may be due now
+    if (n >= BATCH) return 0;
+    if (Date.now() >= this.nextHousekeeping) {
+      this.nextHousekeeping = Date.now() + HOUSEKEEPING_MS;
+      await this.keepHouse();
+    }
+    const dueIn = await this.opts.store.msUntilNextWebhookDelivery();
+    // +5: the row is due when the database's clock says so, not a moment before
+    return Math.min(this.opts.policy.pollMs, dueIn === null ? Infinity : Math.ceil(dueIn) + 5);
   }
 
   /** Claims the due deliveries and sends them; answers how many it claimed. */
@@ -108,7 +207,25 @@ export class WebhookDeliverer {
     return claimed.length;
   }
 
-  private async deliver(d: WebhookDeliveryRecord & { url: string; secret: string }): Promise<void> {
+  /**
+   * Deletes settled deliveries past the retention, a batch at a time (several deliverers at once
+   * each take other rows), and drops previous secrets whose overlap has ended.
+   */
+  async keepHouse(): Promise<{ pruned: number; secretsDropped: number }> {
+    const { store, policy, logger } = this.opts;
+    let pruned = 0;
+    for (;;) {
+      const n = await store.pruneWebhookDeliveries(policy.retentionMs, PRUNE_BATCH);
+      pruned += n;
+      if (n < PRUNE_BATCH || this.stopped) break;
+    }
+    const dropped = await store.dropExpiredWebhookSecrets();
+    if (pruned > 0) logger.info({ pruned, retention_ms: policy.retentionMs }, 'webhooks: old deliveries deleted from the log');
+    for (const id of dropped) logger.info({ webhook_id: id }, "webhooks: the previous signing secret's overlap ended; deliveries are signed with the current one only");
+    return { pruned, secretsDropped: dropped.length };
+  }
+
+  private async deliver(d: ClaimedWebhookDelivery): Promise<void> {
     const { store, policy, logger, workerId } = this.opts;
     const outcome = await this.post(d);
     const delivered = outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
@@ -128,17 +245,18 @@ export class WebhookDeliverer {
   }
 
   /** One POST; the receiver's answer body is not kept (only its status). */
-  private async post(d: WebhookDeliveryRecord & { url: string; secret: string }): Promise<{ status: number | null; error: string }> {
+  private async post(d: ClaimedWebhookDelivery): Promise<{ status: number | null; error: string }> {
     try {
       // again at each attempt: the name may point inward now (DNS rebinding)
       await assertEngineUrlAllowed(d.url, this.opts.urlPolicy, { unresolvable: 'refuse' });
     } catch (e) {
       return { status: null, error: toProvisionerError(e).code === 'ENGINE_URL_FORBIDDEN' ? 'URL refused by the URL policy' : 'the host name does not resolve' };
     }
-    let secret: string;
+    const secrets: string[] = [];
     try {
-      // opened only to sign, and only in this call: the clear secret is kept nowhere
-      secret = this.opts.store.engineSecrets.openIn(webhookSlot(d.webhookId), d.secret);
+      // opened only to sign, and only in this call: the clear secrets are kept nowhere
+      secrets.push(this.opts.store.engineSecrets.openIn(webhookSlot(d.webhookId), d.secret));
+      if (d.previousSecret !== null) secrets.push(this.opts.store.engineSecrets.openIn(webhookSlot(d.webhookId, 'previous_secret'), d.previousSecret));
     } catch (e) {
       // a failed attempt in the delivery log (retried: the key may be given later), never the secret
       const err = toProvisionerError(e);
@@ -150,7 +268,7 @@ export class WebhookDeliverer {
       // connects only to addresses the policy accepts as it connects (no DNS rebinding window)
       const res = await engineFetch(d.url, this.opts.urlPolicy)(new URL(d.url), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Provisioner-Webhooks', 'x-provisioner-delivery': d.id, 'x-provisioner-event': d.event, 'x-provisioner-signature': webhookSignature(secret, t, body) },
+        headers: { 'content-type': 'application/json', 'user-agent': 'Provisioner-Webhooks', 'x-provisioner-delivery': d.id, 'x-provisioner-event': d.event, 'x-provisioner-signature': webhookSignature(secrets, t, body) },
         body,
         redirect: 'manual',
         signal: AbortSignal.timeout(this.opts.policy.timeoutMs),

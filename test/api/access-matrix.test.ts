@@ -57,6 +57,7 @@ const RULES: Record<string, Rule> = {
   'POST /api/engines/{id}/health': 'platform_read',
   'GET /api/webhooks': 'platform_admin',
   'POST /api/webhooks': 'platform_admin',
+  'PATCH /api/webhooks/{id}': 'platform_admin',
   'DELETE /api/webhooks/{id}': 'platform_admin',
   'GET /api/webhooks/{id}/deliveries': 'platform_admin',
   'POST /api/webhooks/{id}/test': 'platform_admin',
@@ -115,6 +116,8 @@ function bodyFor(method: string, path: string): unknown {
       return { url: 'http://127.0.0.1:9/hook', events: ['run.failed'], secret: 'matrix-secret-0123456789' };
     case 'PATCH /api/users/{id}':
       return { disabled: false };
+    case 'PATCH /api/webhooks/{id}':
+      return { enabled: true };
     case 'POST /api/provisioning/bulk':
       return { action: 'continue', filter: { status: 'FAILED' }, dry_run: true };
     case 'POST /api/provisioning/tenants/{id}/skip-step':

@@ -36,10 +36,15 @@ test('an odoo engine is checked by readiness like an ERPNext one', async () => {
   assert.equal((await h.call('DELETE', '/api/engines/odoo-eu')).status, 200);
 });
 
-test('DELETE answers 404 for an unknown engine and 409 ENGINE_IN_USE while a tenant uses it', async () => {
-  const unknown = await h.call('DELETE', '/api/engines/nope');
-  assert.equal(unknown.status, 404);
-  assert.equal(unknown.body.code, 'ENGINE_NOT_REGISTERED');
+test('an engine the path names that is not registered is a 404 for GET, its health check and DELETE alike', async () => {
+  for (const [method, path] of [['GET', '/api/engines/nope'], ['POST', '/api/engines/nope/health'], ['DELETE', '/api/engines/nope']] as const) {
+    const unknown = await h.call(method, path);
+    assert.equal(unknown.status, 404, `${method} ${path}`);
+    assert.equal(unknown.body.code, 'ENGINE_NOT_REGISTERED', `${method} ${path}`);
+  }
+});
+
+test('DELETE answers 409 ENGINE_IN_USE while a tenant uses the engine', async () => {
   assert.equal((await register('busy')).status, 201);
   await h.createTenant({ name: 'Busy Engine Shop', country_code: 'KE', engine_id: 'busy', provisioning: { auto_start: false } });
   const busy = await h.call('DELETE', '/api/engines/busy');

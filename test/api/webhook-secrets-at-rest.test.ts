@@ -21,6 +21,7 @@ import { createScratchDatabase } from '../support/database.ts';
 import { startProvisionerHarness, type ProvisionerHarness } from '../support/harness.ts';
 import { TEST_JWT_SECRET } from '../support/secrets.ts';
 import { cli } from '../cli/support.ts';
+import { signedWith } from '../support/webhook-receiver.ts';
 
 type Scratch = Awaited<ReturnType<typeof createScratchDatabase>>;
 
@@ -237,5 +238,37 @@ test('outside demo mode without a key, creating a webhook answers 503 ENCRYPTION
     assert.equal((await query(db, 'select count(*)::int as n from onboarding.webhooks'))[0]!.n, 0);
   } finally {
     await keyless.close();
+  }
+});
+
+test('rotation during a secret overlap: engines reencrypt moves the previous secret to the new key too, and both signatures still verify with the old key dropped', async () => {
+  const db = await scratch();
+  const [oldKey, newKeyOfRotation] = [newKey(), newKey()];
+  const [oldSecret, newSecret] = [secretOf('before-change'), secretOf('after-change')];
+  let h = await startOn(db, keys(oldKey));
+  const hook = await createWebhook(h, '/overlapping', oldSecret);
+  assert.equal((await h.call('PATCH', `/api/webhooks/${hook.id}`, { secret: newSecret })).status, 200);
+  await h.close();
+  const previousOf = async () => (await query<{ previous_secret: string }>(db, 'select previous_secret from onboarding.webhooks where id = $1', [hook.id]))[0]!.previous_secret;
+  assert.equal((await previousOf()).split(':')[2], keyIdOf(oldKey));
+
+  const env = { DATABASE_URL: db.url, PROVISIONER_ENCRYPTION_KEY: b64(newKeyOfRotation), PROVISIONER_ENCRYPTION_KEY_PREVIOUS: b64(oldKey), LOG_LEVEL: 'warn' };
+  const done = await cli(['engines', 'reencrypt'], env);
+  assert.equal(done.code, 0, done.stderr);
+  assert.match(done.stdout, new RegExp(`^re-encrypted webhook ${hook.id} with key ${keyIdOf(newKeyOfRotation)}$`, 'm'));
+  assert.ok(!`${done.stdout}${done.stderr}`.includes(oldSecret) && !`${done.stdout}${done.stderr}`.includes(newSecret));
+  assert.equal((await storedSecret(db, hook.id)).split(':')[2], keyIdOf(newKeyOfRotation));
+  assert.equal((await previousOf()).split(':')[2], keyIdOf(newKeyOfRotation));
+
+  // the old key dropped
+  h = await startOn(db, keys(newKeyOfRotation));
+  try {
+    const d = await ping(h, hook.id);
+    assert.equal(d.state, 'delivered', JSON.stringify(d));
+    const got = received.find((r) => r.path === '/overlapping' && r.headers['x-provisioner-delivery'] === d.id)!;
+    const header = String(got.headers['x-provisioner-signature']);
+    assert.ok(signedWith(header, got.raw, newSecret, 0) && signedWith(header, got.raw, oldSecret, 1), header);
+  } finally {
+    await h.close();
   }
 });

@@ -188,6 +188,9 @@ test('bad arguments exit 2 with a usage message, before any request', async () =
     ['retry', id, '--step', 'step_99'],
     ['monitor', '--timeout', 'soon'],
     ['diagnose', 'x'],
+    ['webhooks', 'deliveries', id, '--limit', '0'],
+    ['webhooks', 'update', id, '--enable', '--disable'],
+    ['webhooks', 'update', id, '--rotate-secret', '--secret-file', '/dev/null'],
   ];
   for (const args of cases) {
     const r = await cli(args, { ...server.env, API_URL: 'http://127.0.0.1:9/api' });
@@ -202,7 +205,7 @@ test('bad arguments exit 2 with a usage message, before any request', async () =
 });
 
 test('every client command has --help with examples and the exit codes', async () => {
-  const commands = [['login'], ['logout'], ['whoami'], ['tenants', 'list'], ['tenants', 'create'], ['tenants', 'show'], ['status'], ['logs'], ['start'], ['continue'], ['retry'], ['skip-step'], ['verify'], ['heal'], ['plan'], ['monitor'], ['diagnose'], ['users', 'list'], ['users', 'add'], ['engines', 'list'], ['engines', 'health'], ['engines', 'delete']];
+  const commands = [['login'], ['logout'], ['whoami'], ['tenants', 'list'], ['tenants', 'create'], ['tenants', 'show'], ['status'], ['logs'], ['start'], ['continue'], ['retry'], ['skip-step'], ['verify'], ['heal'], ['plan'], ['monitor'], ['diagnose'], ['users', 'list'], ['users', 'add'], ['engines', 'list'], ['engines', 'health'], ['engines', 'delete'], ['webhooks', 'list'], ['webhooks', 'update'], ['webhooks', 'deliveries']];
   await Promise.all(
     commands.map(async (c) => {
       const r = await cli([...c, '--help'], server.env);
@@ -232,6 +235,6 @@ test('users list and add, engines list and health go through the API', async () 
   assert.match(health.stdout, /authenticated: yes/);
   assert.ok(!health.stdout.includes(server.h.simulator.apiSecret), 'engine secrets never reach the output');
   const unknown = await cli(['engines', 'health', 'nope'], server.env);
-  assert.equal(unknown.code, 2, 'the API answers 400 for an engine id it does not know');
+  assert.equal(unknown.code, 6, 'the API answers 404 for an engine id it does not know (exit 6, not found)');
   assert.match(unknown.stderr, /error \[ENGINE_NOT_REGISTERED\]/);
 });

@@ -6,6 +6,7 @@ import { FleetPage } from './pages/fleet.tsx';
 import { TenantPage } from './pages/tenant.tsx';
 import { EnginesPage } from './pages/engines.tsx';
 import { UsersPage } from './pages/users.tsx';
+import { WebhooksPage } from './pages/webhooks.tsx';
 
 /** platform_admin, and platform_viewer: reads the fleet, engines and users, changes nothing. */
 export const isPlatformUser = (s: Session) => s.user.role.startsWith('platform_');
@@ -30,6 +31,8 @@ function ThemeToggle() {
 function Shell({ session, onLogout }: { session: Session; onLogout: () => void }) {
   const { path } = useLocation();
   const admin = isPlatformUser(session);
+  // webhooks send fleet events to URLs of an admin's choosing: the API allows platform admins only, reads too
+  const platformAdmin = session.user.role === 'platform_admin';
   const link = (href: string, label: string, active: boolean) => (
     <a href={href} aria-current={active ? 'page' : undefined}>
       {label}
@@ -48,6 +51,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
           {link('/', 'Fleet', path === '/' || path.startsWith('/tenants'))}
           {admin ? link('/engines', 'Engines', path === '/engines') : null}
           {admin ? link('/users', 'Users', path === '/users') : null}
+          {platformAdmin ? link('/webhooks', 'Webhooks', path === '/webhooks') : null}
         </nav>
         <div class="session">
           <span class="who wide-only" title={session.user.role}>
@@ -66,6 +70,7 @@ function Shell({ session, onLogout }: { session: Session; onLogout: () => void }
           <Route path="/tenants/:id" component={TenantPage} session={session} />
           <Route path="/engines" component={admin ? EnginesPage : NotAllowed} session={session} />
           <Route path="/users" component={admin ? UsersPage : NotAllowed} session={session} />
+          <Route path="/webhooks" component={platformAdmin ? WebhooksPage : NotAllowed} session={session} who="platform admins" />
           <Route path="/login" component={() => <Redirect to="/" />} />
           <Route default component={NotFound} />
         </Router>
@@ -80,11 +85,11 @@ function Redirect({ to }: { to: string }) {
   return null;
 }
 
-function NotAllowed() {
+function NotAllowed({ who = 'platform admins and viewers' }: { who?: string; session: Session }) {
   return (
     <section>
       <h1>Not allowed</h1>
-      <p>This page is for platform admins and viewers.</p>
+      <p>This page is for {who}.</p>
     </section>
   );
 }

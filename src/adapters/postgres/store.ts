@@ -25,6 +25,9 @@ import type {
   WebhookDeliveryRecord,
   WebhookRecord,
 } from '../../ports/store.ts';
+
+/** A delivery claimed for sending, with what it is sent to and signed with (sealed values). */
+export type ClaimedWebhookDelivery = WebhookDeliveryRecord & { url: string; secret: string; previousSecret: string | null };
 import type { EngineKind } from '../../ports/engine.ts';
 import { inTransaction, isUniqueViolation, type Queryable } from './database.ts';
 import { sealedKeyId, webhookSlot, type EngineSecrets } from '../engine-secrets.ts';
@@ -87,7 +90,17 @@ export interface LockoutPolicy {
   baseMs: number;
   maxMs: number;
 }
-const toWebhook = (r: Row): WebhookRecord => ({ id: r.id, url: r.url, events: r.events, secret: r.secret, createdBy: r.created_by, createdAt: r.created_at });
+const toWebhook = (r: Row): WebhookRecord => ({
+  id: r.id,
+  url: r.url,
+  events: r.events,
+  secret: r.secret,
+  enabled: r.enabled,
+  previousSecret: r.previous_secret,
+  previousSecretUntil: r.previous_secret_until,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+});
 const toDelivery = (r: Row): WebhookDeliveryRecord => ({
   id: r.id,
   webhookId: r.webhook_id,
@@ -217,6 +230,8 @@ const PAGE_KEY_TIME = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24
 export const RUNS_CHANNEL = 'provisioner_runs';
 /** Channel on which every new event is announced as "<tenant_id>:<event id>". */
 export const EVENTS_CHANNEL = 'provisioner_events';
+/** Notified at the commit of every statement that writes webhook deliveries (migration 015's trigger); the deliverers listen. */
+export const WEBHOOK_DELIVERIES_CHANNEL = 'webhook_deliveries';
 
 /**
  * Every read and state change of Provisioner's data, one SQL statement each (or one
@@ -520,26 +535,33 @@ export class PostgresStore {
   }
 
   /**
-   * Webhook signing secrets, as resealEngineSecrets does engine credentials: one webhook per
-   * statement, a compare-and-set on the value read; rows this process cannot open are reported.
+   * Webhook signing secrets (and the previous ones of a rotation's overlap), as
+   * resealEngineSecrets does engine credentials: one webhook per statement, a compare-and-set on
+   * the values read; rows this process cannot open are reported.
    */
   async resealWebhookSecrets(opts: { clearTextOnly: boolean }): Promise<ResealOutcome> {
-    const { rows } = await this.pool.query<{ id: string; secret: string }>(`select id, secret from onboarding.webhooks order by id`);
+    const { rows } = await this.pool.query<{ id: string; secret: string; previous_secret: string | null }>(`select id, secret, previous_secret from onboarding.webhooks order by id`);
     const outcome: ResealOutcome = { resealed: [], current: [], unreadable: [] };
+    const upToDate = (stored: string) => this.engineSecrets.isCurrent(stored) || (opts.clearTextOnly && sealedKeyId(stored) !== null && this.engineSecrets.canOpen(stored));
     for (const row of rows) {
-      if (this.engineSecrets.isCurrent(row.secret) || (opts.clearTextOnly && sealedKeyId(row.secret) !== null && this.engineSecrets.canOpen(row.secret))) {
+      if (upToDate(row.secret) && (row.previous_secret === null || upToDate(row.previous_secret))) {
         outcome.current.push(row.id);
         continue;
       }
       let secret;
+      let previous = null;
       try {
         secret = this.engineSecrets.openIn(webhookSlot(row.id), row.secret);
+        if (row.previous_secret !== null) previous = this.engineSecrets.openIn(webhookSlot(row.id, 'previous_secret'), row.previous_secret);
       } catch (e) {
         outcome.unreadable.push({ id: row.id, error: toProvisionerError(e) });
         continue;
       }
-      const { rowCount } = await this.pool.query(`update onboarding.webhooks set secret = $2 where id = $1 and secret = $3`, [row.id, this.engineSecrets.sealIn(webhookSlot(row.id), secret), row.secret]);
-      // 0 rows: deleted since the read; nothing to do
+      const { rowCount } = await this.pool.query(
+        `update onboarding.webhooks set secret = $2, previous_secret = $3 where id = $1 and secret = $4 and previous_secret is not distinct from $5`,
+        [row.id, this.engineSecrets.sealIn(webhookSlot(row.id), secret), previous === null ? null : this.engineSecrets.sealIn(webhookSlot(row.id, 'previous_secret'), previous), row.secret, row.previous_secret],
+      );
+      // 0 rows: changed or deleted since the read (sealed with the current key then); nothing to do
       if (rowCount === 1) outcome.resealed.push(row.id);
       else outcome.current.push(row.id);
     }
@@ -1127,9 +1149,56 @@ export class PostgresStore {
     });
   }
 
-  async listWebhooks(): Promise<WebhookRecord[]> {
-    const { rows } = await this.pool.query(`select * from onboarding.webhooks order by created_at, id`);
-    return rows.map(toWebhook);
+  /** One page of webhooks, oldest first. */
+  listWebhooksPage(page: { after: PageKey | null; limit: number }): Promise<Page<WebhookRecord>> {
+    return this.page('onboarding.webhooks', 'uuid', 'true', [], page, toWebhook);
+  }
+
+  /**
+   * Changes a webhook in one transaction with its audit line; null when there is none. A new
+   * secret moves the current one to previous_secret (sealed for that column), signed with too
+   * for `overlapMs`; a previous one still in its overlap is dropped (two at most). A current
+   * secret this process cannot open is dropped: nobody could have verified with it lately.
+   */
+  async updateWebhook(
+    id: string,
+    change: { url?: string; events?: string[]; enabled?: boolean; secret?: string },
+    overlapMs: number,
+    audit: (w: WebhookRecord, o: { previousKept: boolean }) => AuditEntry,
+  ): Promise<WebhookRecord | null> {
+    return inTransaction(this.pool, async (c) => {
+      const current = (await c.query(`select * from onboarding.webhooks where id = $1 for update`, [id])).rows[0];
+      if (!current) return null;
+      let secret: string = current.secret;
+      let previous: string | null = current.previous_secret;
+      let previousUntilMs: number | null = null;
+      let previousKept = false;
+      if (change.secret !== undefined) {
+        secret = this.engineSecrets.sealIn(webhookSlot(id), change.secret);
+        previous = null;
+        if (overlapMs > 0) {
+          try {
+            previous = this.engineSecrets.sealIn(webhookSlot(id, 'previous_secret'), this.engineSecrets.openIn(webhookSlot(id), current.secret));
+            previousUntilMs = overlapMs;
+            previousKept = true;
+          } catch {
+            previous = null;
+          }
+        }
+      }
+      const { rows } = await c.query(
+        `update onboarding.webhooks set url = coalesce($2, url), events = coalesce($3, events), enabled = coalesce($4, enabled), secret = $5,
+           previous_secret = $6,
+           previous_secret_until = case when not $8 then previous_secret_until when $6::text is null then null else now() + make_interval(secs => $7::float8 / 1000) end
+         where id = $1 returning *`,
+        [id, change.url ?? null, change.events ?? null, change.enabled ?? null, secret, previous, previousUntilMs, change.secret !== undefined],
+      );
+      const hook = toWebhook(rows[0]!);
+      await this.recordAudit(audit(hook, { previousKept }), c);
+      // enabled again: its waiting deliveries go out now, not at the deliverers' next poll
+      if (change.enabled === true && !current.enabled) await c.query(`select pg_notify('${WEBHOOK_DELIVERIES_CHANNEL}', '')`);
+      return hook;
+    });
   }
 
   async getWebhook(id: string): Promise<WebhookRecord | null> {
@@ -1148,10 +1217,16 @@ export class PostgresStore {
     });
   }
 
-  /** A webhook's deliveries, newest first. */
-  async listWebhookDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
-    const { rows } = await this.pool.query(`select * from onboarding.webhook_deliveries where webhook_id = $1 order by created_at desc, id limit $2`, [webhookId, limit]);
-    return rows.map(toDelivery);
+  /** One page of a webhook's deliveries, newest first: (created_at, id) descending, before `after`. */
+  async listWebhookDeliveriesPage(webhookId: string, page: { after: PageKey | null; limit: number }): Promise<Page<WebhookDeliveryRecord>> {
+    const { rows } = await this.pool.query(
+      `select *, ${PAGE_KEY_TIME} as page_key_time from onboarding.webhook_deliveries
+       where webhook_id = $1 and ($2::timestamptz is null or (created_at, id) < ($2::timestamptz, $3::uuid))
+       order by created_at desc, id desc limit $4`,
+      [webhookId, page.after?.createdAt ?? null, page.after?.id ?? null, page.limit + 1],
+    );
+    const kept = rows.slice(0, page.limit);
+    return { items: kept.map(toDelivery), keys: kept.map((r) => ({ createdAt: r.page_key_time, id: String(r.id) })), more: rows.length > page.limit };
   }
 
   /** Deliveries not delivered yet (the outbox's depth) and given up, for /metrics. */
@@ -1173,22 +1248,56 @@ export class PostgresStore {
   }
 
   /**
-   * Claims up to `limit` due deliveries for `workerId` until the lease ends (a killed worker's
-   * claims are taken again after it), counting the attempt; with the webhook's URL and secret.
+   * Claims up to `limit` due deliveries of enabled webhooks for `workerId` until the lease ends
+   * (a killed worker's claims are taken again after it), counting the attempt; with the
+   * webhook's URL, secret, and previous secret while its overlap lasts.
    */
-  async claimWebhookDeliveries(workerId: string, limit: number, leaseMs: number): Promise<Array<WebhookDeliveryRecord & { url: string; secret: string }>> {
+  async claimWebhookDeliveries(workerId: string, limit: number, leaseMs: number): Promise<ClaimedWebhookDelivery[]> {
     const { rows } = await this.pool.query(
       `update onboarding.webhook_deliveries d
        set claimed_by = $1, claim_until = now() + make_interval(secs => $3::float8 / 1000), attempts = d.attempts + 1
        from onboarding.webhooks w
        where w.id = d.webhook_id and d.id in (
-         select id from onboarding.webhook_deliveries
-         where delivered_at is null and given_up_at is null and next_attempt_at <= now() and (claim_until is null or claim_until < now())
-         order by next_attempt_at limit $2 for update skip locked)
-       returning d.*, w.url, w.secret`,
+         select p.id from onboarding.webhook_deliveries p join onboarding.webhooks pw on pw.id = p.webhook_id
+         where p.delivered_at is null and p.given_up_at is null and p.next_attempt_at <= now() and (p.claim_until is null or p.claim_until < now()) and pw.enabled
+         order by p.next_attempt_at limit $2 for update of p skip locked)
+       returning d.*, w.url, w.secret, case when w.previous_secret_until > now() then w.previous_secret end as signing_previous_secret`,
       [workerId, limit, leaseMs],
     );
-    return rows.map((r) => ({ ...toDelivery(r), url: r.url, secret: r.secret }));
+    return rows.map((r) => ({ ...toDelivery(r), url: r.url, secret: r.secret, previousSecret: r.signing_previous_secret }));
+  }
+
+  /** Milliseconds until a pending delivery of an enabled webhook is due (or its claim ends); null: none pending. */
+  async msUntilNextWebhookDelivery(): Promise<number | null> {
+    const { rows } = await this.pool.query(
+      `select greatest(0, extract(epoch from min(greatest(d.next_attempt_at, coalesce(d.claim_until, d.next_attempt_at))) - now()) * 1000)::float8 as ms
+       from onboarding.webhook_deliveries d join onboarding.webhooks w on w.id = d.webhook_id
+       where d.delivered_at is null and d.given_up_at is null and w.enabled`,
+    );
+    return rows[0]?.ms ?? null;
+  }
+
+  /**
+   * Deletes up to `batch` delivered or given-up deliveries settled more than `retentionMs` ago;
+   * answers how many. Rows another deliverer is deleting are skipped, not waited for.
+   */
+  async pruneWebhookDeliveries(retentionMs: number, batch: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `delete from onboarding.webhook_deliveries where id in (
+         select id from onboarding.webhook_deliveries
+         where delivered_at < now() - make_interval(secs => $1::float8 / 1000) or given_up_at < now() - make_interval(secs => $1::float8 / 1000)
+         limit $2 for update skip locked)`,
+      [retentionMs, batch],
+    );
+    return rowCount ?? 0;
+  }
+
+  /** Drops the previous secrets whose overlap has ended; answers the webhooks' ids. */
+  async dropExpiredWebhookSecrets(): Promise<string[]> {
+    const { rows } = await this.pool.query(
+      `update onboarding.webhooks set previous_secret = null, previous_secret_until = null where previous_secret_until <= now() returning id`,
+    );
+    return rows.map((r) => r.id as string);
   }
 
   /**

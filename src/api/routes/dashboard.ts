@@ -15,7 +15,7 @@ export const DASHBOARD_DIR = path.resolve(import.meta.dirname, '../../../dist/we
  * and the app draws the page. Listed one by one, so no client route can shadow /api, /docs,
  * /metrics or /health; any other path stays the API's 404 problem document.
  */
-export const DASHBOARD_PAGES = ['/', '/login', '/tenants', '/tenants/:id', '/engines', '/users'] as const;
+export const DASHBOARD_PAGES = ['/', '/login', '/tenants', '/tenants/:id', '/engines', '/users', '/webhooks'] as const;
 
 /** Hashed file names under /assets/: cached for a year; index.html is always revalidated. */
 export const dashboardRoutes: FastifyPluginAsync<{ dir?: string }> = async (app: FastifyInstance, opts) => {

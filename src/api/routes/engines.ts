@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { EngineRecord } from '../../ports/store.ts';
 import type { EngineHandle } from '../../ports/engine.ts';
-import { EngineNotFoundError } from '../../application/provisioning-service.ts';
 import { ProvisionerError, toProvisionerError } from '../../domain/errors.ts';
 import { encodeCursor, EngineBody, EngineIdParams, EngineListQuery } from '../schemas.ts';
 import type { ApiDeps } from '../app.ts';
@@ -81,7 +80,11 @@ export class EngineInUseError extends ProvisionerError {
 }
 
 /** DELETE of an engine that is not registered: a 404, as for any resource that is not there. */
-export class EngineToDeleteNotFoundError extends ProvisionerError {
+/**
+ * The engine a path names is not registered: 404, as for any resource (a request body naming
+ * an unknown engine, e.g. a tenant's engine_id, is bad input instead: 400 EngineNotFoundError).
+ */
+export class EngineInPathNotFoundError extends ProvisionerError {
   constructor(id: string) {
     super('ENGINE_NOT_REGISTERED', `Engine "${id}" is not registered`, 'GET /api/engines lists the registered engines.', { httpStatus: 404 });
   }
@@ -89,6 +92,7 @@ export class EngineToDeleteNotFoundError extends ProvisionerError {
 
 const tags = ['engines'];
 const badEngineId = PROBLEM.validation('params.id', 'must not contain control characters');
+const engineInPathNotFound = problemOf(new EngineInPathNotFoundError('erp-eu'));
 const schemas = {
   list: {
     tags,
@@ -109,21 +113,21 @@ const schemas = {
     operationId: 'getEngine',
     summary: 'One engine',
     params: EngineIdParams,
-    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineAnswer, ...problems(badEngineId, engineInPathNotFound, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
   delete: {
     tags,
     operationId: 'deleteEngine',
     summary: 'Delete an engine no tenant uses (platform admins; audited)',
     params: EngineIdParams,
-    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, problemOf(new EngineToDeleteNotFoundError('erp-eu')), problemOf(new EngineInUseError('erp-eu', 3)), PROBLEM.databaseUnavailable) },
+    response: { 200: EngineAnswer, ...problems(badEngineId, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, engineInPathNotFound, problemOf(new EngineInUseError('erp-eu', 3)), PROBLEM.databaseUnavailable) },
   },
   health: {
     tags,
     operationId: 'checkEngineHealth',
     summary: 'Live engine check: reachable, authenticated, versions, latency',
     params: EngineIdParams,
-    response: { 200: EngineHealthAnswer, ...problems(badEngineId, PROBLEM.engineNotRegistered, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
+    response: { 200: EngineHealthAnswer, ...problems(badEngineId, engineInPathNotFound, PROBLEM.unauthenticated, PROBLEM.tokenRevoked, PROBLEM.forbidden, PROBLEM.databaseUnavailable) },
   },
 };
 
@@ -155,20 +159,20 @@ export const engineRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
 
   app.get('/api/engines/:id', { schema: schemas.get }, async (req) => {
     const engine = await store.getEngine(req.params.id);
-    if (!engine) throw new EngineNotFoundError(req.params.id);
+    if (!engine) throw new EngineInPathNotFoundError(req.params.id);
     return { engine: engineView(engine) };
   });
 
   app.delete('/api/engines/:id', { schema: schemas.delete }, async (req) => {
     const outcome = await store.deleteEngine(req.params.id, (engine) => auditEntry(req, 'engine.delete', 'engine', engine.id, { kind: engine.kind, base_url: auditableUrl(engine.baseUrl) }));
-    if (outcome === 'not_found') throw new EngineToDeleteNotFoundError(req.params.id);
+    if (outcome === 'not_found') throw new EngineInPathNotFoundError(req.params.id);
     if ('tenants' in outcome) throw new EngineInUseError(req.params.id, outcome.tenants);
     return { engine: engineView(outcome) };
   });
 
   app.post('/api/engines/:id/health', { schema: schemas.health }, async (req) => {
     const engine = await store.getEngine(req.params.id);
-    if (!engine) throw new EngineNotFoundError(req.params.id);
+    if (!engine) throw new EngineInPathNotFoundError(req.params.id);
     const health = await liveEngineHealth(() => engineFor(engine));
     return { engine: engineView(engine), health, load: loadView((await loads([engine.id])).get(engine.id)!) };
   });

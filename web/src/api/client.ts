@@ -6,7 +6,7 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { paths } from './schema';
 
-type Json<P extends keyof paths, M extends 'get' | 'post', S extends number> = paths[P][M] extends { responses: { [K in S]: { content: { 'application/json': infer T } } } } ? T : never;
+type Json<P extends keyof paths, M extends 'get' | 'post' | 'delete', S extends number> = paths[P][M] extends { responses: { [K in S]: { content: { 'application/json': infer T } } } } ? T : never;
 
 export type Session = Json<'/api/auth/login', 'post', 200>;
 export type User = Session['user'];
@@ -15,11 +15,21 @@ export type Tenant = Json<'/api/tenants/{id}', 'get', 200>;
 export type Status = Json<'/api/provisioning/tenants/{id}/status', 'get', 200>;
 export type StepView = Status['steps'][number];
 export type ProvisioningStatus = Status['status'];
+/** Every provisioning status, in the order the pages list them. */
+export const PROVISIONING_STATUSES: readonly ProvisioningStatus[] = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED'];
 export type LogEntry = Json<'/api/provisioning/tenants/{id}/logs', 'get', 200>['logs'][number];
 export type Engine = Json<'/api/engines', 'get', 200>['engines'][number];
 export type EngineHealth = Json<'/api/engines/{id}/health', 'post', 200>['health'];
 export type UserRow = Json<'/api/users', 'get', 200>['users'][number];
 export type StepId = StepView['id'];
+export type DriftFinding = Status['drift']['findings'][number];
+export type Verification = Json<'/api/provisioning/tenants/{id}/verify', 'post', 200>;
+export type RunPlan = Json<'/api/provisioning/tenants/{id}/plan', 'get', 200>;
+export type BulkFilter = NonNullable<NonNullable<paths['/api/provisioning/bulk']['post']['requestBody']>['content']['application/json']['filter']>;
+export type BulkOutcome = Json<'/api/provisioning/bulk', 'post', 200>;
+export type Webhook = Json<'/api/webhooks', 'get', 200>['webhooks'][number];
+export type WebhookEvent = Webhook['events'][number];
+export type WebhookDelivery = Json<'/api/webhooks/{id}/deliveries', 'get', 200>['deliveries'][number];
 
 /** An error answer (application/problem+json): its stable code, what went wrong, what resolves it. */
 export class ApiError extends Error {
@@ -107,8 +117,15 @@ export const listAllUsers = (): Promise<UserRow[]> =>
     return { rows: body.users, next_cursor: body.next_cursor };
   });
 
+/** Every webhook (platform admins). One page today: the list has no cursor yet. */
+export const listAllWebhooks = (): Promise<Webhook[]> =>
+  listAll(async () => {
+    const body = await unwrap(api.GET('/api/webhooks'));
+    return { rows: body.webhooks };
+  });
+
 /** The types of the events the stream sends (LogEntry.type), each a named SSE event. */
-export const EVENT_TYPES = ['tenant_created', 'run_queued', 'run_started', 'run_refused', 'auto_continue', 'auto_continue_exhausted', 'step_started', 'step_retrying', 'step_completed', 'step_failed', 'step_skipped', 'note', 'run_finished', 'run_handed_back'] as const;
+export const EVENT_TYPES = ['tenant_created', 'run_queued', 'run_started', 'run_refused', 'auto_continue', 'auto_continue_exhausted', 'step_started', 'step_retrying', 'step_completed', 'step_failed', 'step_skipped', 'note', 'run_finished', 'run_handed_back', 'tenant_drifted', 'tenant_drift_cleared'] as const;
 
 export type StreamEvent = LogEntry & { tenant_id: string };
 

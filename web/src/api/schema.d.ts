@@ -458,7 +458,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every webhook (no secrets); platform admins */
+        /** The webhooks, oldest first (no secrets; paging: limit, cursor); platform admins */
         get: operations["listWebhooks"];
         put?: never;
         /** Register a webhook: events POSTed to the URL, signed with the secret (platform admins; audited) */
@@ -483,7 +483,8 @@ export interface paths {
         delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change a webhook: URL, events, enabled, or its secret (the old one still signs for WEBHOOK_SECRET_OVERLAP_MS); platform admins; audited without the secret */
+        patch: operations["updateWebhook"];
         trace?: never;
     };
     "/api/webhooks/{id}/deliveries": {
@@ -493,7 +494,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The webhook's delivery log, newest first: attempts, last status or error, next attempt */
+        /** The webhook's delivery log, newest first: attempts, last status or error, next attempt (paging: limit, cursor) */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -1422,7 +1423,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: VALIDATION_FAILED, ENGINE_NOT_REGISTERED (application/problem+json) */
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1480,6 +1481,25 @@ export interface operations {
                      *       "code": "FORBIDDEN",
                      *       "detail": "Only platform admins may do this",
                      *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: ENGINE_NOT_REGISTERED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-not-registered",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "ENGINE_NOT_REGISTERED",
+                     *       "detail": "Engine \"erp-eu\" is not registered",
+                     *       "hint": "GET /api/engines lists the registered engines."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -1834,7 +1854,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description Bad request: VALIDATION_FAILED, ENGINE_NOT_REGISTERED (application/problem+json) */
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1892,6 +1912,25 @@ export interface operations {
                      *       "code": "FORBIDDEN",
                      *       "detail": "Only platform admins may do this",
                      *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: ENGINE_NOT_REGISTERED (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/engine-not-registered",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "ENGINE_NOT_REGISTERED",
+                     *       "detail": "Engine \"erp-eu\" is not registered",
+                     *       "hint": "GET /api/engines lists the registered engines."
                      *     }
                      */
                     "application/problem+json": components["schemas"]["Problem"];
@@ -6803,31 +6842,70 @@ export interface operations {
     };
     listWebhooks: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description next_cursor of the previous page (omit for the first page) */
+                cursor?: string;
+                /** @description Rows per page (default and at most 500) */
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every webhook, oldest first */
+            /** @description A page of the webhooks, oldest first */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** @description Pass as ?cursor= for the next page; null: this is the last page */
+                        next_cursor: string | null;
                         webhooks: {
                             /** Format: date-time */
                             created_at: string;
                             created_by: string | null;
+                            /** @description false: no deliveries are written or sent */
+                            enabled: boolean;
                             events: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
                             /** Format: uuid */
                             id: string;
+                            /**
+                             * Format: date-time
+                             * @description After a secret change: until then deliveries also carry a v1 signature with the previous secret (null: none)
+                             */
+                            previous_secret_expires_at: string | null;
                             secret_set: boolean;
                             url: string;
                         }[];
                     };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "querystring.cursor: not a cursor: pass next_cursor of the previous page as it was",
+                     *       "errors": [
+                     *         {
+                     *           "path": "querystring.cursor",
+                     *           "message": "not a cursor: pass next_cursor of the previous page as it was"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
@@ -6933,14 +7011,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description A webhook; its secret is never shown */
+                        /** @description A webhook; its secrets are never shown */
                         webhook: {
                             /** Format: date-time */
                             created_at: string;
                             created_by: string | null;
+                            /** @description false: no deliveries are written or sent */
+                            enabled: boolean;
                             events: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
                             /** Format: uuid */
                             id: string;
+                            /**
+                             * Format: date-time
+                             * @description After a secret change: until then deliveries also carry a v1 signature with the previous secret (null: none)
+                             */
+                            previous_secret_expires_at: string | null;
                             secret_set: boolean;
                             url: string;
                         };
@@ -7104,14 +7189,21 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description A webhook; its secret is never shown */
+                        /** @description A webhook; its secrets are never shown */
                         webhook: {
                             /** Format: date-time */
                             created_at: string;
                             created_by: string | null;
+                            /** @description false: no deliveries are written or sent */
+                            enabled: boolean;
                             events: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
                             /** Format: uuid */
                             id: string;
+                            /**
+                             * Format: date-time
+                             * @description After a secret change: until then deliveries also carry a v1 signature with the previous secret (null: none)
+                             */
+                            previous_secret_expires_at: string | null;
                             secret_set: boolean;
                             url: string;
                         };
@@ -7295,9 +7387,240 @@ export interface operations {
             };
         };
     };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description false: no deliveries are written or sent until it is true again (pending ones wait) */
+                    enabled?: boolean;
+                    events?: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
+                    /** @description A new signing secret: for WEBHOOK_SECRET_OVERLAP_MS (24 h) deliveries carry a v1 signature with it and one with the old secret */
+                    secret?: string;
+                    /** Format: uri */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The webhook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A webhook; its secrets are never shown */
+                        webhook: {
+                            /** Format: date-time */
+                            created_at: string;
+                            created_by: string | null;
+                            /** @description false: no deliveries are written or sent */
+                            enabled: boolean;
+                            events: ("run.completed" | "run.failed" | "run.partial" | "tenant.drifted")[];
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * Format: date-time
+                             * @description After a secret change: until then deliveries also carry a v1 signature with the previous secret (null: none)
+                             */
+                            previous_secret_expires_at: string | null;
+                            secret_set: boolean;
+                            url: string;
+                        };
+                    };
+                };
+            };
+            /** @description Bad request: VALIDATION_FAILED, WEBHOOK_URL_FORBIDDEN, MALFORMED_JSON (application/problem+json) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/validation-failed",
+                     *       "title": "Bad Request",
+                     *       "status": 400,
+                     *       "code": "VALIDATION_FAILED",
+                     *       "detail": "params.id: must be a webhook id (UUID)",
+                     *       "errors": [
+                     *         {
+                     *           "path": "params.id",
+                     *           "message": "must be a webhook id (UUID)"
+                     *         }
+                     *       ],
+                     *       "hint": "Fix the listed fields and send the request again."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not logged in: UNAUTHENTICATED, TOKEN_REVOKED (application/problem+json) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unauthenticated",
+                     *       "title": "Unauthorized",
+                     *       "status": 401,
+                     *       "code": "UNAUTHENTICATED",
+                     *       "detail": "Missing Authorization header",
+                     *       "hint": "Log in (POST /api/auth/login) and send \"Authorization: Bearer <access_token>\"."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN (application/problem+json) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/forbidden",
+                     *       "title": "Forbidden",
+                     *       "status": 403,
+                     *       "code": "FORBIDDEN",
+                     *       "detail": "Only platform admins may do this",
+                     *       "hint": "Ask a platform admin for access."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found: WEBHOOK_NOT_FOUND (application/problem+json) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/webhook-not-found",
+                     *       "title": "Not Found",
+                     *       "status": 404,
+                     *       "code": "WEBHOOK_NOT_FOUND",
+                     *       "detail": "Webhook 5b0f3c1e-8d2a-4f6b-9c7e-1a2b3c4d5e6f does not exist",
+                     *       "hint": "GET /api/webhooks lists the webhooks."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Body too large: BODY_TOO_LARGE (application/problem+json) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/body-too-large",
+                     *       "title": "Payload Too Large",
+                     *       "status": 413,
+                     *       "code": "BODY_TOO_LARGE",
+                     *       "detail": "Request body is too large"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Path too long: URI_TOO_LONG (application/problem+json) */
+            414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/uri-too-long",
+                     *       "title": "URI Too Long",
+                     *       "status": 414,
+                     *       "code": "URI_TOO_LONG",
+                     *       "detail": "A path segment is longer than 100 characters",
+                     *       "hint": "Ids are UUIDs or short names; check the URL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not JSON: UNSUPPORTED_MEDIA_TYPE (application/problem+json) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/unsupported-media-type",
+                     *       "title": "Unsupported Media Type",
+                     *       "status": 415,
+                     *       "code": "UNSUPPORTED_MEDIA_TYPE",
+                     *       "detail": "Unsupported Media Type"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error: INTERNAL (application/problem+json) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/internal",
+                     *       "title": "Internal Server Error",
+                     *       "status": 500,
+                     *       "code": "INTERNAL",
+                     *       "detail": "An unexpected error occurred; it has been logged.",
+                     *       "hint": "Retry; if it persists, send the server log lines around this time to support."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unavailable: DATABASE_UNAVAILABLE, ENCRYPTION_KEY_MISSING (application/problem+json) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "https://provisioner.dev/problems/database-unavailable",
+                     *       "title": "Service Unavailable",
+                     *       "status": 503,
+                     *       "code": "DATABASE_UNAVAILABLE",
+                     *       "detail": "The database is unreachable or restarting",
+                     *       "hint": "Retry in a few seconds; nothing was lost. If it persists, check PostgreSQL."
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listWebhookDeliveries: {
         parameters: {
             query?: {
+                /** @description next_cursor of the previous page (omit for the first page) */
+                cursor?: string;
+                /** @description Rows per page (default 100, at most 500) */
                 limit?: number;
             };
             header?: never;
@@ -7308,7 +7631,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The webhook's deliveries, newest first */
+            /** @description A page of the webhook's deliveries, newest first */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -7347,6 +7670,8 @@ export interface operations {
                             /** Format: uuid */
                             tenant_id: string | null;
                         }[];
+                        /** @description Pass as ?cursor= for the next page; null: this is the last page */
+                        next_cursor: string | null;
                     };
                 };
             };

@@ -25,6 +25,15 @@ export function StatusBadge({ status }: { status: string }) {
   return <span class={`badge badge-${status.toLowerCase()}`}>{status.replace('_', ' ')}</span>;
 }
 
+/** A COMPLETED tenant whose engine records differ from what the steps ensure (its last verification). */
+export function DriftBadge() {
+  return (
+    <span class="badge badge-drifted" title="The last verification found records that differ from what the steps ensure">
+      DRIFTED
+    </span>
+  );
+}
+
 export function Progress({ value, label }: { value: number; label: string }) {
   return (
     <span class="progress">

@@ -1,19 +1,20 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { listAllTenants, subscribe, type ProvisioningStatus, type Session, type TenantRow } from '../api/client.ts';
-import { age, ErrorNote, Loading, Progress, StatusBadge } from '../components/ui.tsx';
+import { listAllTenants, PROVISIONING_STATUSES as STATUSES, subscribe, type ProvisioningStatus, type Session, type TenantRow } from '../api/client.ts';
+import { age, DriftBadge, ErrorNote, Loading, Progress, StatusBadge } from '../components/ui.tsx';
 import { DataTable, type Column } from '../components/table.tsx';
 import { Field, SelectField } from '../components/field.tsx';
 import { CreateTenantDialog } from './create-tenant.tsx';
 import { FleetCharts } from './charts.tsx';
+import { BulkActionPanel } from './bulk-actions.tsx';
 
-const STATUSES: ProvisioningStatus[] = ['NOT_STARTED', 'IN_PROGRESS', 'COMPLETED', 'PARTIAL', 'FAILED'];
 const PAGE_SIZE = 25;
 
 /**
  * The fleet: counts by status, every tenant the caller may see with its progress, current step
- * and last error code (all from the tenant list: one request per refresh, whatever the number
- * of tenants); filters, search and paging; refreshed live from the event stream.
+ * and last error code and drift flag (all from the tenant list: one request per refresh, whatever
+ * the number of tenants); filters, search and paging; refreshed live from the event stream. Platform
+ * admins also get the bulk Continue/Retry panel.
  */
 export function FleetPage({ session }: { session: Session }) {
   const [tenants, setTenants] = useState<TenantRow[] | null>(null);
@@ -24,6 +25,7 @@ export function FleetPage({ session }: { session: Session }) {
   const { query, route } = useLocation();
   const status = (STATUSES as string[]).includes(query.status ?? '') ? (query.status as ProvisioningStatus) : null;
   const search = query.q ?? '';
+  const driftedOnly = query.drifted === 'true';
   const page = Math.max(0, Number(query.page ?? 0) || 0);
 
   const setQuery = (next: Record<string, string | null>) => {
@@ -70,12 +72,14 @@ export function FleetPage({ session }: { session: Session }) {
     const needle = search.trim().toLowerCase();
     return (tenants ?? [])
       .filter((t) => !status || t.status === status)
+      .filter((t) => !driftedOnly || t.provisioning.drift.drifted)
       .filter((t) => !needle || [t.name, t.id, t.country, t.country_code, t.engine_id, t.provisioning.last_error_code ?? ''].some((v) => v.toLowerCase().includes(needle)))
       .sort((a, b) => b.created_at.localeCompare(a.created_at));
-  }, [tenants, status, search]);
+  }, [tenants, status, search, driftedOnly]);
+  const driftedCount = useMemo(() => (tenants ?? []).filter((t) => t.provisioning.drift.drifted).length, [tenants]);
   const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
   const visible = shown.slice(page * PAGE_SIZE, page * PAGE_SIZE + PAGE_SIZE);
-  const canCreate = session.user.role === 'platform_admin';
+  const platformAdmin = session.user.role === 'platform_admin';
   const columns: Array<Column<TenantRow>> = [
     {
       header: 'Tenant',
@@ -86,7 +90,14 @@ export function FleetPage({ session }: { session: Session }) {
         </>
       ),
     },
-    { header: 'Status', cell: (t) => <StatusBadge status={t.status} /> },
+    {
+      header: 'Status',
+      cell: (t) => (
+        <>
+          <StatusBadge status={t.status} /> {t.provisioning.drift.drifted ? <DriftBadge /> : null}
+        </>
+      ),
+    },
     { header: 'Progress', cell: (t) => <Progress value={t.provisioning.progress} label={`${t.name} progress`} /> },
     { header: 'Current step', cell: (t) => t.provisioning.current_step ?? '—' },
     { header: 'Last error', cell: (t) => (t.provisioning.last_error_code ? <code class="code">{t.provisioning.last_error_code}</code> : '—') },
@@ -108,7 +119,7 @@ export function FleetPage({ session }: { session: Session }) {
         <span class={`live ${live ? 'on' : ''}`} role="status">
           {live ? 'Live' : 'Connecting…'}
         </span>
-        {canCreate ? (
+        {platformAdmin ? (
           <button type="button" class="primary" onClick={() => setCreating(true)}>
             New tenant
           </button>
@@ -135,6 +146,9 @@ export function FleetPage({ session }: { session: Session }) {
           <input type="search" value={search} placeholder="Name, id, country, engine, error code" onInput={(e) => setQuery({ q: (e.target as HTMLInputElement).value })} />
         </Field>
         <SelectField label="Status" value={status ?? ''} options={[{ value: '', label: 'Any' }, ...STATUSES.map((s) => ({ value: s, label: s.replace('_', ' ') }))]} onChange={(v) => setQuery({ status: v || null })} />
+        <label class="check">
+          <input type="checkbox" checked={driftedOnly} onChange={(e) => setQuery({ drifted: (e.target as HTMLInputElement).checked ? 'true' : null })} /> Drifted only ({tenants ? driftedCount : '–'})
+        </label>
       </div>
 
       {tenants === null && !error ? (
@@ -155,7 +169,8 @@ export function FleetPage({ session }: { session: Session }) {
           </button>
         </nav>
       ) : null}
-      {canCreate ? <CreateTenantDialog open={creating} onClose={() => setCreating(false)} onCreated={(id) => route(`/tenants/${id}`)} /> : null}
+      {platformAdmin && tenants ? <BulkActionPanel tenants={tenants} /> : null}
+      {platformAdmin ? <CreateTenantDialog open={creating} onClose={() => setCreating(false)} onCreated={(id) => route(`/tenants/${id}`)} /> : null}
     </section>
   );
 }

@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { isRunAllowed, type RunKind } from '../../../src/domain/plan.ts';
 import { STEPS } from '../../../src/domain/steps/catalogue.ts';
 import { api, subscribe, unwrap, type LogEntry, type Session, type Status, type StepId, type Tenant } from '../api/client.ts';
-import { ConfirmDialog, duration, ErrorNote, Loading, Progress, StatusBadge, time } from '../components/ui.tsx';
+import { ConfirmDialog, DriftBadge, duration, ErrorNote, Loading, Progress, StatusBadge, time } from '../components/ui.tsx';
 import { LogsView } from './logs.tsx';
+import { DriftCard, PlanCard } from './tenant-drift.tsx';
 
 type Action = { kind: RunKind; step?: StepId | null; label: string; explain: string } | { kind: 'skip'; step: StepId; label: string; explain: string };
 
@@ -12,7 +13,8 @@ const mayOperate = (s: Session, tenantId: string) => s.user.role === 'platform_a
 
 /**
  * One tenant: its live step timeline, errors with code and hint, the operations the API allows
- * now (each after a confirmation), run history, engine facts and logs.
+ * now (each after a confirmation), the plan of a run before it, drift (verify, heal), run history,
+ * engine facts and logs.
  */
 export function TenantPage({ id, session }: { id: string; session: Session }) {
   const [tenant, setTenant] = useState<Tenant | null>(null);
@@ -115,6 +117,7 @@ export function TenantPage({ id, session }: { id: string; session: Session }) {
         <span data-testid="tenant-status">
           <StatusBadge status={status.status} />
         </span>
+        {status.drift.drifted ? <DriftBadge /> : null}
       </div>
       <div class="summary">
         <Progress value={status.progress} label="Provisioning progress" />
@@ -164,6 +167,8 @@ export function TenantPage({ id, session }: { id: string; session: Session }) {
         <ErrorNote error={actionError} />
       </section>
 
+      <PlanCard tenantId={id} status={status} />
+
       {status.errors.length ? (
         <section aria-labelledby="errors-title" class="card errors">
           <h2 id="errors-title">Errors</h2>
@@ -178,6 +183,8 @@ export function TenantPage({ id, session }: { id: string; session: Session }) {
           </ul>
         </section>
       ) : null}
+
+      <DriftCard tenantId={id} status={status} operate={operate} onChanged={load} />
 
       <section aria-labelledby="timeline-title" class="card">
         <h2 id="timeline-title">Steps</h2>

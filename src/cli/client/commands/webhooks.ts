@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { WEBHOOK_EVENTS } from '../../../ports/store.ts';
-import { clientAction, clientCommand } from '../context.ts';
+import { clientAction, clientCommand, positiveInt } from '../context.ts';
 
 interface WebhookRow {
   id: string;
@@ -10,6 +11,8 @@ interface WebhookRow {
   secret_set: boolean;
   created_by: string | null;
   created_at: string;
+  enabled: boolean;
+  previous_secret_expires_at: string | null;
 }
 
 interface DeliveryRow {
@@ -26,7 +29,13 @@ interface DeliveryRow {
   delivered_at: string | null;
 }
 
-/** webhooks create | list | delete | deliveries | test (platform admins; docs/operations.md, Webhooks). */
+/** A new signing secret, as create makes one. */
+const generatedSecret = () => `whsec_${randomBytes(24).toString('hex')}`;
+
+/** Deliveries per request when following the log's pages. */
+const DELIVERY_PAGE = 500;
+
+/** webhooks create | list | update | delete | deliveries | test (platform admins; docs/operations.md, Webhooks). */
 export function registerWebhookCommands(program: Command): void {
   const webhooks = program.command('webhooks').description('Signed webhooks: fleet events POSTed to your URLs (platform admins)');
 
@@ -39,7 +48,7 @@ export function registerWebhookCommands(program: Command): void {
     .action(
       clientAction(async (ctx, opts: { url: string; events: string }) => {
         const given = process.env.PROVISIONER_WEBHOOK_SECRET;
-        const secret = given || `whsec_${randomBytes(24).toString('hex')}`;
+        const secret = given || generatedSecret();
         const events = opts.events.split(',').map((e) => e.trim()).filter(Boolean);
         const answer = await (await ctx.api()).post<{ webhook: WebhookRow }>('/webhooks', { url: opts.url, events, secret });
         if (ctx.json) return ctx.outJson(given ? answer : { ...answer, secret });
@@ -51,12 +60,49 @@ export function registerWebhookCommands(program: Command): void {
 
   clientCommand(webhooks, 'list', 'Webhooks (secrets are never shown)', ['provisioner webhooks list', 'provisioner webhooks list --json']).action(
     clientAction(async (ctx) => {
-      const answer = await (await ctx.api()).get<{ webhooks: WebhookRow[] }>('/webhooks');
+      const answer = await (await ctx.api()).getAll<'webhooks', WebhookRow>('/webhooks', 'webhooks');
       if (ctx.json) return ctx.outJson(answer);
-      for (const w of answer.webhooks) ctx.out(`${w.id}  ${w.url}  ${w.events.join(',')}`);
+      for (const w of answer.webhooks) {
+        const notes = [w.enabled === false ? ctx.style.yellow('disabled') : '', w.previous_secret_expires_at ? `previous secret signs until ${w.previous_secret_expires_at}` : ''].filter(Boolean);
+        ctx.out(`${w.id}  ${w.url}  ${w.events.join(',')}${notes.length ? `  (${notes.join('; ')})` : ''}`);
+      }
       if (answer.webhooks.length === 0) ctx.out('No webhooks.');
     }),
   );
+
+  clientCommand(webhooks, 'update', 'Change a webhook. A new secret (--secret-file, or --rotate-secret to generate one, printed once) leaves the old one signing too for WEBHOOK_SECRET_OVERLAP_MS (24 h)', [
+    'provisioner webhooks update ID --events run.failed,tenant.drifted',
+    'provisioner webhooks update ID --disable',
+    'provisioner webhooks update ID --rotate-secret',
+    'provisioner webhooks update ID --secret-file /run/secrets/webhook',
+  ])
+    .argument('<id>', 'webhook id')
+    .option('--url <url>', 'where deliveries are POSTed from now on')
+    .option('--events <list>', `comma-separated: ${WEBHOOK_EVENTS.join(', ')}`)
+    .addOption(new Option('--enable', 'send deliveries again').conflicts('disable'))
+    .addOption(new Option('--disable', 'write and send no deliveries until enabled again').conflicts('enable'))
+    .addOption(new Option('--secret-file <path>', 'the new signing secret: the first line of this file (arguments show in `ps`)').conflicts('rotateSecret'))
+    .addOption(new Option('--rotate-secret', 'generate a new signing secret and print it once').conflicts('secretFile'))
+    .action(
+      clientAction(async (ctx, id: string, opts: { url?: string; events?: string; enable?: boolean; disable?: boolean; secretFile?: string; rotateSecret?: boolean }) => {
+        const body: Record<string, unknown> = {};
+        if (opts.url !== undefined) body.url = opts.url;
+        if (opts.events !== undefined) body.events = opts.events.split(',').map((e) => e.trim()).filter(Boolean);
+        if (opts.enable || opts.disable) body.enabled = Boolean(opts.enable);
+        if (opts.secretFile !== undefined) body.secret = (await readFile(opts.secretFile, 'utf8')).split(/\r?\n/)[0]!.trim();
+        const generated = opts.rotateSecret ? generatedSecret() : null;
+        if (generated) body.secret = generated;
+        const answer = (await (await ctx.api()).request<{ webhook: WebhookRow }>('PATCH', `/webhooks/${encodeURIComponent(id)}`, { body })).body;
+        if (ctx.json) return ctx.outJson(generated ? { ...answer, secret: generated } : answer);
+        const w = answer.webhook;
+        ctx.out(`Updated webhook ${w.id}: ${w.events.join(', ')} → ${w.url}${w.enabled ? '' : ' (disabled)'}`);
+        if (body.secret !== undefined) {
+          ctx.out(w.previous_secret_expires_at ? `Deliveries are signed with the new and the old secret until ${w.previous_secret_expires_at}; move the receiver to the new one before then.` : 'Deliveries are signed with the new secret only.');
+        }
+        // the only time it is shown: the API never answers it
+        if (generated) ctx.out(`New secret (shown once; the receiver verifies X-Provisioner-Signature with it): ${generated}`);
+      }),
+    );
 
   clientCommand(webhooks, 'delete', 'Delete a webhook; its pending deliveries are not sent', ['provisioner webhooks delete ID'])
     .argument('<id>', 'webhook id')
@@ -70,10 +116,19 @@ export function registerWebhookCommands(program: Command): void {
 
   clientCommand(webhooks, 'deliveries', "A webhook's delivery log, newest first: state, attempts, last status or error", ['provisioner webhooks deliveries ID', 'provisioner webhooks deliveries ID --limit 20 --json'])
     .argument('<id>', 'webhook id')
-    .option('--limit <n>', 'at most this many (1–500)', '100')
+    .option('--limit <n>', 'at most this many, newest first (pages are followed)', positiveInt(1_000_000), 100)
     .action(
-      clientAction(async (ctx, id: string, opts: { limit: string }) => {
-        const answer = await (await ctx.api()).get<{ deliveries: DeliveryRow[] }>(`/webhooks/${encodeURIComponent(id)}/deliveries`, { limit: opts.limit });
+      clientAction(async (ctx, id: string, { limit }: { limit: number }) => {
+        const api = await ctx.api();
+        const answer: { deliveries: DeliveryRow[]; next_cursor: string | null } = { deliveries: [], next_cursor: null };
+        do {
+          const page = await api.get<{ deliveries: DeliveryRow[]; next_cursor?: string | null }>(`/webhooks/${encodeURIComponent(id)}/deliveries`, {
+            limit: Math.min(DELIVERY_PAGE, limit - answer.deliveries.length),
+            cursor: answer.next_cursor ?? undefined,
+          });
+          answer.deliveries.push(...page.deliveries);
+          answer.next_cursor = page.next_cursor ?? null;
+        } while (answer.next_cursor && answer.deliveries.length < limit);
         if (ctx.json) return ctx.outJson(answer);
         const s = ctx.style;
         for (const d of answer.deliveries) {
