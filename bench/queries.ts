@@ -24,6 +24,7 @@ import { PostgresStore } from '../src/adapters/postgres/store.ts';
 import { EngineSecrets } from '../src/adapters/engine-secrets.ts';
 import { ProvisioningService } from '../src/application/provisioning-service.ts';
 import type { PageKey } from '../src/ports/store.ts';
+import { statsWindowStart } from '../src/api/routes/stats.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -95,7 +96,6 @@ try {
   // a page key in the middle of the list: the created_at and id of a random tenant
   const keyOf = async (id: string): Promise<PageKey> =>
     (await pool.query(`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt", id from onboarding.tenants where id = $1`, [id])).rows[0];
-  const weekAgo = () => new Date(Date.now() - 7 * 86_400_000);
   const aDayAgo = () => new Date(Date.now() - 86_400_000 * (1 + Math.random() * 20));
   const logs = (o: Partial<Parameters<PostgresStore['listEvents']>[1]>) => (s: PostgresStore, id: string) =>
     s.listEvents(id, { limit: 200, offset: 0, ...o });
@@ -109,7 +109,7 @@ try {
     { name: 'logs step', what: 'step=step_8_pos_profile&include_engine_calls=true', run: (s, _svc, id) => logs({ stepId: 'step_8_pos_profile', includeEngineCalls: true })(s, id) },
     { name: 'logs since', what: 'since=<1–21 days ago>&include_engine_calls=true', run: (s, _svc, id) => logs({ since: aDayAgo(), includeEngineCalls: true })(s, id) },
     { name: 'logs after_id', what: 'after_id=<the tenant\'s 10th event>&include_engine_calls=true', run: async (s, _svc, id) => logs({ afterId: (await firstEventIds(id))[9], includeEngineCalls: true })(s, id) },
-    { name: 'stats 7d', what: 'GET /api/provisioning/stats?window=7d: run outcomes and step failures', run: (s) => Promise.all([s.runOutcomes(null, weekAgo(), 21_600), s.stepFailures(null, weekAgo(), 20)]) },
+    { name: 'stats 7d', what: 'GET /api/provisioning/stats?window=7d: run outcomes and step failures', run: (s) => Promise.all([s.runOutcomes(null, statsWindowStart('7d'), 21_600), s.stepFailures(null, statsWindowStart('7d'), 20)]) },
     { name: 'tenants first page', what: 'GET /api/tenants (limit 50): page and its statuses', run: (s, svc) => tenantsPage(s, svc, null, 50) },
     { name: 'tenants deep page', what: 'GET /api/tenants?cursor=<a random tenant>&limit=50', run: async (s, svc, id) => tenantsPage(s, svc, await keyOf(id), 50) },
   ];
