@@ -192,6 +192,12 @@ const STATUS_RECORDS = `coalesce((select json_agg(s order by s.ordinal) from onb
   (select row_to_json(r) from onboarding.provisioning_runs r where r.tenant_id = t.id order by r.created_at desc limit 1) as run,
   (select json_build_object('verified_at', d.verified_at, 'drifted_at', d.drifted_at, 'first_step', d.first_step, 'findings', d.findings)
      from onboarding.tenant_drift d where d.tenant_id = t.id) as drift`;
+/**
+ * The columns toTenant reads, for statements prepared once per connection (named): a prepared
+ * `t.*` would fail ("cached plan must not change result type") once a migration adds a column
+ * while this version runs.
+ */
+const TENANT_COLUMNS = ['id', 'name', 'country_code', 'country', 'currency', 'engine_id', 'admin_email', 'config', 'engine_facts', 'note', 'created_at'].map((c) => `t.${c}`).join(', ');
 /** Timestamps arrive as ISO strings in json: Dates again, as pg gives them for columns. */
 const withDates = (r: Row, columns: readonly string[]): Row => {
   for (const c of columns) if (typeof r[c] === 'string') r[c] = new Date(r[c]);
@@ -282,9 +288,9 @@ export class PostgresStore {
     return rows.map(toUser);
   }
 
-  /** The token checks' read: one primary-key lookup per request. */
+  /** The token checks' read: one primary-key lookup per request (prepared: parsed and planned once per connection). */
   async tokenStates(ids: string[]): Promise<Map<string, TokenState>> {
-    const { rows } = await this.pool.query(`select id, email, role, tenant_id, token_version, disabled_at from onboarding.users where id = any($1::uuid[])`, [ids]);
+    const { rows } = await this.pool.query({ name: 'token-states', text: `select id, email, role, tenant_id, token_version, disabled_at from onboarding.users where id = any($1::uuid[])`, values: [ids] });
     return new Map(rows.map((r) => [r.id as string, { id: r.id, email: r.email, role: r.role, tenantId: r.tenant_id, tokenVersion: r.token_version, disabled: r.disabled_at !== null }]));
   }
 
@@ -606,7 +612,7 @@ export class PostgresStore {
    * never mixes a run that just ended with steps read before it did.
    */
   async provisioningSnapshot(tenantIds: string[]): Promise<{ steps: Map<string, StepRecord[]>; runs: Map<string, RunRecord>; drift: Map<string, DriftRecord> }> {
-    const { rows } = await this.pool.query(`select t.id as tenant_id, ${STATUS_RECORDS} from unnest($1::uuid[]) as t(id)`, [tenantIds]);
+    const { rows } = await this.pool.query({ name: 'provisioning-snapshot', text: `select t.id as tenant_id, ${STATUS_RECORDS} from unnest($1::uuid[]) as t(id)`, values: [tenantIds] });
     const steps = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
     const runs = new Map<string, RunRecord>();
     const drift = new Map<string, DriftRecord>();
@@ -618,9 +624,13 @@ export class PostgresStore {
     return { steps, runs, drift };
   }
 
-  /** A tenant, its steps and its latest run, in one statement (one round trip, one snapshot); null when there is no such tenant. */
+  /**
+   * A tenant, its steps and its latest run, in one statement (one round trip, one snapshot); null
+   * when there is no such tenant. Prepared: GET …/status's statement, whose planning cost as much
+   * as its execution.
+   */
   async tenantStatusRecords(tenantId: string): Promise<{ tenant: TenantRecord; steps: StepRecord[]; run: RunRecord | null; drift: DriftRecord | null } | null> {
-    const { rows } = await this.pool.query(`select t.*, ${STATUS_RECORDS} from onboarding.tenants t where t.id = $1`, [tenantId]);
+    const { rows } = await this.pool.query({ name: 'tenant-status-records', text: `select ${TENANT_COLUMNS}, ${STATUS_RECORDS} from onboarding.tenants t where t.id = $1`, values: [tenantId] });
     return rows[0] ? { tenant: toTenant(rows[0]), steps: statusSteps(rows[0]), run: statusRun(rows[0]), drift: statusDrift(rows[0]) } : null;
   }
 
