@@ -29,7 +29,7 @@ test('DATABASE_POOL_MAX defaults to 10 and may not go below 5 (a worker holds up
   assert.throws(() => loadConfig({ ...env, DATABASE_POOL_MAX: String(MIN_DATABASE_POOL - 1) }), (e: any) => e.code === 'CONFIG_INVALID' && /DATABASE_POOL_MAX/.test(e.message) && /tenant lock/.test(e.hint));
 });
 
-test('an API process with its worker opens at most DATABASE_POOL_MAX pooled connections plus two LISTEN connections', async () => {
+test('an API process with its worker opens at most DATABASE_POOL_MAX pooled connections plus three LISTEN connections', async () => {
   const h = await startHarness({ config: { databasePoolMax: 5 } });
   const database = new URL(h.provisioner.db.url).pathname.slice(1);
   const observer = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
@@ -39,9 +39,9 @@ test('an API process with its worker opens at most DATABASE_POOL_MAX pooled conn
     const answers = await Promise.all(Array.from({ length: 40 }, () => h.call('GET', '/api/tenants')));
     assert.ok(answers.every((a) => a.status === 200));
     assert.ok(h.provisioner.db.pool.totalCount <= 5, `pool: ${h.provisioner.db.pool.totalCount}`);
-    // the two LISTEN connections open in the background after the start: wait until both are there
+    // the worker's LISTEN connection opens in the background after the start: wait until all three are there
     let by: Record<string, number> = {};
-    for (let tries = 0; tries < 500 && !(by['provisioner-event-feed'] && by['provisioner-worker']); tries++) {
+    for (let tries = 0; tries < 500 && !(by['provisioner-event-feed'] && by['provisioner-token-states'] && by['provisioner-worker']); tries++) {
       const { rows } = await observer.query<{ application_name: string; n: number }>(
         'select application_name, count(*)::int as n from pg_stat_activity where datname = $1 group by 1 order by 1',
         [database],
@@ -51,8 +51,9 @@ test('an API process with its worker opens at most DATABASE_POOL_MAX pooled conn
     const pooled = by.provisioner ?? 0;
     assert.ok(pooled >= 1 && pooled <= 5, JSON.stringify(by));
     assert.equal(by['provisioner-event-feed'], 1, JSON.stringify(by));
+    assert.equal(by['provisioner-token-states'], 1, JSON.stringify(by));
     assert.equal(by['provisioner-worker'], 1, JSON.stringify(by));
-    assert.deepEqual(Object.keys(by).sort(), ['provisioner', 'provisioner-event-feed', 'provisioner-worker']);
+    assert.deepEqual(Object.keys(by).sort(), ['provisioner', 'provisioner-event-feed', 'provisioner-token-states', 'provisioner-worker']);
   } finally {
     await observer.end();
     await h.close();

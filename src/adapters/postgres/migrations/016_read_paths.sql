@@ -1,4 +1,6 @@
--- Runs that ended, counted by hour and outcome, for the dashboard's run chart (GET
+-- Two read paths measured by the benchmarks of issue 13 (bench:queries, bench:api).
+--
+-- 1. Runs that ended, counted by hour and outcome, for the dashboard's run chart (GET
 -- /api/provisioning/stats): at 100,000 tenants the 7-day chart counted ~23,000 runs per request
 -- (an index-only scan of runs_by_finished, p99 52 ms); now it sums at most 168 × 3 rows.
 -- A trigger keeps the counts in the transaction that changes the run, so they are exact and a
@@ -64,3 +66,22 @@ select onboarding.run_outcome_hour(finished_at), status, count(*)
 from onboarding.provisioning_runs
 where finished_at is not null and status in ('completed', 'partial', 'failed')
 group by 1, 2;
+
+-- 2. Every change of a user row is announced (channel provisioner_users, the user's id) when its
+-- transaction commits, whatever statement makes it: API processes keep users' token states
+-- while they listen (src/adapters/postgres/token-state-cache.ts) and drop a user's on its notice.
+create function onboarding.announce_user_change() returns trigger language plpgsql as $$
+begin
+  if tg_op = 'TRUNCATE' then
+    perform pg_notify('provisioner_users', '');  -- every user
+  elsif tg_op = 'DELETE' then
+    perform pg_notify('provisioner_users', old.id::text);
+  else
+    perform pg_notify('provisioner_users', new.id::text);
+  end if;
+  return null;
+end $$;
+create trigger users_announce_change after update or delete on onboarding.users
+  for each row execute function onboarding.announce_user_change();
+create trigger users_announce_truncation after truncate on onboarding.users
+  for each statement execute function onboarding.announce_user_change();
