@@ -8,7 +8,10 @@
  * The migrations after the last one released before this benchmark are applied to the full
  * tables, and timed: an index must be buildable on a big live table.
  *
- *   npm run bench:queries -- [--tenants 100000] [--events-per-tenant 100] [--samples 500] [--no-write]
+ *   npm run bench:queries -- [--tenants 100000] [--events-per-tenant 100] [--samples 500] [--no-write] [--keep | --database URL]
+ *
+ * Generating the volume takes minutes: --keep leaves the scratch database (its URL printed), and
+ * --database URL reads one such database again (the migrations it lacks are applied and timed).
  *
  * Target: p99 < 20 ms for each read, no sequential scan of provisioning_events.
  */
@@ -32,11 +35,13 @@ const { values: opt } = parseArgs({
     'events-per-tenant': { type: 'string', default: '100' },
     samples: { type: 'string', default: '500' },
     'no-write': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    database: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
-  process.stdout.write('usage: npm run bench:queries -- [--tenants 100000] [--events-per-tenant 100] [--samples 500] [--no-write]\n');
+  process.stdout.write('usage: npm run bench:queries -- [--tenants 100000] [--events-per-tenant 100] [--samples 500] [--no-write] [--keep | --database URL]\n');
   process.exit(0);
 }
 const TENANTS = Number(opt.tenants);
@@ -49,7 +54,8 @@ const TIMED_FROM = '009';
 
 const started = Date.now();
 const loadStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-const scratch = await scratchDatabase('queries', 54352);
+const scratch = opt.database ? { url: opt.database, drop: async () => {} } : await scratchDatabase('queries', 54352);
+if (opt.keep) scratch.drop = async () => void log(`scratch database kept: --database ${scratch.url}`);
 // a benchmark interrupted (Ctrl-C, kill) still drops its scratch database
 let dropping: Promise<void> | null = null;
 const dropOnce = () =>
@@ -61,29 +67,32 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 const pool = createPool(scratch.url, { max: 4, applicationName: 'bench-queries' });
 const secrets = new EngineSecrets({ current: randomBytes(32), previous: [] });
 try {
-  await migrate(pool, { before: TIMED_FROM });
   const store = new PostgresStore(pool, secrets);
-  // in SQL of the schema as it is before the timed migrations (the store writes the latest one's columns); never called
-  await pool.query(`insert into onboarding.engines (id, kind, base_url, api_key, api_secret) values ('erpnext', 'erpnext', 'http://127.0.0.1:9', '', '')`);
-
-  log(`generating ${TENANTS} tenants and ${(TENANTS * PER_TENANT).toLocaleString('en')} events`);
   const genStart = Date.now();
-  let lastLog = 0;
-  await generateVolume(pool, {
-    tenants: TENANTS,
-    eventsPerTenant: PER_TENANT,
-    engineId: 'erpnext',
-    progress: (n) => {
-      if (Date.now() - lastLog > 15_000) (lastLog = Date.now()), log(`${n.toLocaleString('en')} events written`);
-    },
-  });
+  if (!opt.database) {
+    await migrate(pool, { before: TIMED_FROM });
+    // in SQL of the schema as it is before the timed migrations (the store writes the latest one's columns); never called
+    await pool.query(`insert into onboarding.engines (id, kind, base_url, api_key, api_secret) values ('erpnext', 'erpnext', 'http://127.0.0.1:9', '', '')`);
+
+    log(`generating ${TENANTS} tenants and ${(TENANTS * PER_TENANT).toLocaleString('en')} events`);
+    let lastLog = 0;
+    await generateVolume(pool, {
+      tenants: TENANTS,
+      eventsPerTenant: PER_TENANT,
+      engineId: 'erpnext',
+      progress: (n) => {
+        if (Date.now() - lastLog > 15_000) (lastLog = Date.now()), log(`${n.toLocaleString('en')} events written`);
+      },
+    });
+  }
   const genS = (Date.now() - genStart) / 1000;
   const size = (await pool.query(`select pg_size_pretty(pg_total_relation_size('onboarding.provisioning_events')) as events, pg_size_pretty(pg_database_size(current_database())) as db`)).rows[0];
   log(`generated in ${genS.toFixed(0)} s; events table with its indexes ${size.events}, database ${size.db}`);
 
   // the migrations brought since, applied to the full tables as an upgrade would
   const later: Array<{ file: string; ms: number }> = [];
-  for (const file of knownMigrations().filter((f) => f >= TIMED_FROM)) {
+  const applied = new Set((await pool.query(`select name from public.provisioner_migrations`)).rows.map((r) => r.name as string));
+  for (const file of knownMigrations().filter((f) => f >= TIMED_FROM && !applied.has(f))) {
     const t0 = performance.now();
     await migrate(pool, { before: `${file}~` });
     later.push({ file, ms: performance.now() - t0 });
@@ -174,7 +183,7 @@ try {
       '',
       `\`npm run bench:queries\` on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} CPUs (${cpu[0]?.model ?? '?'}), Node ${process.version}, PostgreSQL ${(await pool.query('show server_version')).rows[0].server_version} (shared_buffers ${(await pool.query('show shared_buffers')).rows[0].shared_buffers}),`,
       `load average ${loadStart} at the start and ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (${((Date.now() - started) / 1000).toFixed(0)} s; other engineers' tests ran on the machine meanwhile).`,
-      `${TENANTS.toLocaleString('en')} tenants (11 steps and a run each) and ${(TENANTS * PER_TENANT).toLocaleString('en')} events generated by SQL in ${genS.toFixed(0)} s (bench/volume.ts: one run of ${PER_TENANT} events per tenant, 50 tenants' events interleaved as when they run side by side; events table with its indexes ${size.events}).`,
+      `${TENANTS.toLocaleString('en')} tenants (11 steps and a run each) and ${(TENANTS * PER_TENANT).toLocaleString('en')} events generated by SQL${opt.database ? ' by an earlier run (--keep, read again with --database)' : ` in ${genS.toFixed(0)} s`} (bench/volume.ts: one run of ${PER_TENANT} events per tenant, 50 tenants' events interleaved as when they run side by side; events table with its indexes ${size.events}).`,
       later.length ? `Then ${later.map((l) => `${l.file} applied to the full tables in ${(l.ms / 1000).toFixed(1)} s`).join(', ')}.` : 'No migration after the load.',
       `Each read ${SAMPLES} times in a row through the store and the service (what the route runs, less HTTP), each on a random tenant: p50, p99 and max of the wall-clock time;`,
       `database p99: of the same statements' own time in PostgreSQL (each re-run under EXPLAIN (ANALYZE, TIMING OFF) right after, so warm); plans from EXPLAIN (ANALYZE, BUFFERS) of the statements one call sent.`,
