@@ -8,7 +8,10 @@
  * The migrations after the last one released before this benchmark are applied to the full
  * tables, and timed: an index must be buildable on a big live table.
  *
- *   npm run bench:queries -- [--tenants 100000] [--events-per-tenant 100] [--samples 500] [--no-write]
+ *   npm run bench:queries -- [--tenants 100000] [--events-per-tenant 100] [--samples 500] [--no-write] [--keep | --database URL]
+ *
+ * Generating the volume takes minutes: --keep leaves the scratch database (its URL printed), and
+ * --database URL reads one such database again (the migrations it lacks are applied and timed).
  *
  * Target: p99 < 20 ms for each read, no sequential scan of provisioning_events.
  */
@@ -24,6 +27,7 @@ import { PostgresStore } from '../src/adapters/postgres/store.ts';
 import { EngineSecrets } from '../src/adapters/engine-secrets.ts';
 import { ProvisioningService } from '../src/application/provisioning-service.ts';
 import type { PageKey } from '../src/ports/store.ts';
+import { statsWindowStart } from '../src/api/routes/stats.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -31,11 +35,13 @@ const { values: opt } = parseArgs({
     'events-per-tenant': { type: 'string', default: '100' },
     samples: { type: 'string', default: '500' },
     'no-write': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    database: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
-  process.stdout.write('usage: npm run bench:queries -- [--tenants 100000] [--events-per-tenant 100] [--samples 500] [--no-write]\n');
+  process.stdout.write('usage: npm run bench:queries -- [--tenants 100000] [--events-per-tenant 100] [--samples 500] [--no-write] [--keep | --database URL]\n');
   process.exit(0);
 }
 const TENANTS = Number(opt.tenants);
@@ -48,7 +54,8 @@ const TIMED_FROM = '009';
 
 const started = Date.now();
 const loadStart = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-const scratch = await scratchDatabase('queries', 54352);
+const scratch = opt.database ? { url: opt.database, drop: async () => {} } : await scratchDatabase('queries', 54352);
+if (opt.keep) scratch.drop = async () => void log(`scratch database kept: --database ${scratch.url}`);
 // a benchmark interrupted (Ctrl-C, kill) still drops its scratch database
 let dropping: Promise<void> | null = null;
 const dropOnce = () =>
@@ -60,29 +67,32 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 const pool = createPool(scratch.url, { max: 4, applicationName: 'bench-queries' });
 const secrets = new EngineSecrets({ current: randomBytes(32), previous: [] });
 try {
-  await migrate(pool, { before: TIMED_FROM });
   const store = new PostgresStore(pool, secrets);
-  // in SQL of the schema as it is before the timed migrations (the store writes the latest one's columns); never called
-  await pool.query(`insert into onboarding.engines (id, kind, base_url, api_key, api_secret) values ('erpnext', 'erpnext', 'http://127.0.0.1:9', '', '')`);
-
-  log(`generating ${TENANTS} tenants and ${(TENANTS * PER_TENANT).toLocaleString('en')} events`);
   const genStart = Date.now();
-  let lastLog = 0;
-  await generateVolume(pool, {
-    tenants: TENANTS,
-    eventsPerTenant: PER_TENANT,
-    engineId: 'erpnext',
-    progress: (n) => {
-      if (Date.now() - lastLog > 15_000) (lastLog = Date.now()), log(`${n.toLocaleString('en')} events written`);
-    },
-  });
+  if (!opt.database) {
+    await migrate(pool, { before: TIMED_FROM });
+    // in SQL of the schema as it is before the timed migrations (the store writes the latest one's columns); never called
+    await pool.query(`insert into onboarding.engines (id, kind, base_url, api_key, api_secret) values ('erpnext', 'erpnext', 'http://127.0.0.1:9', '', '')`);
+
+    log(`generating ${TENANTS} tenants and ${(TENANTS * PER_TENANT).toLocaleString('en')} events`);
+    let lastLog = 0;
+    await generateVolume(pool, {
+      tenants: TENANTS,
+      eventsPerTenant: PER_TENANT,
+      engineId: 'erpnext',
+      progress: (n) => {
+        if (Date.now() - lastLog > 15_000) (lastLog = Date.now()), log(`${n.toLocaleString('en')} events written`);
+      },
+    });
+  }
   const genS = (Date.now() - genStart) / 1000;
   const size = (await pool.query(`select pg_size_pretty(pg_total_relation_size('onboarding.provisioning_events')) as events, pg_size_pretty(pg_database_size(current_database())) as db`)).rows[0];
   log(`generated in ${genS.toFixed(0)} s; events table with its indexes ${size.events}, database ${size.db}`);
 
   // the migrations brought since, applied to the full tables as an upgrade would
   const later: Array<{ file: string; ms: number }> = [];
-  for (const file of knownMigrations().filter((f) => f >= TIMED_FROM)) {
+  const applied = new Set((await pool.query(`select name from public.provisioner_migrations`)).rows.map((r) => r.name as string));
+  for (const file of knownMigrations().filter((f) => f >= TIMED_FROM && !applied.has(f))) {
     const t0 = performance.now();
     await migrate(pool, { before: `${file}~` });
     later.push({ file, ms: performance.now() - t0 });
@@ -95,7 +105,6 @@ try {
   // a page key in the middle of the list: the created_at and id of a random tenant
   const keyOf = async (id: string): Promise<PageKey> =>
     (await pool.query(`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "createdAt", id from onboarding.tenants where id = $1`, [id])).rows[0];
-  const weekAgo = () => new Date(Date.now() - 7 * 86_400_000);
   const aDayAgo = () => new Date(Date.now() - 86_400_000 * (1 + Math.random() * 20));
   const logs = (o: Partial<Parameters<PostgresStore['listEvents']>[1]>) => (s: PostgresStore, id: string) =>
     s.listEvents(id, { limit: 200, offset: 0, ...o });
@@ -109,7 +118,7 @@ try {
     { name: 'logs step', what: 'step=step_8_pos_profile&include_engine_calls=true', run: (s, _svc, id) => logs({ stepId: 'step_8_pos_profile', includeEngineCalls: true })(s, id) },
     { name: 'logs since', what: 'since=<1–21 days ago>&include_engine_calls=true', run: (s, _svc, id) => logs({ since: aDayAgo(), includeEngineCalls: true })(s, id) },
     { name: 'logs after_id', what: 'after_id=<the tenant\'s 10th event>&include_engine_calls=true', run: async (s, _svc, id) => logs({ afterId: (await firstEventIds(id))[9], includeEngineCalls: true })(s, id) },
-    { name: 'stats 7d', what: 'GET /api/provisioning/stats?window=7d: run outcomes and step failures', run: (s) => Promise.all([s.runOutcomes(null, weekAgo(), 21_600), s.stepFailures(null, weekAgo(), 20)]) },
+    { name: 'stats 7d', what: 'GET /api/provisioning/stats?window=7d: run outcomes and step failures', run: (s) => Promise.all([s.runOutcomes(null, statsWindowStart('7d'), 21_600), s.stepFailures(null, statsWindowStart('7d'), 20)]) },
     { name: 'tenants first page', what: 'GET /api/tenants (limit 50): page and its statuses', run: (s, svc) => tenantsPage(s, svc, null, 50) },
     { name: 'tenants deep page', what: 'GET /api/tenants?cursor=<a random tenant>&limit=50', run: async (s, svc, id) => tenantsPage(s, svc, await keyOf(id), 50) },
   ];
@@ -174,7 +183,7 @@ try {
       '',
       `\`npm run bench:queries\` on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} CPUs (${cpu[0]?.model ?? '?'}), Node ${process.version}, PostgreSQL ${(await pool.query('show server_version')).rows[0].server_version} (shared_buffers ${(await pool.query('show shared_buffers')).rows[0].shared_buffers}),`,
       `load average ${loadStart} at the start and ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} at the end (${((Date.now() - started) / 1000).toFixed(0)} s; other engineers' tests ran on the machine meanwhile).`,
-      `${TENANTS.toLocaleString('en')} tenants (11 steps and a run each) and ${(TENANTS * PER_TENANT).toLocaleString('en')} events generated by SQL in ${genS.toFixed(0)} s (bench/volume.ts: one run of ${PER_TENANT} events per tenant, 50 tenants' events interleaved as when they run side by side; events table with its indexes ${size.events}).`,
+      `${TENANTS.toLocaleString('en')} tenants (11 steps and a run each) and ${(TENANTS * PER_TENANT).toLocaleString('en')} events generated by SQL${opt.database ? ' by an earlier run (--keep, read again with --database)' : ` in ${genS.toFixed(0)} s`} (bench/volume.ts: one run of ${PER_TENANT} events per tenant, 50 tenants' events interleaved as when they run side by side; events table with its indexes ${size.events}).`,
       later.length ? `Then ${later.map((l) => `${l.file} applied to the full tables in ${(l.ms / 1000).toFixed(1)} s`).join(', ')}.` : 'No migration after the load.',
       `Each read ${SAMPLES} times in a row through the store and the service (what the route runs, less HTTP), each on a random tenant: p50, p99 and max of the wall-clock time;`,
       `database p99: of the same statements' own time in PostgreSQL (each re-run under EXPLAIN (ANALYZE, TIMING OFF) right after, so warm); plans from EXPLAIN (ANALYZE, BUFFERS) of the statements one call sent.`,

@@ -6,6 +6,7 @@ import { assertEngineUrlAllowed } from './adapters/engine-url-policy.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { Journal } from './observability/journal.ts';
 import { EventFeed, relayRunEvents } from './observability/event-feed.ts';
+import { TokenStateCache } from './adapters/postgres/token-state-cache.ts';
 import { ProvisionerMetrics } from './observability/metrics.ts';
 import { createPool } from './adapters/postgres/database.ts';
 import { startEmbeddedPostgres } from './adapters/postgres/embedded.ts';
@@ -230,6 +231,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
   let simulator: RunningSimulator | null = null;
   let odooSimulator: RunningOdooSimulator | null = null;
   const eventFeed = new EventFeed({ store, databaseUrl: db.url, logger });
+  const tokenStates = new TokenStateCache({ store, databaseUrl: db.url, logger });
   let closeEngines = async () => {};
   try {
     await secureEngineSecrets(store, logger);
@@ -274,6 +276,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
     closeEngines = engineFor.close;
     const service = new ProvisioningService(store, journal, (r) => engineFor(r), DEFAULT_ENGINE_ID);
     await eventFeed.start();
+    await tokenStates.start();
     // separate workers write the run lines: the API's log shows them too, as the guide expects
     const relay = config.workerInProcess ? null : await relayRunEvents(eventFeed, logger);
     const metrics = new ProvisionerMetrics({ store, logger, eventStreamClients: () => eventFeed.subscriberCount - (relay ? 1 : 0) });
@@ -289,6 +292,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       jwtSecret: config.jwtSecret,
       trustProxy: config.trustProxy,
       eventFeed,
+      tokenStates,
       metrics,
       loginThrottle: config.loginThrottle,
       eventStreamTokenCheckMs: config.eventStreamTokenCheckMs,
@@ -342,6 +346,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
         await app.close();
         await engineFor.close();
         await eventFeed.close();
+        await tokenStates.close();
         stopMetrics();
         await simulator?.close();
         await odooSimulator?.close();
@@ -351,6 +356,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
   } catch (e) {
     await closeEngines().catch(() => {});
     await eventFeed.close().catch(() => {});
+    await tokenStates.close().catch(() => {});
     await simulator?.close().catch(() => {});
     await odooSimulator?.close().catch(() => {});
     await db.close().catch(() => {});

@@ -7,6 +7,7 @@ import type { ProvisioningService } from '../application/provisioning-service.ts
 import type { Engine } from '../ports/engine.ts';
 import type { EngineRecord } from '../ports/store.ts';
 import type { Logger } from '../observability/logger.ts';
+import { TokenStateCache } from '../adapters/postgres/token-state-cache.ts';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type LoginThrottle, type TrustProxy } from '../config.ts';
 import { STRICT_ENGINE_URL_POLICY, type EngineUrlPolicy } from '../adapters/engine-url-policy.ts';
 import { DEFAULT_READINESS_CACHE_MS } from '../application/readiness.ts';
@@ -57,6 +58,8 @@ export interface ApiDeps {
 }
 
 export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy' | 'engineMaxConcurrency' | 'driftChecks' | 'webhookSecretOverlapMs'> {
+  /** Users' token states for the token checks. (Default: none kept, each check reads the users table) */
+  tokenStates?: TokenStateCache;
   logger: Logger;
   /** Where the API's own events go (a verification's drift): the process's journal, whose bus the metrics follow. (Default: a journal of its own) */
   journal?: Journal;
@@ -123,7 +126,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     transform: openApiTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await app.register(authentication, { secret: opts.jwtSecret, store: opts.store });
+  await app.register(authentication, { secret: opts.jwtSecret, tokenStates: opts.tokenStates ?? new TokenStateCache({ store: opts.store, databaseUrl: null }) });
 
   const deps: ApiDeps = {
     store: opts.store,

@@ -137,7 +137,7 @@ after(async () => {
 test('a dump of the database holds the onboarding schema and public.provisioner_migrations, nothing else', { skip }, async () => {
   const { stdout } = await run('pg_restore', ['--list', files.whole]);
   const tables = stdout.split('\n').filter((l) => / TABLE (?!DATA)/.test(l)).map((l) => l.split(' ').slice(4, 6).join('.')).sort();
-  assert.deepEqual(tables, ['onboarding.audit_log', 'onboarding.engine_limits', 'onboarding.engines', 'onboarding.login_failures', 'onboarding.provisioning_events', 'onboarding.provisioning_runs', 'onboarding.provisioning_steps', 'onboarding.tenant_drift', 'onboarding.tenants', 'onboarding.users', 'onboarding.webhook_deliveries', 'onboarding.webhooks', 'public.provisioner_migrations']);
+  assert.deepEqual(tables, ['onboarding.audit_log', 'onboarding.engine_limits', 'onboarding.engines', 'onboarding.login_failures', 'onboarding.provisioning_events', 'onboarding.provisioning_runs', 'onboarding.provisioning_steps', 'onboarding.run_outcome_counts', 'onboarding.tenant_drift', 'onboarding.tenants', 'onboarding.users', 'onboarding.webhook_deliveries', 'onboarding.webhooks', 'public.provisioner_migrations']);
 });
 
 test('restored into an empty database, every settled tenant\'s status document is the same as at the backup', { skip }, async () => {

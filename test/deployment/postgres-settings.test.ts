@@ -41,7 +41,7 @@ test('an API process with its worker opens at most DATABASE_POOL_MAX pooled conn
     assert.ok(h.provisioner.db.pool.totalCount <= 5, `pool: ${h.provisioner.db.pool.totalCount}`);
     // the LISTEN connections open in the background after the start: wait until all are there
     let by: Record<string, number> = {};
-    for (let tries = 0; tries < 500 && !(by['provisioner-event-feed'] && by['provisioner-worker'] && by['provisioner-webhooks']); tries++) {
+    for (let tries = 0; tries < 500 && !(by['provisioner-event-feed'] && by['provisioner-token-states'] && by['provisioner-worker'] && by['provisioner-webhooks']); tries++) {
       const { rows } = await observer.query<{ application_name: string; n: number }>(
         'select application_name, count(*)::int as n from pg_stat_activity where datname = $1 group by 1 order by 1',
         [database],
@@ -51,9 +51,10 @@ test('an API process with its worker opens at most DATABASE_POOL_MAX pooled conn
     const pooled = by.provisioner ?? 0;
     assert.ok(pooled >= 1 && pooled <= 5, JSON.stringify(by));
     assert.equal(by['provisioner-event-feed'], 1, JSON.stringify(by));
+    assert.equal(by['provisioner-token-states'], 1, JSON.stringify(by));
     assert.equal(by['provisioner-worker'], 1, JSON.stringify(by));
     assert.equal(by['provisioner-webhooks'], 1, JSON.stringify(by));
-    assert.deepEqual(Object.keys(by).sort(), ['provisioner', 'provisioner-event-feed', 'provisioner-webhooks', 'provisioner-worker']);
+    assert.deepEqual(Object.keys(by).sort(), ['provisioner', 'provisioner-event-feed', 'provisioner-token-states', 'provisioner-webhooks', 'provisioner-worker']);
   } finally {
     await observer.end();
     await h.close();

@@ -205,6 +205,12 @@ const STATUS_RECORDS = `coalesce((select json_agg(s order by s.ordinal) from onb
   (select row_to_json(r) from onboarding.provisioning_runs r where r.tenant_id = t.id order by r.created_at desc limit 1) as run,
   (select json_build_object('verified_at', d.verified_at, 'drifted_at', d.drifted_at, 'first_step', d.first_step, 'findings', d.findings)
      from onboarding.tenant_drift d where d.tenant_id = t.id) as drift`;
+/**
+ * The columns toTenant reads, for statements prepared once per connection (named): a prepared
+ * `t.*` would fail ("cached plan must not change result type") once a migration adds a column
+ * while this version runs.
+ */
+const TENANT_COLUMNS = ['id', 'name', 'country_code', 'country', 'currency', 'engine_id', 'admin_email', 'config', 'engine_facts', 'note', 'created_at'].map((c) => `t.${c}`).join(', ');
 /** Timestamps arrive as ISO strings in json: Dates again, as pg gives them for columns. */
 const withDates = (r: Row, columns: readonly string[]): Row => {
   for (const c of columns) if (typeof r[c] === 'string') r[c] = new Date(r[c]);
@@ -297,9 +303,9 @@ export class PostgresStore {
     return rows.map(toUser);
   }
 
-  /** The token checks' read: one primary-key lookup per request. */
+  /** The token checks' read: one primary-key lookup per request (prepared: parsed and planned once per connection). */
   async tokenStates(ids: string[]): Promise<Map<string, TokenState>> {
-    const { rows } = await this.pool.query(`select id, email, role, tenant_id, token_version, disabled_at from onboarding.users where id = any($1::uuid[])`, [ids]);
+    const { rows } = await this.pool.query({ name: 'token-states', text: `select id, email, role, tenant_id, token_version, disabled_at from onboarding.users where id = any($1::uuid[])`, values: [ids] });
     return new Map(rows.map((r) => [r.id as string, { id: r.id, email: r.email, role: r.role, tenantId: r.tenant_id, tokenVersion: r.token_version, disabled: r.disabled_at !== null }]));
   }
 
@@ -628,7 +634,7 @@ export class PostgresStore {
    * never mixes a run that just ended with steps read before it did.
    */
   async provisioningSnapshot(tenantIds: string[]): Promise<{ steps: Map<string, StepRecord[]>; runs: Map<string, RunRecord>; drift: Map<string, DriftRecord> }> {
-    const { rows } = await this.pool.query(`select t.id as tenant_id, ${STATUS_RECORDS} from unnest($1::uuid[]) as t(id)`, [tenantIds]);
+    const { rows } = await this.pool.query({ name: 'provisioning-snapshot', text: `select t.id as tenant_id, ${STATUS_RECORDS} from unnest($1::uuid[]) as t(id)`, values: [tenantIds] });
     const steps = new Map<string, StepRecord[]>(tenantIds.map((id) => [id, []]));
     const runs = new Map<string, RunRecord>();
     const drift = new Map<string, DriftRecord>();
@@ -640,9 +646,13 @@ export class PostgresStore {
     return { steps, runs, drift };
   }
 
-  /** A tenant, its steps and its latest run, in one statement (one round trip, one snapshot); null when there is no such tenant. */
+  /**
+   * A tenant, its steps and its latest run, in one statement (one round trip, one snapshot); null
+   * when there is no such tenant. Prepared: GET …/status's statement, whose planning cost as much
+   * as its execution.
+   */
   async tenantStatusRecords(tenantId: string): Promise<{ tenant: TenantRecord; steps: StepRecord[]; run: RunRecord | null; drift: DriftRecord | null } | null> {
-    const { rows } = await this.pool.query(`select t.*, ${STATUS_RECORDS} from onboarding.tenants t where t.id = $1`, [tenantId]);
+    const { rows } = await this.pool.query({ name: 'tenant-status-records', text: `select ${TENANT_COLUMNS}, ${STATUS_RECORDS} from onboarding.tenants t where t.id = $1`, values: [tenantId] });
     return rows[0] ? { tenant: toTenant(rows[0]), steps: statusSteps(rows[0]), run: statusRun(rows[0]), drift: statusDrift(rows[0]) } : null;
   }
 
@@ -962,12 +972,28 @@ export class PostgresStore {
 
   // ---- fleet statistics (the dashboard's charts) ---------------------------------------------
 
-  /** Runs that ended since `since`, counted by bucket of `bucketSeconds` (its start) and final status. */
+  /**
+   * Runs that ended since `since`, counted by bucket of `bucketSeconds` (its start) and final status.
+   * The whole fleet's from the hourly counts (run_outcome_counts, kept by a trigger), so `since`
+   * must fall on a whole hour and the bucket be whole hours; some tenants' from their runs
+   * (runs_by_tenant: a tenant has few).
+   */
   async runOutcomes(tenantIds: string[] | null, since: Date, bucketSeconds: number): Promise<Array<{ bucket: Date; status: 'completed' | 'partial' | 'failed'; runs: number }>> {
+    if (tenantIds === null) {
+      if (since.getTime() % 3_600_000 !== 0 || bucketSeconds % 3_600 !== 0) throw new Error('runOutcomes: the fleet is counted by whole hours');
+      const { rows } = await this.pool.query(
+        `select to_timestamp(floor(extract(epoch from hour) / $2) * $2) as bucket, status, sum(runs)::int as runs
+         from onboarding.run_outcome_counts
+         where hour >= $1
+         group by 1, 2 having sum(runs) > 0 order by 1`,
+        [since, bucketSeconds],
+      );
+      return rows;
+    }
     const { rows } = await this.pool.query(
       `select to_timestamp(floor(extract(epoch from finished_at) / $2) * $2) as bucket, status, count(*)::int as runs
        from onboarding.provisioning_runs
-       where finished_at >= $1 and status in ('completed', 'partial', 'failed') and ($3::uuid[] is null or tenant_id = any($3))
+       where tenant_id = any($3) and finished_at >= $1 and status in ('completed', 'partial', 'failed')
        group by 1, 2 order by 1`,
       [since, bucketSeconds, tenantIds],
     );

@@ -3,7 +3,7 @@ import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProvisionerError } from '../../domain/errors.ts';
 import { isPlatformRole, type Role, type TokenState } from '../../ports/store.ts';
-import type { PostgresStore } from '../../adapters/postgres/store.ts';
+import type { TokenStateCache } from '../../adapters/postgres/token-state-cache.ts';
 
 /** What a bearer token says about its holder, as checked against the users table. */
 export interface Principal {
@@ -82,7 +82,7 @@ export function tokenStillValid(p: Principal, state: TokenState | undefined): bo
   return state !== undefined && !state.disabled && state.tokenVersion === p.ver;
 }
 
-export const authentication = fp(async (app: FastifyInstance, opts: { secret: string; store: PostgresStore }) => {
+export const authentication = fp(async (app: FastifyInstance, opts: { secret: string; tokenStates: TokenStateCache }) => {
   await app.register(fastifyJwt, {
     secret: opts.secret,
     sign: { algorithm: TOKEN_ALGORITHM, expiresIn: TOKEN_TTL_SECONDS },
@@ -97,8 +97,9 @@ export const authentication = fp(async (app: FastifyInstance, opts: { secret: st
       throw new UnauthenticatedError('Invalid or expired access token');
     }
     if (typeof claims.sub !== 'string' || !Number.isInteger(claims.ver) || !/^[0-9a-f-]{36}$/i.test(claims.sub)) throw new TokenRevokedError('The access token was issued by an older version; log in again');
-    // one primary-key read a request: a revoked token stops working at once, in every process
-    const state = (await opts.store.tokenStates([claims.sub])).get(claims.sub);
+    // the users table's word, kept only while every change of a user is heard: a revoked token
+    // stops working in every process as soon as its notice arrives
+    const state = await opts.tokenStates.get(claims.sub);
     if (!tokenStillValid(claims, state)) throw new TokenRevokedError();
     return { ...claims, email: state!.email, role: state!.role, tenant_id: state!.tenantId };
   });

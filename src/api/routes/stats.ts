@@ -8,6 +8,12 @@ import { PROBLEM, problems, StatsAnswer } from '../responses.ts';
 /** (Default: 24h) 24 one-hour buckets, or 7 days in 28 buckets of six hours. */
 const WINDOWS = { '24h': { seconds: 86_400, bucket: 3_600 }, '7d': { seconds: 7 * 86_400, bucket: 6 * 3_600 } } as const;
 
+/** The start of a window's first whole bucket: the bucket boundary before `nowMs` - the window, plus a bucket. */
+export function statsWindowStart(window: keyof typeof WINDOWS, nowMs = Date.now()): Date {
+  const w = WINDOWS[window];
+  return new Date((Math.floor((nowMs / 1000 - w.seconds) / w.bucket) * w.bucket + w.bucket) * 1000);
+}
+
 const StatsQuery = z.object({ window: z.enum(['24h', '7d']).default('24h') });
 
 const schema = {
@@ -23,9 +29,8 @@ export const statsRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }
   app.get('/api/provisioning/stats', { schema, onRequest: [app.authenticate] }, async (req) => {
     const w = WINDOWS[req.query.window];
     const tenantIds = visibleTenantIds(req.user);
-    // whole buckets: the first starts at the bucket boundary before now - window
-    const first = Math.floor((Date.now() / 1000 - w.seconds) / w.bucket) * w.bucket + w.bucket;
-    const since = new Date(first * 1000);
+    const since = statsWindowStart(req.query.window);
+    const first = since.getTime() / 1000;
     const [outcomes, failures] = await Promise.all([store.runOutcomes(tenantIds, since, w.bucket), store.stepFailures(tenantIds, since, 20)]);
     const buckets = new Map<number, { start: string; completed: number; partial: number; failed: number }>();
     for (let t = first; t <= Date.now() / 1000; t += w.bucket) buckets.set(t, { start: new Date(t * 1000).toISOString(), completed: 0, partial: 0, failed: 0 });
