@@ -5,6 +5,7 @@ import { loadLogin } from './credentials.ts';
 import { CLIENT_EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import { stderrStyle, stdoutStyle, type Style } from './terminal.ts';
 import { cliCommand } from './invocation.ts';
+import { exitWhenFlushed } from '../shared.ts';
 
 export interface ClientOptions {
   apiUrl?: string;
@@ -121,7 +122,7 @@ export function clientAction<Args extends unknown[]>(body: (ctx: ClientContext, 
       printError(e, apiUrl);
       code = exitCodeFor(e);
     }
-    process.exit(code);
+    await exitWhenFlushed(code);
   };
 }
 
