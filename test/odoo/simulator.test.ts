@@ -4,7 +4,10 @@
  * control API and command line.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, beforeEach, test } from 'node:test';
 import { startOdooSimulator, type RunningOdooSimulator } from '../../src/simulator/odoo/index.ts';
@@ -219,22 +222,69 @@ test('control API: records, operator delete, snapshot', async () => {
   assert.ok(((await control('GET', 'snapshot')).body.data as Record<string, unknown>)['account.account']);
 });
 
-test('provisioner simulator --engine odoo serves JSON-RPC on the port it prints', async () => {
-  const root = path.resolve(import.meta.dirname, '../..');
-  const child = spawn(process.execPath, [path.join(root, 'bin/provisioner.js'), 'simulator', '--engine', 'odoo', '--port', '0', '--seed', '3'], { cwd: root, env: { ...process.env, PROVISIONER_ENV_FILE: '/dev/null' } });
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** `provisioner simulator --engine odoo …` as a process; resolves with its URL once it prints it. */
+async function simulatorProcess(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [path.join(root, 'bin/provisioner.js'), 'simulator', '--engine', 'odoo', '--port', '0', ...args], { cwd: root, env: { ...process.env, PROVISIONER_ENV_FILE: '/dev/null' } });
   try {
     const url = await new Promise<string>((resolve, reject) => {
       let out = '';
-      child.stdout.on('data', (d: Buffer) => {
+      child.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
         const m = /listening on (http:\/\/\S+)/.exec(out);
         if (m) resolve(m[1]!);
       });
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
       child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
     });
-    const res = await fetch(`${url}/jsonrpc`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service: 'common', method: 'login', args: ['odoo', 'admin', 'sim-odoo-key'] }, id: 1 }) });
-    assert.deepEqual(await res.json(), { jsonrpc: '2.0', id: 1, result: 2 });
+    return { url, child };
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+}
+const stopped = async (child: ChildProcess) => {
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  assert.equal(code, 0);
+};
+const rpcAt = async (url: string, service: string, method: string, args: unknown[]) => {
+  const res = await fetch(`${url}/jsonrpc`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id: 1 }) });
+  return (await res.json()) as Answer;
+};
+
+test('provisioner simulator --engine odoo serves JSON-RPC on the port it prints', async () => {
+  const { url, child } = await simulatorProcess(['--seed', '3']);
+  try {
+    assert.deepEqual(await rpcAt(url, 'common', 'login', ['odoo', 'admin', 'sim-odoo-key']), { jsonrpc: '2.0', id: 1, result: 2 });
   } finally {
-    child.kill('SIGTERM');
+    await stopped(child);
+  }
+});
+
+test('provisioner simulator --engine odoo --data-file keeps the records across a restart, in a file only its owner reads', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'odoo-sim-data-'));
+  const file = path.join(dir, 'odoo.json');
+  try {
+    const first = await simulatorProcess(['--data-file', file]);
+    const created = await rpcAt(first.url, 'object', 'execute_kw', ['odoo', 2, 'sim-odoo-key', 'res.partner', 'create', [{ name: 'Kept Across Restarts' }], {}]);
+    assert.equal(typeof created.result, 'number', JSON.stringify(created.error));
+    await stopped(first.child);
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+
+    const second = await simulatorProcess(['--data-file', file]);
+    try {
+      const found = await rpcAt(second.url, 'object', 'execute_kw', ['odoo', 2, 'sim-odoo-key', 'res.partner', 'search_read', [[['name', '=', 'Kept Across Restarts']]], { fields: ['id'] }]);
+      assert.deepEqual(found.result, [{ id: created.result }]);
+    } finally {
+      await stopped(second.child);
+    }
+
+    await writeFile(file, '{"not": "a data file"}');
+    await assert.rejects(simulatorProcess(['--data-file', file]), /--data-file: .* is not/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -11,6 +11,7 @@ export interface OdooSimulatorCliOptions {
   apiKey: string;
   seed?: number;
   down?: boolean;
+  dataFile?: string;
   /** Selectors parsed the ERPNext way: `doctype` holds "[model] [method]", `method` an HTTP method. */
   latency?: Array<{ method?: unknown; doctype?: string; ms?: number; min?: number; max?: number }>;
   errorRate?: Array<{ method?: unknown; doctype?: string; rate: number }>;
@@ -22,7 +23,7 @@ export interface OdooSimulatorCliOptions {
 }
 
 /** Options of the ERPNext simulator that mean nothing for Odoo. */
-export const ERPNEXT_ONLY_OPTIONS = ['setup', 'dataFile', 'scenario', 'updating', 'companyInsertMs', 'apiSecret'] as const;
+export const ERPNEXT_ONLY_OPTIONS = ['setup', 'scenario', 'updating', 'companyInsertMs', 'apiSecret'] as const;
 
 /**
  * "res.company create=…" → {model, method}; "create=…" → {method}; "pos.config=…" → {model}.
@@ -46,10 +47,16 @@ export async function runOdooSimulator(opts: OdooSimulatorCliOptions): Promise<v
     ...rate(opts.lostResponseRate, { kind: 'lost' }),
   ];
   const latency: OdooLatencySpec[] = (opts.latency ?? []).map((l) => ({ ...odooSelector(l), ...(l.ms !== undefined ? { ms: l.ms } : { min: l.min, max: l.max }) }));
-  const { startOdooSimulator } = await import('../../simulator/odoo/index.ts');
-  const sim = await startOdooSimulator({ port: opts.port, host: opts.host, db: opts.db, login: opts.login, apiKey: opts.apiKey, seed: opts.seed, faults, latency, down: opts.down ?? false });
+  const [{ startOdooSimulator }, { DataFileError }] = await Promise.all([import('../../simulator/odoo/index.ts'), import('../../simulator/persistence.ts')]);
+  let sim;
+  try {
+    sim = await startOdooSimulator({ port: opts.port, host: opts.host, db: opts.db, login: opts.login, apiKey: opts.apiKey, seed: opts.seed, dataFile: opts.dataFile, faults, latency, down: opts.down ?? false });
+  } catch (e) {
+    if (e instanceof DataFileError) throw new InvalidArgumentError(`--data-file: ${e.message}`);
+    throw e;
+  }
   const state = sim.sim.faultState();
   process.stdout.write(`Odoo simulator listening on ${sim.url} (JSON-RPC /jsonrpc; database ${sim.db}, login ${sim.login}, API key <${opts.apiKey === 'sim-odoo-key' ? 'sim-odoo-key' : 'given'}>)\n`);
-  process.stdout.write(`seed ${state.seed}; ${state.faults.length} fault rule(s), ${state.latency.length} latency rule(s)${state.down ? '; engine DOWN' : ''}\n`);
+  process.stdout.write(`seed ${state.seed}; ${state.faults.length} fault rule(s), ${state.latency.length} latency rule(s)${state.down ? '; engine DOWN' : ''}${opts.dataFile ? `; data in ${opts.dataFile}` : ''}\n`);
   onShutdown(sim.close);
 }
