@@ -113,6 +113,8 @@ export interface PlannedOperation {
   action: 'create' | 'update' | 'exists' | 'skip';
   doctype: string | null;
   name: string | null;
+  /** What an update changes (each change of the record in the step, joined); null otherwise. */
+  detail: string | null;
 }
 
 /**
@@ -125,7 +127,7 @@ export function planOperations(inspections: readonly StepInspection[]): PlannedO
   const ops: PlannedOperation[] = [];
   for (const i of inspections) {
     if (i.outcome === 'skipped') {
-      ops.push({ step: i.step, action: 'skip', doctype: null, name: null });
+      ops.push({ step: i.step, action: 'skip', doctype: null, name: null, detail: null });
       continue;
     }
     const written = new Set(i.intents.map((w) => `${w.doctype}\u0000${w.name.toLowerCase()}`));
@@ -134,16 +136,21 @@ export function planOperations(inspections: readonly StepInspection[]): PlannedO
       const k = `${s.doctype}\u0000${s.name.toLowerCase()}`;
       if (written.has(k) || listed.has(k)) continue;
       listed.add(k);
-      ops.push({ step: i.step, action: 'exists', doctype: s.doctype, name: s.name });
+      ops.push({ step: i.step, action: 'exists', doctype: s.doctype, name: s.name, detail: null });
     }
-    const intended = new Set<string>();
+    // one operation per record and action; an update's changes are joined into its detail
+    const intended = new Map<string, PlannedOperation>();
     for (const w of i.intents) {
       const k = `${w.action}\u0000${w.doctype}\u0000${w.name.toLowerCase()}`;
-      if (intended.has(k)) continue;
-      intended.add(k);
-      ops.push({ step: i.step, action: w.action, doctype: w.doctype, name: w.name });
+      const detail = w.action === 'update' ? (w.detail ?? null) : null;
+      const op = intended.get(k);
+      if (!op) {
+        const added: PlannedOperation = { step: i.step, action: w.action, doctype: w.doctype, name: w.name, detail };
+        intended.set(k, added);
+        ops.push(added);
+      } else if (detail && !op.detail?.split(', ').includes(detail)) op.detail = op.detail ? `${op.detail}, ${detail}` : detail;
     }
-    if (i.seen.length === 0 && i.intents.length === 0) ops.push({ step: i.step, action: 'exists', doctype: null, name: null });
+    if (i.seen.length === 0 && i.intents.length === 0) ops.push({ step: i.step, action: 'exists', doctype: null, name: null, detail: null });
   }
   return ops;
 }

@@ -3683,6 +3683,8 @@ export interface operations {
                              * @enum {string}
                              */
                             action: "create" | "update" | "exists" | "skip";
+                            /** @description What an update would change (e.g. "currency"); null for the other actions */
+                            detail: string | null;
                             doctype: string | null;
                             /** @description The record's name (the engine names a new POS Opening Entry itself) */
                             name: string | null;

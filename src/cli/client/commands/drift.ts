@@ -25,7 +25,7 @@ interface PlanAnswer {
   tenant_id: string;
   kind: string;
   steps: string[];
-  operations: Array<{ step: string; action: 'create' | 'update' | 'exists' | 'skip'; doctype: string | null; name: string | null }>;
+  operations: Array<{ step: string; action: 'create' | 'update' | 'exists' | 'skip'; doctype: string | null; name: string | null; detail?: string | null }>;
   problems: Finding[];
 }
 
@@ -81,7 +81,7 @@ export function registerDriftCommands(program: Command): void {
         if (ctx.json) return ctx.outJson(answer);
         const writes = answer.operations.filter((o) => o.action === 'create' || o.action === 'update');
         ctx.out(`A ${answer.kind} would run ${answer.steps.length} step(s) and write ${writes.length} record(s):`);
-        for (const o of answer.operations) ctx.out(`  ${o.step.padEnd(26)} ${o.action.padEnd(6)} ${o.doctype ? `${o.doctype} "${o.name}"` : ''}`.trimEnd());
+        for (const o of answer.operations) ctx.out(`  ${o.step.padEnd(26)} ${o.action.padEnd(6)} ${o.doctype ? `${o.doctype} "${o.name}"` : ''}${o.detail ? ` (${o.detail})` : ''}`.trimEnd());
         for (const p of answer.problems) ctx.out(`  ${p.step.padEnd(26)} would stop: ${p.problem}`);
       }),
     );

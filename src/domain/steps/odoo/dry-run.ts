@@ -1,6 +1,7 @@
 import type { EngineHealth } from '../../../ports/engine.ts';
 import type { OdooCompany, OdooJournal, OdooModule, OdooPartner, OdooPaymentMethod, OdooPort, OdooPosConfig, OdooPosSession, OdooProduct, OdooWarehouse } from '../../../ports/odoo.ts';
 import { DryRunLedger, key } from '../dry-run-ledger.ts';
+import { GENERIC_CHART } from './step-3-chart-of-accounts.ts';
 
 /** A record the dry run made, with the company it belongs to. */
 type Owned<T> = T & { companyId: number };
@@ -16,8 +17,8 @@ type Owned<T> = T & { companyId: number };
  * a write is made too, without an intent, so that the later steps adopt it as a run would: with
  * a company, its default warehouse and the creating user's access (stock and base res_company.py
  * create); with the generic chart, the cash and bank journals, the payment methods Cash, Bank and
- * Customer Account and the "Shop" POS config (point_of_sale chart_template.py). The chart's switch
- * of the company's currency is not foreseen: a new tenant's plan leaves out step_3's write-back.
+ * Customer Account and the "Shop" POS config (point_of_sale chart_template.py); with the generic
+ * chart, the company's currency switched to USD, which step_3 then writes back.
  */
 export class OdooDryRunEngine extends DryRunLedger implements OdooPort {
   readonly kind = 'odoo' as const;
@@ -108,7 +109,12 @@ export class OdooDryRunEngine extends DryRunLedger implements OdooPort {
   async loadChart(companyId: number, templateCode: string): Promise<void> {
     const company = await this.readCompany(companyId);
     this.intendOnly({ action: 'update', doctype: 'res.company', name: company?.name ?? String(companyId), detail: `chart of accounts ${templateCode}` });
-    this.companyPatches.set(companyId, { ...this.companyPatches.get(companyId), chartTemplate: templateCode });
+    // _pre_load_data makes the company's currency the template's while it has no journal items
+    // (account chart_template.py): USD for the generic chart (template_generic_coa.py), so step_3's
+    // write-back of the tenant's currency is planned too. A country chart's currency is its
+    // country's, the tenant's own as a rule: no change foreseen.
+    const chartCurrency = templateCode === GENERIC_CHART ? await this.engine.findCurrency('USD') : null;
+    this.companyPatches.set(companyId, { ...this.companyPatches.get(companyId), chartTemplate: templateCode, ...(chartCurrency ? { currencyId: chartCurrency.id } : {}) });
     const journal = (name: string, code: string, type: string): Owned<OdooJournal> => this.make('account.journal', key(companyId, code), { id: this.id(), name, code, type, companyId });
     const cash = journal('Cash', 'CSH1', 'cash');
     const bank = journal('Bank', 'BNK1', 'bank');
