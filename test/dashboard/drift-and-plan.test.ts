@@ -123,7 +123,7 @@ else describe('drift and plan on the tenant page in Chromium', () => {
     const expected = (await d.h.call('GET', `/api/provisioning/tenants/${tenant.id}/plan?kind=continue`)).body;
     assert.deepEqual(
       rows,
-      expected.operations.map((o: any) => [o.step, o.action, o.doctype ?? '—', o.name ?? '—']),
+      expected.operations.map((o: any) => [o.step, o.action, o.doctype ?? '—', o.name ?? '—', o.detail ?? '']),
     );
     assert.ok(rows.some(([step, action, doctype]) => step === 'step_8_pos_profile' && action === 'create' && doctype === 'POS Profile'), `the POS Profile to create: ${JSON.stringify(rows)}`);
     assert.deepEqual(writes(), [], 'a plan writes nothing');

@@ -175,6 +175,7 @@ export function PlanCard({ tenantId, status }: { tenantId: string; status: Statu
               { header: 'Action', cell: (o) => <span class={`badge badge-${ACTION_BADGE[o.action]}`}>{o.action}</span> },
               { header: 'DocType', cell: (o) => o.doctype ?? '—' },
               { header: 'Name', cell: (o) => o.name ?? '—' },
+              { header: 'Changes', cell: (o) => o.detail ?? '' },
             ]}
             rows={plan.operations}
             rowProps={(o) => ({ 'data-action': o.action })}
