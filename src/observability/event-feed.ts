@@ -1,4 +1,4 @@
-import pg from 'pg';
+import { ChannelListener } from '../adapters/postgres/channel-listener.ts';
 import { EVENTS_CHANNEL, type PostgresStore } from '../adapters/postgres/store.ts';
 import type { EventRecord } from '../ports/store.ts';
 import type { Logger } from './logger.ts';
@@ -63,7 +63,7 @@ export class EventFeed {
   /** Every event id up to here was delivered (or given up as rolled back). */
   private cursor = 0;
   private ready: Promise<void> | null = null;
-  private listener: pg.Client | null = null;
+  private listener: ChannelListener | null = null;
   private pollTimer: NodeJS.Timeout | null = null;
   private recheckTimer: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
@@ -84,7 +84,21 @@ export class EventFeed {
   start(): Promise<void> {
     this.ready ??= (async () => {
       this.cursor = await this.store.lastEventId();
-      void this.listen();
+      if (this.closed) return;
+      this.listener = new ChannelListener({
+        databaseUrl: this.opts.databaseUrl,
+        channel: EVENTS_CHANNEL,
+        applicationName: 'provisioner-event-feed',
+        reconnectMs: this.reconnectMs,
+        logger: this.logger,
+        lostMessage: 'event feed: LISTEN connection lost; reconnecting (the poll covers the gap)',
+        onNotification: () => {
+          if (this.subscribers.size > 0) this.wake();
+        },
+        // events committed while not listening
+        onListening: () => this.wake(),
+      });
+      void this.listener.start();
       this.pollTimer = setInterval(() => this.wake(), this.pollMs);
       this.pollTimer.unref();
     })();
@@ -133,7 +147,7 @@ export class EventFeed {
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.recheckTimer) clearTimeout(this.recheckTimer);
     await this.reading;
-    await this.listener?.end().catch(() => {});
+    await this.listener?.close();
     this.listener = null;
     for (const sub of this.subscribers) sub.onEnd();
     this.subscribers.clear();
@@ -198,42 +212,6 @@ export class EventFeed {
       this.dispatch(row);
     }
     if (rows.length === PAGE) this.readAgain = true;
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: 'provisioner-event-feed' });
-    let retried = false;
-    const retry = () => {
-      if (retried) return;
-      retried = true;
-      if (this.listener === client) this.listener = null;
-      client.end().catch(() => {});
-      if (!this.closed) setTimeout(() => void this.listen(), this.reconnectMs).unref();
-    };
-    client.on('error', (e) => {
-      this.logger.warn({ err: e }, 'event feed: LISTEN connection lost; reconnecting (the poll covers the gap)');
-      retry();
-    });
-    client.on('end', () => {
-      if (!this.closed) retry();
-    });
-    client.on('notification', () => {
-      if (this.subscribers.size > 0) this.wake();
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${EVENTS_CHANNEL}`);
-      if (this.closed) {
-        await client.end();
-        return;
-      }
-      this.listener = client;
-      // events committed while not listening
-      this.wake();
-    } catch {
-      retry();
-    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import pg from 'pg';
+import { ChannelListener } from '../adapters/postgres/channel-listener.ts';
 import { WEBHOOK_DELIVERIES_CHANNEL, type ClaimedWebhookDelivery, type PostgresStore } from '../adapters/postgres/store.ts';
 import { assertEngineUrlAllowed, type EngineUrlPolicy } from '../adapters/engine-url-policy.ts';
 import { engineFetch, refusalIn } from '../adapters/engine-fetch.ts';
@@ -95,7 +95,7 @@ export class WebhookDeliverer {
   /** A notification came while a round was running: another round follows at once. */
   private woken = false;
   private stopped = false;
-  private listener: pg.Client | null = null;
+  private listener: ChannelListener | null = null;
   private nextHousekeeping = 0;
   private readonly leaseMs: number;
 
@@ -109,7 +109,18 @@ export class WebhookDeliverer {
       return;
     }
     this.stopped = false;
-    void this.listen();
+    this.listener = new ChannelListener({
+      databaseUrl: this.opts.databaseUrl,
+      channel: WEBHOOK_DELIVERIES_CHANNEL,
+      applicationName: 'provisioner-webhooks',
+      reconnectMs: RELISTEN_MS,
+      logger: this.opts.logger,
+      lostMessage: 'webhooks: LISTEN connection lost; listening again (the poll covers the gap)',
+      onNotification: () => this.wake(),
+      // deliveries written while this process was not listening
+      onListening: () => this.wake(),
+    });
+    void this.listener.start();
     this.schedule(0);
   }
 
@@ -118,7 +129,7 @@ export class WebhookDeliverer {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.running;
-    await this.listener?.end().catch(() => {});
+    await this.listener?.close();
     this.listener = null;
   }
 
@@ -131,40 +142,6 @@ export class WebhookDeliverer {
     }
     if (this.timer) clearTimeout(this.timer);
     this.schedule(0);
-  }
-
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: 'provisioner-webhooks' });
-    let retried = false;
-    const retry = () => {
-      if (retried) return;
-      retried = true;
-      if (this.listener === client) this.listener = null;
-      client.end().catch(() => {});
-      if (!this.stopped) setTimeout(() => void this.listen(), RELISTEN_MS).unref();
-    };
-    client.on('error', (e) => {
-      this.opts.logger.warn({ err: e }, 'webhooks: LISTEN connection lost; listening again (the poll covers the gap)');
-      retry();
-    });
-    client.on('end', () => {
-      if (!this.stopped) retry();
-    });
-    client.on('notification', () => this.wake());
-    try {
-      await client.connect();
-      await client.query(`listen ${WEBHOOK_DELIVERIES_CHANNEL}`);
-      if (this.stopped) {
-        await client.end();
-        return;
-      }
-      this.listener = client;
-      // deliveries written while this process was not listening
-      this.wake();
-    } catch {
-      retry();
-    }
   }
 
   private schedule(delayMs: number): void {

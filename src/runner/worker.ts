@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Logger } from '../observability/logger.ts';
 import { RUNS_CHANNEL } from '../adapters/postgres/store.ts';
+import { ChannelListener } from '../adapters/postgres/channel-listener.ts';
 import { executeRun, type RunExecutorDeps } from './run-executor.ts';
 import type { RunRecord } from '../ports/store.ts';
 import { ConfigError } from '../config.ts';
@@ -39,7 +40,7 @@ export class Worker {
   private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
   private stopping = false;
   private wake: (() => void) | null = null;
-  private listener: pg.Client | null = null;
+  private listener: ChannelListener | null = null;
   private loop: Promise<void> | null = null;
 
   constructor(private readonly opts: WorkerOptions) {
@@ -57,7 +58,18 @@ export class Worker {
   }
 
   start(): void {
-    void this.listen();
+    this.listener = new ChannelListener({
+      databaseUrl: this.opts.databaseUrl,
+      channel: RUNS_CHANNEL,
+      applicationName: 'provisioner-worker',
+      reconnectMs: this.pollMs * 2,
+      logger: this.opts.logger,
+      lostMessage: 'provisioning worker: LISTEN connection lost; listening again (claims poll meanwhile)',
+      onNotification: () => this.wake?.(),
+      // runs queued while not listening
+      onListening: () => this.wake?.(),
+    });
+    void this.listener.start();
     this.loop = this.claimLoop();
     this.opts.logger.info({ worker_id: this.workerId, lease_ms: this.leaseMs, concurrency: this.concurrency }, 'provisioning worker started');
   }
@@ -68,28 +80,8 @@ export class Worker {
     for (const { controller } of this.active.values()) controller.abort();
     await this.loop;
     await Promise.all([...this.active.values()].map((a) => a.done));
-    await this.listener?.end().catch(() => {});
+    await this.listener?.close();
     this.opts.logger.info({ worker_id: this.workerId }, 'provisioning worker stopped');
-  }
-
-  private async listen(): Promise<void> {
-    if (this.stopping) return;
-    const client = new pg.Client({ connectionString: this.opts.databaseUrl, application_name: 'provisioner-worker' });
-    const retry = () => {
-      if (this.listener === client) this.listener = null;
-      if (!this.stopping) setTimeout(() => void this.listen(), this.pollMs * 2).unref();
-    };
-    client.on('error', retry);
-    client.on('notification', () => this.wake?.());
-    try {
-      await client.connect();
-      await client.query(`listen ${RUNS_CHANNEL}`);
-      this.listener = client;
-      if (this.stopping) await client.end();
-    } catch {
-      await client.end().catch(() => {});
-      retry();
-    }
   }
 
   private async claimLoop(): Promise<void> {

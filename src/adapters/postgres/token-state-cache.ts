@@ -1,7 +1,7 @@
-import pg from 'pg';
 import type { TokenState } from '../../ports/store.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { PostgresStore } from './store.ts';
+import { ChannelListener } from './channel-listener.ts';
 
 /** Channel on which every change of a user row is announced with the user's id (trigger of 016_read_paths.sql). */
 export const USERS_CHANNEL = 'provisioner_users';
@@ -17,11 +17,9 @@ export const USERS_CHANNEL = 'provisioner_users';
  */
 export class TokenStateCache {
   private readonly states = new Map<string, TokenState>();
-  private listener: pg.Client | null = null;
+  private readonly listener: ChannelListener | null;
   /** Moves on with every notification and every loss of the connection: a read that overlapped one is not kept. */
   private changes = 0;
-  private closed = false;
-  private retryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly o: {
@@ -34,26 +32,46 @@ export class TokenStateCache {
       /** Users kept at most; past it the cache starts again empty. (Default: 10,000) */
       maxEntries?: number;
     },
-  ) {}
+  ) {
+    this.listener = o.databaseUrl
+      ? new ChannelListener({
+          databaseUrl: o.databaseUrl,
+          channel: USERS_CHANNEL,
+          applicationName: 'provisioner-token-states',
+          reconnectMs: o.reconnectMs ?? 1_000,
+          logger: o.logger,
+          lostMessage: 'token states: LISTEN connection lost; every token check reads the users table until it is back',
+          onNotification: (userId) => {
+            this.changes++;
+            // an empty notice: every user (a truncation)
+            if (userId) this.states.delete(userId);
+            else this.states.clear();
+          },
+          // whatever was read before this connection listened may have changed unheard
+          onListening: () => this.forget(),
+          onLost: () => this.forget(),
+        })
+      : null;
+  }
 
   /** Listens (resolves once listening or failed; a failure retries in the background). */
   async start(): Promise<void> {
-    await this.listen();
+    await this.listener?.start();
   }
 
   /** Is the cache in use (its LISTEN connection up)? */
   get listening(): boolean {
-    return this.listener !== null;
+    return this.listener?.listening ?? false;
   }
 
   async get(userId: string): Promise<TokenState | undefined> {
-    if (this.listener) {
+    if (this.listening) {
       const kept = this.states.get(userId);
       if (kept) return kept;
     }
     const seen = this.changes;
     const state = (await this.o.store.tokenStates([userId])).get(userId);
-    if (state && this.listener && this.changes === seen) {
+    if (state && this.listening && this.changes === seen) {
       if (this.states.size >= (this.o.maxEntries ?? 10_000)) this.states.clear();
       this.states.set(userId, state);
     }
@@ -61,55 +79,13 @@ export class TokenStateCache {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    const client = this.listener;
+    await this.listener?.close();
     this.forget();
-    await client?.end().catch(() => {});
   }
 
   /** Nothing kept is trusted any more. */
   private forget(): void {
-    this.listener = null;
     this.changes++;
     this.states.clear();
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closed || !this.o.databaseUrl) return;
-    const client = new pg.Client({ connectionString: this.o.databaseUrl, application_name: 'provisioner-token-states' });
-    let lost = false;
-    const onLost = (e?: Error) => {
-      if (lost) return;
-      lost = true;
-      if (this.listener === client) this.forget();
-      client.end().catch(() => {});
-      if (this.closed) return;
-      if (e) this.o.logger?.warn({ err: e }, 'token states: LISTEN connection lost; every token check reads the users table until it is back');
-      this.retryTimer = setTimeout(() => void this.listen(), this.o.reconnectMs ?? 1_000);
-      this.retryTimer.unref();
-    };
-    client.on('error', onLost);
-    client.on('end', () => onLost());
-    client.on('notification', (n) => {
-      this.changes++;
-      // an empty notice: every user (a truncation)
-      if (n.payload) this.states.delete(n.payload);
-      else this.states.clear();
-    });
-    try {
-      await client.connect();
-      await client.query(`listen ${USERS_CHANNEL}`);
-      if (this.closed || lost) {
-        await client.end().catch(() => {});
-        return;
-      }
-      // whatever was read before this connection listened may have changed unheard
-      this.states.clear();
-      this.changes++;
-      this.listener = client;
-    } catch (e) {
-      onLost(e as Error);
-    }
   }
 }
