@@ -231,7 +231,7 @@ export const CreateUserBody = z
 export const UpdateUserBody = z
   .object({
     role: z.enum(ROLES).optional(),
-    tenant_id: z.uuid().nullable().optional().describe('Required with a tenant role, null with a platform role'),
+    tenant_id: Uuid().nullable().optional().describe('Required with a tenant role, null with a platform role'),
     disabled: z.boolean().optional(),
     password: z.string().min(1).max(200).optional(),
   })
@@ -239,7 +239,7 @@ export const UpdateUserBody = z
   .refine((b) => Object.keys(b).length > 0, 'nothing to change: send role, tenant_id, disabled or password')
   .meta({ example: { role: 'platform_viewer', tenant_id: null } });
 
-export const UserIdParams = z.object({ id: z.uuid({ message: 'must be a user id (UUID)' }) });
+export const UserIdParams = z.object({ id: Uuid('must be a user id (UUID)') });
 
 export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
