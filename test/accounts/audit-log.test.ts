@@ -116,6 +116,19 @@ test('continue, skip-step, bulk actions, engine updates and deletes and webhook 
   for (const secret of [apiSecret, hookSecret, newHookSecret]) assert.ok(!text.includes(secret), `no secret in the audit log: ${secret}`);
 });
 
+test('the last page of the audit log has no next_cursor, also when it is exactly full', async () => {
+  const all = (await h.call('GET', '/api/audit?limit=500')).body.entries;
+  assert.ok(all.length >= 2);
+  const whole = await h.call('GET', `/api/audit?limit=${all.length}`);
+  assert.equal(whole.body.entries.length, all.length);
+  assert.equal(whole.body.next_cursor, null, 'nothing older: no cursor to an empty page');
+  const older = await h.call('GET', `/api/audit?limit=${all.length - 1}`);
+  assert.ok(older.body.next_cursor);
+  const last = await h.call('GET', `/api/audit?limit=${all.length - 1}&cursor=${older.body.next_cursor}`);
+  assert.deepEqual(last.body.entries.map((e: any) => e.id), [all.at(-1).id]);
+  assert.equal(last.body.next_cursor, null);
+});
+
 test('only platform admins read the audit log', async () => {
   const tenantId = (await h.createTenant({ name: 'Private Audit Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
   const tenantAdmin = await userWithToken(h, { email: 'tenant-admin@example.com', role: 'tenant_admin', tenant_id: tenantId });
