@@ -208,11 +208,11 @@ export const TenantListQuery = z.object({
 
 export const UserListQuery = z.object(PageQuery('uuid'));
 
-/** Webhooks are few: the default page takes them all, as the list did before it was paged. */
-export const WebhookListQuery = z.object({ ...PageQuery('uuid'), limit: z.coerce.number().int().min(1).max(PAGE_LIMIT.max).default(PAGE_LIMIT.max).describe(`Rows per page (default and at most ${PAGE_LIMIT.max})`) });
+/** Webhooks, oldest first: a page of 50 unless asked, like every list (the CLI and the dashboard follow next_cursor). */
+export const WebhookListQuery = z.object(PageQuery('uuid'));
 
-/** The delivery log, newest first: 100 a page unless asked, as before it was paged. */
-export const WebhookDeliveriesQuery = z.object({ ...PageQuery('uuid'), limit: z.coerce.number().int().min(1).max(PAGE_LIMIT.max).default(100).describe(`Rows per page (default 100, at most ${PAGE_LIMIT.max})`) });
+/** The delivery log, newest first: a page of 50 unless asked, like every list. */
+export const WebhookDeliveriesQuery = z.object(PageQuery('uuid'));
 
 export const EngineListQuery = z.object(PageQuery(ENGINE_ID));
 
@@ -231,7 +231,7 @@ export const CreateUserBody = z
 export const UpdateUserBody = z
   .object({
     role: z.enum(ROLES).optional(),
-    tenant_id: z.uuid().nullable().optional().describe('Required with a tenant role, null with a platform role'),
+    tenant_id: Uuid().nullable().optional().describe('Required with a tenant role, null with a platform role'),
     disabled: z.boolean().optional(),
     password: z.string().min(1).max(200).optional(),
   })
@@ -239,7 +239,7 @@ export const UpdateUserBody = z
   .refine((b) => Object.keys(b).length > 0, 'nothing to change: send role, tenant_id, disabled or password')
   .meta({ example: { role: 'platform_viewer', tenant_id: null } });
 
-export const UserIdParams = z.object({ id: z.uuid({ message: 'must be a user id (UUID)' }) });
+export const UserIdParams = z.object({ id: Uuid('must be a user id (UUID)') });
 
 export const AuditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),

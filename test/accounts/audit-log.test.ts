@@ -57,6 +57,78 @@ test('every change is in the audit log with its actor, target and address, newes
   assert.equal((await h.call('GET', '/api/audit?limit=501')).status, 400);
 });
 
+test('continue, skip-step, bulk actions, engine updates and deletes and webhook changes are audited too, without a secret', async () => {
+  const since = (await h.call('GET', '/api/audit?limit=1')).body.entries[0]?.id ?? 0;
+  // two PARTIAL tenants: one continued by hand, the other by a bulk continue
+  h.simulator.sim.injectFault({ doctype: 'POS Opening Entry', method: 'POST', status: 417, count: 1000 });
+  let first: string;
+  let second: string;
+  try {
+    first = (await h.createTenant({ name: 'Audited Partial One', country_code: 'KE' })).tenant.id;
+    second = (await h.createTenant({ name: 'Audited Partial Two', country_code: 'KE' })).tenant.id;
+    await h.waitForStatus(first, ['PARTIAL']);
+    await h.waitForStatus(second, ['PARTIAL']);
+  } finally {
+    h.simulator.sim.clearFaults();
+  }
+  assert.equal((await h.call('POST', `/api/provisioning/tenants/${first}/continue`)).status, 202);
+  await h.waitForStatus(first, ['COMPLETED']);
+  const bulk = await h.call('POST', '/api/provisioning/bulk', { action: 'continue', filter: { status: 'PARTIAL' }, dry_run: false });
+  assert.equal(bulk.status, 200, JSON.stringify(bulk.body));
+  assert.deepEqual(bulk.body.tenant_ids, [second]);
+  await h.waitForStatus(second, ['COMPLETED']);
+  const skipped = (await h.createTenant({ name: 'Audited Skip', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
+  assert.equal((await h.call('POST', `/api/provisioning/tenants/${skipped}/skip-step`, { step: 'step_6_items' })).status, 200);
+
+  const apiSecret = 'engine-secret-changed-never-audited';
+  assert.equal((await h.call('POST', '/api/engines', { id: 'audited-two', kind: 'erpnext', base_url: 'https://erp2.example.com', api_key: 'k', api_secret: 's' })).status, 201);
+  assert.equal((await h.call('POST', '/api/engines', { id: 'audited-two', kind: 'erpnext', base_url: 'https://erp3.example.com', api_key: 'k', api_secret: apiSecret })).status, 201, 'registering an id again updates it');
+  assert.equal((await h.call('DELETE', '/api/engines/audited-two')).status, 200);
+  const hookSecret = 'whsec_audited_0123456789abcdef';
+  const hook = await h.call('POST', '/api/webhooks', { url: 'https://hooks.example.com/audited', events: ['run.failed'], secret: hookSecret });
+  assert.equal(hook.status, 201, JSON.stringify(hook.body));
+  const newHookSecret = 'whsec_audited_rotated_0123456789';
+  assert.equal((await h.call('PATCH', `/api/webhooks/${hook.body.webhook.id}`, { enabled: false, secret: newHookSecret })).status, 200);
+  assert.equal((await h.call('DELETE', `/api/webhooks/${hook.body.webhook.id}`)).status, 200);
+
+  const entries = (await h.call('GET', '/api/audit?limit=500')).body.entries.filter((e: any) => e.id > since).reverse();
+  const actions = entries.map((e: any) => `${e.action} ${e.target_id ?? '-'}`);
+  for (const expected of [
+    `provisioning.continue ${first}`,
+    'provisioning.bulk_continue -',
+    `provisioning.skip_step ${skipped}`,
+    'engine.register audited-two',
+    'engine.update audited-two',
+    'engine.delete audited-two',
+    `webhook.create ${hook.body.webhook.id}`,
+    `webhook.update ${hook.body.webhook.id}`,
+    `webhook.delete ${hook.body.webhook.id}`,
+  ]) {
+    assert.ok(actions.includes(expected), `${expected} in ${JSON.stringify(actions)}`);
+  }
+  const bulkEntry = entries.find((e: any) => e.action === 'provisioning.bulk_continue');
+  assert.deepEqual({ matched: bulkEntry.details.matched, queued: bulkEntry.details.queued }, { matched: 1, queued: 1 });
+  assert.equal(entries.find((e: any) => e.action === 'provisioning.skip_step').details.step, 'step_6_items');
+  assert.equal(entries.find((e: any) => e.action === 'engine.update').details.credentials_changed, true);
+  assert.equal(entries.find((e: any) => e.action === 'webhook.update').details.secret_changed, true);
+  for (const e of entries) assert.equal(e.actor_email, 'admin@moran.com');
+  const text = JSON.stringify(entries);
+  for (const secret of [apiSecret, hookSecret, newHookSecret]) assert.ok(!text.includes(secret), `no secret in the audit log: ${secret}`);
+});
+
+test('the last page of the audit log has no next_cursor, also when it is exactly full', async () => {
+  const all = (await h.call('GET', '/api/audit?limit=500')).body.entries;
+  assert.ok(all.length >= 2);
+  const whole = await h.call('GET', `/api/audit?limit=${all.length}`);
+  assert.equal(whole.body.entries.length, all.length);
+  assert.equal(whole.body.next_cursor, null, 'nothing older: no cursor to an empty page');
+  const older = await h.call('GET', `/api/audit?limit=${all.length - 1}`);
+  assert.ok(older.body.next_cursor);
+  const last = await h.call('GET', `/api/audit?limit=${all.length - 1}&cursor=${older.body.next_cursor}`);
+  assert.deepEqual(last.body.entries.map((e: any) => e.id), [all.at(-1).id]);
+  assert.equal(last.body.next_cursor, null);
+});
+
 test('only platform admins read the audit log', async () => {
   const tenantId = (await h.createTenant({ name: 'Private Audit Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
   const tenantAdmin = await userWithToken(h, { email: 'tenant-admin@example.com', role: 'tenant_admin', tenant_id: tenantId });

@@ -95,3 +95,26 @@ test("a tenant user's own tenant in upper case is still theirs", async () => {
   const own = await raw('GET', `/api/provisioning/tenants/${tenantId.toUpperCase()}/status`, { token: session.access_token });
   assert.equal(own.status, 200, JSON.stringify(own.body));
 });
+
+test('a user id in upper case is the same user: the last platform admin stays protected, and an unchanged tenant in upper case revokes no token', async () => {
+  const me = (await raw('GET', '/api/auth/me')).body.user;
+  // the only platform admin: disabling or deleting it by its id in upper case is refused like in lower case
+  const disabled = await raw('PATCH', `/api/users/${me.sub.toUpperCase()}`, json({ disabled: true }));
+  assert.equal(disabled.status, 409, JSON.stringify(disabled.body));
+  assert.equal(disabled.body.code, 'LAST_PLATFORM_ADMIN');
+  const deleted = await raw('DELETE', `/api/users/${me.sub.toUpperCase()}`);
+  assert.equal(deleted.status, 409, JSON.stringify(deleted.body));
+  assert.equal((await raw('GET', '/api/auth/me')).status, 200, 'the admin token still works');
+
+  const made = await h.call('POST', '/api/users', { email: 'upper@case.shop', password: 'a-long-password-1', role: 'tenant_user', tenant_id: tenantId });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const token = (await raw('POST', '/api/auth/login', { ...json({ email: 'upper@case.shop', password: 'a-long-password-1' }), token: null })).body.access_token;
+  const same = await raw('PATCH', `/api/users/${made.body.user.id.toUpperCase()}`, json({ tenant_id: tenantId.toUpperCase() }));
+  assert.equal(same.status, 200, JSON.stringify(same.body));
+  assert.equal(same.body.user.id, made.body.user.id);
+  assert.equal(same.body.user.tenant_id, tenantId);
+  assert.equal((await raw('GET', '/api/auth/me', { token })).status, 200, 'the same tenant, spelled in upper case, is no change: the token stays valid');
+  const audit = (await raw('GET', '/api/audit?limit=1')).body.entries[0];
+  assert.equal(audit.action, 'user.update');
+  assert.equal(audit.target_id, made.body.user.id, 'the audit log names the user as its id is stored');
+});

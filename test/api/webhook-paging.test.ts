@@ -1,7 +1,6 @@
 /**
  * GET /api/webhooks and GET /api/webhooks/:id/deliveries are paged like GET /api/tenants (limit,
- * cursor, next_cursor) with defaults that answer what they did before paging (every webhook; the
- * newest 100 deliveries), and the CLI follows the pages.
+ * cursor, next_cursor), 50 a page unless asked like every list (issue 11), and the CLI follows the pages.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +32,7 @@ async function deliveredRows(webhookId: string, n: number): Promise<string[]> {
   return rows.sort((a, b) => b.created_at - a.created_at).map((r) => r.id);
 }
 
-test('webhooks come a page at a time, oldest first, each once; the default page has every webhook', async () => {
+test('webhooks come a page at a time, oldest first, each once; the default page holds up to 50', async () => {
   const made = [await createWebhook('/a'), await createWebhook('/b'), await createWebhook('/c')];
   const all = await h.call('GET', '/api/webhooks');
   assert.equal(all.status, 200);
@@ -53,12 +52,12 @@ test('webhooks come a page at a time, oldest first, each once; the default page 
   assert.equal((await h.call('GET', '/api/webhooks?limit=501')).body.code, 'VALIDATION_FAILED');
 });
 
-test('the delivery log comes newest first a page at a time, each delivery once; the default page is the newest 100', async () => {
+test('the delivery log comes newest first a page at a time, each delivery once; the default page is the newest 50', async () => {
   const hook = await createWebhook('/log');
   const ids = await deliveredRows(hook.id, 130);
   const byDefault = await h.call('GET', `/api/webhooks/${hook.id}/deliveries`);
   assert.equal(byDefault.status, 200);
-  assert.deepEqual(byDefault.body.deliveries.map((d: any) => d.id), ids.slice(0, 100));
+  assert.deepEqual(byDefault.body.deliveries.map((d: any) => d.id), ids.slice(0, 50));
   assert.ok(byDefault.body.next_cursor);
 
   const seen: string[] = [];
@@ -86,6 +85,9 @@ test('the CLI follows the pages: webhooks list shows every webhook past 500, del
     [SECRET],
   );
   const env = { API_URL: `${h.api}/api`, PROVISIONER_TOKEN: h.token };
+  const firstPage = await h.call('GET', '/api/webhooks');
+  assert.equal(firstPage.body.webhooks.length, 50, 'the default page is 50 webhooks');
+  assert.ok(firstPage.body.next_cursor);
   const listed = await cli(['webhooks', 'list', '--json'], env);
   assert.equal(listed.code, 0, listed.stderr);
   const webhooks = JSON.parse(listed.stdout).webhooks;

@@ -34,7 +34,15 @@ test('users create makes the first platform admin with DATABASE_URL alone (it si
   try {
     const login = await fetch(`${running.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ops@example.com', password: PASSWORD }) });
     assert.equal(login.status, 200);
-    assert.equal(((await login.json()) as { user: { role: string } }).user.role, 'platform_admin');
+    const session = (await login.json()) as { access_token: string; user: { id: string; role: string } };
+    assert.equal(session.user.role, 'platform_admin');
+    // made straight in the database, and still in the audit log
+    const audit = await fetch(`${running.url}/api/audit`, { headers: { authorization: `Bearer ${session.access_token}` } });
+    const [made] = ((await audit.json()) as { entries: any[] }).entries.filter((e) => e.action === 'user.create');
+    assert.deepEqual(
+      { target_id: made?.target_id, actor_id: made?.actor_id, details: made?.details },
+      { target_id: session.user.id, actor_id: null, details: { email: 'ops@example.com', role: 'platform_admin', tenant_id: null, via: 'provisioner users create' } },
+    );
   } finally {
     await running.close();
   }

@@ -38,7 +38,9 @@ const schemas = {
 export const auditRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store }) => {
   app.get('/api/audit', { schema: schemas.list, onRequest: [app.requirePlatformAdmin] }, async (request) => {
     const { limit, cursor } = request.query;
-    const entries = await store.listAudit({ limit, beforeId: cursor ?? null });
-    return { entries: entries.map(auditView), next_cursor: entries.length === limit ? String(entries[entries.length - 1]!.id) : null };
+    // one more than asked: a full last page has no cursor to an empty one
+    const rows = await store.listAudit({ limit: limit + 1, beforeId: cursor ?? null });
+    const entries = rows.slice(0, limit);
+    return { entries: entries.map(auditView), next_cursor: rows.length > limit ? String(entries.at(-1)!.id) : null };
   });
 };

@@ -6847,7 +6847,7 @@ export interface operations {
             query?: {
                 /** @description next_cursor of the previous page (omit for the first page) */
                 cursor?: string;
-                /** @description Rows per page (default and at most 500) */
+                /** @description Rows per page (default 50, at most 500) */
                 limit?: number;
             };
             header?: never;
@@ -7622,7 +7622,7 @@ export interface operations {
             query?: {
                 /** @description next_cursor of the previous page (omit for the first page) */
                 cursor?: string;
-                /** @description Rows per page (default 100, at most 500) */
+                /** @description Rows per page (default 50, at most 500) */
                 limit?: number;
             };
             header?: never;
