@@ -117,11 +117,11 @@ export const listAllUsers = (): Promise<UserRow[]> =>
     return { rows: body.users, next_cursor: body.next_cursor };
   });
 
-/** Every webhook (platform admins). One page today: the list has no cursor yet. */
+/** Every webhook (platform admins), oldest first, following next_cursor past the API's page (500). */
 export const listAllWebhooks = (): Promise<Webhook[]> =>
-  listAll(async () => {
-    const body = await unwrap(api.GET('/api/webhooks'));
-    return { rows: body.webhooks };
+  listAll(async (cursor) => {
+    const body = await unwrap(api.GET('/api/webhooks', { params: { query: cursorQuery(cursor) } }));
+    return { rows: body.webhooks, next_cursor: body.next_cursor };
   });
 
 /** The types of the events the stream sends (LogEntry.type), each a named SSE event. */
