@@ -30,6 +30,8 @@ export type BulkOutcome = Json<'/api/provisioning/bulk', 'post', 200>;
 export type Webhook = Json<'/api/webhooks', 'get', 200>['webhooks'][number];
 export type WebhookEvent = Webhook['events'][number];
 export type WebhookDelivery = Json<'/api/webhooks/{id}/deliveries', 'get', 200>['deliveries'][number];
+/** PATCH /api/webhooks/{id}: any of url, events, enabled, secret. */
+export type WebhookChange = NonNullable<paths['/api/webhooks/{id}']['patch']['requestBody']>['content']['application/json'];
 
 /** An error answer (application/problem+json): its stable code, what went wrong, what resolves it. */
 export class ApiError extends Error {
