@@ -30,6 +30,8 @@ export type BulkOutcome = Json<'/api/provisioning/bulk', 'post', 200>;
 export type Webhook = Json<'/api/webhooks', 'get', 200>['webhooks'][number];
 export type WebhookEvent = Webhook['events'][number];
 export type WebhookDelivery = Json<'/api/webhooks/{id}/deliveries', 'get', 200>['deliveries'][number];
+/** PATCH /api/webhooks/{id}: any of url, events, enabled, secret. */
+export type WebhookChange = NonNullable<paths['/api/webhooks/{id}']['patch']['requestBody']>['content']['application/json'];
 
 /** An error answer (application/problem+json): its stable code, what went wrong, what resolves it. */
 export class ApiError extends Error {
@@ -117,7 +119,7 @@ export const listAllUsers = (): Promise<UserRow[]> =>
     return { rows: body.users, next_cursor: body.next_cursor };
   });
 
-/** Every webhook (platform admins), page after page. */
+/** Every webhook (platform admins), oldest first, following next_cursor page after page. */
 export const listAllWebhooks = (): Promise<Webhook[]> =>
   listAll(async (cursor) => {
     const body = await unwrap(api.GET('/api/webhooks', { params: { query: cursorQuery(cursor) } }));

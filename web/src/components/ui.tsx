@@ -56,9 +56,10 @@ export function ErrorNote({ error }: { error: unknown }) {
 
 /**
  * A modal confirmation (the native <dialog>: focus moves in, Escape cancels, focus returns).
- * Shown while `open`; Confirm calls onConfirm, Cancel or Escape onCancel.
+ * Shown while `open`; Confirm calls onConfirm, Cancel or Escape onCancel; `busy` disables Confirm
+ * while the change it asked for is on its way.
  */
-export function ConfirmDialog(props: { open: boolean; title: string; children: ComponentChildren; confirmLabel: string; onConfirm: () => void; onCancel: () => void }) {
+export function ConfirmDialog(props: { open: boolean; title: string; children: ComponentChildren; confirmLabel: string; onConfirm: () => void; onCancel: () => void; busy?: boolean }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -75,7 +76,7 @@ export function ConfirmDialog(props: { open: boolean; title: string; children: C
         <button type="button" onClick={props.onCancel}>
           Cancel
         </button>
-        <button type="button" class="primary" onClick={props.onConfirm} autofocus>
+        <button type="button" class="primary" onClick={props.onConfirm} disabled={props.busy} autofocus>
           {props.confirmLabel}
         </button>
       </div>

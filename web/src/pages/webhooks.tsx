@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
-import { api, listAllWebhooks, unwrap, type Webhook, type WebhookDelivery, type WebhookEvent } from '../api/client.ts';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { api, listAllWebhooks, unwrap, type Webhook, type WebhookChange, type WebhookDelivery, type WebhookEvent } from '../api/client.ts';
 import { ConfirmDialog, ErrorNote, Loading, time } from '../components/ui.tsx';
 import { DataTable, type Column } from '../components/table.tsx';
 import { Field } from '../components/field.tsx';
@@ -14,17 +14,37 @@ const EVENTS: Array<{ event: WebhookEvent; explain: string }> = [
 /** How often the delivery log is read again while a delivery shown is pending. */
 const PENDING_REFRESH_MS = 2_000;
 
+/** Deliveries a page of the log holds (the API's default page). */
+const DELIVERY_PAGE = 100;
+
+/** A change waiting for its confirmation. */
+type Pending = { kind: 'edit' | 'rotate' | 'disable' | 'enable' | 'delete'; webhook: Webhook };
+/** The changes that need no more than a yes (the others ask for a URL, events or a secret). */
+type Confirmation = Pending & { kind: 'disable' | 'enable' | 'delete' };
+const isConfirmation = (p: Pending): p is Confirmation => p.kind === 'disable' || p.kind === 'enable' || p.kind === 'delete';
+
+/** A signing secret made in the browser, as `provisioner webhooks update --rotate-secret` makes one: 24 random bytes in hex. */
+function generateSecret(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return `whsec_${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** Until when the webhook's previous secret still signs, when a rotation's overlap is running. */
+const overlapUntil = (w: Webhook): string | null => (w.previous_secret_expires_at && Date.parse(w.previous_secret_expires_at) > Date.now() ? w.previous_secret_expires_at : null);
+
 /**
- * Webhooks (platform admins only, as the API): every webhook with its events, adding one (the
- * secret is sent once and never shown again), deleting one (confirmed), its delivery log and a
- * signed test ping.
+ * Webhooks (platform admins only, as the API): every webhook (every page of the list) with its
+ * events and state, adding one (the secret is sent once and never shown again), changing its URL
+ * and events, disabling and enabling it, rotating its secret, deleting it (each confirmed), its
+ * delivery log (older pages on demand) and a signed test ping.
  */
 export function WebhooksPage() {
   const [hooks, setHooks] = useState<Webhook[] | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
-  const [deleting, setDeleting] = useState<Webhook | null>(null);
+  const [rotated, setRotated] = useState<Webhook | null>(null);
+  const [pending, setPending] = useState<Pending | null>(null);
   const [shown, setShown] = useState<Webhook | null>(null);
   const [logVersion, setLogVersion] = useState(0);
 
@@ -38,21 +58,42 @@ export function WebhooksPage() {
   };
   useEffect(() => void load(), []);
 
-  const remove = async (w: Webhook) => {
-    setDeleting(null);
+  /** A new action: the outcome of the last one is no longer news. */
+  const starting = () => {
     setActionError(null);
+    setRotated(null);
+  };
+
+  /** PATCH /api/webhooks/:id; throws the API's refusal (the dialog that asked shows it). */
+  const update = async (w: Webhook, change: WebhookChange): Promise<Webhook> => {
+    const { webhook } = await unwrap(api.PATCH('/api/webhooks/{id}', { params: { path: { id: w.id } }, body: change }));
+    setShown((s) => (s?.id === webhook.id ? webhook : s));
+    await load();
+    return webhook;
+  };
+
+  /** Delete, disable or enable, once confirmed; a refusal shows above the list. */
+  const confirm = async (p: Confirmation) => {
+    setPending(null);
+    starting();
+    const w = p.webhook;
     try {
-      await unwrap(api.DELETE('/api/webhooks/{id}', { params: { path: { id: w.id } } }));
-      if (shown?.id === w.id) setShown(null);
-      setNotice(`Webhook ${w.url} deleted`);
-      await load();
+      if (p.kind === 'delete') {
+        await unwrap(api.DELETE('/api/webhooks/{id}', { params: { path: { id: w.id } } }));
+        setShown((s) => (s?.id === w.id ? null : s));
+        setNotice(`Webhook ${w.url} deleted`);
+        await load();
+      } else {
+        await update(w, { enabled: p.kind === 'enable' });
+        setNotice(`Webhook ${w.url} ${p.kind}d`);
+      }
     } catch (e) {
       setActionError(e);
     }
   };
 
   const sendTest = async (w: Webhook) => {
-    setActionError(null);
+    starting();
     try {
       await unwrap(api.POST('/api/webhooks/{id}/test', { params: { path: { id: w.id } } }));
       setNotice(`Test ping queued for ${w.url}`);
@@ -63,10 +104,22 @@ export function WebhooksPage() {
     }
   };
 
+  const ask = (kind: Pending['kind'], webhook: Webhook) => {
+    starting();
+    setPending({ kind, webhook });
+  };
+
   const columns: Array<Column<Webhook>> = [
     { header: 'URL', cell: (w) => <code>{w.url}</code> },
     { header: 'Events', cell: (w) => w.events.join(', ') },
-    { header: 'Secret', cell: (w) => (w.secret_set ? 'set' : 'none') },
+    { header: 'State', cell: (w) => (w.enabled ? <span class="badge badge-completed">Enabled</span> : <span class="badge badge-failed">Disabled</span>) },
+    {
+      header: 'Secret',
+      cell: (w) => {
+        const until = overlapUntil(w);
+        return w.secret_set ? (until ? `set; the previous one also signs until ${time(until)}` : 'set') : 'none';
+      },
+    },
     { header: 'Created', cell: (w) => `${time(w.created_at)}${w.created_by ? ` by ${w.created_by}` : ''}` },
     {
       header: 'Actions',
@@ -78,7 +131,16 @@ export function WebhooksPage() {
           <button type="button" aria-label={`Send test to ${w.url}`} onClick={() => void sendTest(w)}>
             Send test
           </button>
-          <button type="button" class="danger" aria-label={`Delete ${w.url}`} onClick={() => setDeleting(w)}>
+          <button type="button" aria-label={`Edit ${w.url}`} onClick={() => ask('edit', w)}>
+            Edit
+          </button>
+          <button type="button" aria-label={`${w.enabled ? 'Disable' : 'Enable'} ${w.url}`} onClick={() => ask(w.enabled ? 'disable' : 'enable', w)}>
+            {w.enabled ? 'Disable' : 'Enable'}
+          </button>
+          <button type="button" aria-label={`Rotate secret of ${w.url}`} onClick={() => ask('rotate', w)}>
+            Rotate secret
+          </button>
+          <button type="button" class="danger" aria-label={`Delete ${w.url}`} onClick={() => ask('delete', w)}>
             Delete
           </button>
         </span>
@@ -86,6 +148,8 @@ export function WebhooksPage() {
     },
   ];
 
+  const until = rotated?.previous_secret_expires_at ?? null;
+  const simple = pending && isConfirmation(pending) ? pending : null;
   return (
     <section>
       <h1>Webhooks</h1>
@@ -95,39 +159,232 @@ export function WebhooksPage() {
       <p class="sr-only" role="status">
         {notice}
       </p>
+      {rotated ? (
+        <p class="card" data-testid="secret-rotated">
+          New secret set for <code>{rotated.url}</code>.{' '}
+          {until ? (
+            <>
+              The old secret also signs every delivery until <strong>{time(until)}</strong> (two v1 signatures, the new one first): give the receiver the new secret before then.
+            </>
+          ) : (
+            <>The old secret no longer signs: the receiver needs the new secret now.</>
+          )}
+        </p>
+      ) : null}
       {hooks === null && !error ? (
         <Loading />
       ) : (
-        <DataTable caption={`Webhooks (${hooks?.length ?? 0})`} columns={columns} rows={hooks ?? []} rowProps={(w) => ({ 'data-webhook': w.id })} empty="No webhook yet." />
+        <DataTable caption={`Webhooks (${hooks?.length ?? 0})`} columns={columns} rows={hooks ?? []} rowProps={(w) => ({ 'data-webhook': w.id, 'data-enabled': String(w.enabled) })} empty="No webhook yet." />
       )}
-      {shown ? <DeliveryLog webhook={shown} version={logVersion} /> : null}
+      {shown ? <DeliveryLog key={shown.id} webhook={shown} version={logVersion} /> : null}
       <AddWebhook
         onAdded={async (w) => {
+          starting();
           setNotice(`Webhook ${w.url} added`);
           await load();
         }}
       />
-      <ConfirmDialog open={deleting !== null} title={`Delete ${deleting?.url ?? ''}?`} confirmLabel="Delete" onCancel={() => setDeleting(null)} onConfirm={() => deleting && void remove(deleting)}>
-        <p>The webhook is removed for good; its pending deliveries are not sent.</p>
+      <EditDialog
+        webhook={pending?.kind === 'edit' ? pending.webhook : null}
+        onCancel={() => setPending(null)}
+        onSave={async (w, change) => {
+          await update(w, change);
+          setPending(null);
+          setNotice(`Webhook ${change.url ?? w.url} changed`);
+        }}
+      />
+      <RotateDialog
+        webhook={pending?.kind === 'rotate' ? pending.webhook : null}
+        onCancel={() => setPending(null)}
+        onSave={async (w, secret) => {
+          const after = await update(w, { secret });
+          setPending(null);
+          setNotice(`New secret set for ${after.url}; ${after.previous_secret_expires_at ? `the old one also signs until ${time(after.previous_secret_expires_at)}` : 'the old one no longer signs'}`);
+          setRotated(after);
+        }}
+      />
+      <ConfirmDialog open={simple !== null} title={simple ? `${verb(simple.kind)} ${simple.webhook.url}?` : ''} confirmLabel={simple ? verb(simple.kind) : 'Confirm'} onCancel={() => setPending(null)} onConfirm={() => simple && void confirm(simple)}>
+        <p>{simple ? explain(simple.kind) : null}</p>
       </ConfirmDialog>
     </section>
   );
 }
 
-/** The webhook's deliveries, newest first; read again while one of them is pending. */
+const verb = (k: Confirmation['kind']) => ({ delete: 'Delete', disable: 'Disable', enable: 'Enable' })[k];
+const explain = (k: Confirmation['kind']) =>
+  ({
+    delete: 'The webhook is removed for good; its pending deliveries are not sent.',
+    disable: 'No delivery is written for its events while it is disabled, and none of its pending deliveries (test pings too) is sent: they wait, and go out once it is enabled again unless past their retry window. Enable it to undo.',
+    enable: 'Deliveries are written for its events again, and its waiting deliveries go out now.',
+  })[k];
+
+/** The events a webhook may ask for, as checkboxes named "events" (read with FormData). */
+function EventChoices({ checked }: { checked: readonly WebhookEvent[] }) {
+  return (
+    <fieldset>
+      <legend>Events</legend>
+      {EVENTS.map(({ event, explain }) => (
+        <label class="check">
+          <input type="checkbox" name="events" value={event} defaultChecked={checked.includes(event)} /> <code>{event}</code> <span class="muted small">{explain}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/**
+ * A new URL and events, confirmed in a modal dialog; only what changed is sent. A refusal
+ * (WEBHOOK_URL_FORBIDDEN…) shows in the dialog, which keeps what was typed.
+ */
+function EditDialog({ webhook, onCancel, onSave }: { webhook: Webhook | null; onCancel: () => void; onSave: (w: Webhook, change: WebhookChange) => Promise<void> }) {
+  const form = useRef<HTMLFormElement>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setError(null), [webhook]);
+  const save = async () => {
+    if (!webhook || !form.current) return;
+    const f = new FormData(form.current);
+    const url = String(f.get('url') ?? '').trim();
+    const events = f.getAll('events').map(String) as WebhookEvent[];
+    const change: WebhookChange = {
+      ...(url !== webhook.url && { url }),
+      ...((events.length !== webhook.events.length || events.some((e) => !webhook.events.includes(e))) && { events }),
+    };
+    if (Object.keys(change).length === 0) return onCancel();
+    setBusy(true);
+    setError(null);
+    try {
+      await onSave(webhook, change);
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <ConfirmDialog open={webhook !== null} title={`Change ${webhook?.url ?? ''}?`} confirmLabel="Save changes" busy={busy} onCancel={onCancel} onConfirm={() => void save()}>
+      {webhook ? (
+        <form ref={form} class="stack" onSubmit={(e) => (e.preventDefault(), void save())}>
+          <Field label="URL">
+            <input name="url" type="url" required maxLength={2000} defaultValue={webhook.url} autocomplete="off" autofocus />
+          </Field>
+          <EventChoices checked={webhook.events} />
+          <p class="muted small">Pending deliveries go to the new URL; events from now on follow the new list.</p>
+          <ErrorNote error={error} />
+        </form>
+      ) : null}
+    </ConfirmDialog>
+  );
+}
+
+/**
+ * A new signing secret, typed or generated in the browser (crypto.getRandomValues), confirmed in
+ * a modal dialog: sent once, then forgotten. The old secret keeps signing for the server's overlap,
+ * whose end the API's answer gives (shown on the page afterwards).
+ */
+function RotateDialog({ webhook, onCancel, onSave }: { webhook: Webhook | null; onCancel: () => void; onSave: (w: Webhook, secret: string) => Promise<void> }) {
+  const [secret, setSecret] = useState('');
+  const [reveal, setReveal] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const helpId = useId();
+  // the secret lives only while the dialog is open
+  useEffect(() => {
+    setSecret('');
+    setReveal(false);
+    setError(null);
+  }, [webhook]);
+  const save = async () => {
+    if (!webhook) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await onSave(webhook, secret);
+      setSecret('');
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const running = webhook ? overlapUntil(webhook) : null;
+  return (
+    <ConfirmDialog open={webhook !== null} title={`Rotate the secret of ${webhook?.url ?? ''}?`} confirmLabel="Rotate secret" busy={busy} onCancel={onCancel} onConfirm={() => void save()}>
+      {webhook ? (
+        <form class="stack" onSubmit={(e) => (e.preventDefault(), void save())}>
+          <label>
+            New signing secret
+            <input
+              name="secret"
+              type={reveal ? 'text' : 'password'}
+              required
+              minLength={16}
+              maxLength={200}
+              autocomplete="new-password"
+              spellcheck={false}
+              value={secret}
+              onInput={(e) => setSecret((e.target as HTMLInputElement).value)}
+              aria-describedby={helpId}
+              autofocus
+            />
+            <span id={helpId} class="small muted">
+              At least 16 characters. Sent once: it is never shown again, give it to the receiver.
+            </span>
+          </label>
+          <div class="actions">
+            <button
+              type="button"
+              onClick={() => {
+                setSecret(generateSecret());
+                setReveal(true);
+              }}
+            >
+              Generate
+            </button>
+            <label class="check">
+              <input type="checkbox" checked={reveal} onChange={(e) => setReveal((e.target as HTMLInputElement).checked)} /> Show the secret
+            </label>
+          </div>
+          <p class="small">
+            The old secret keeps signing too, for the overlap the server is set to (<code>WEBHOOK_SECRET_OVERLAP_MS</code>): every delivery carries a v1 signature with each secret, so the receiver may move to the new one at any time before the overlap ends. Its end is shown once the secret is rotated.
+          </p>
+          {running ? <p class="small">The overlap of the last rotation runs until {time(running)}: that older secret stops signing now, and the one this rotation replaces signs with the new one instead.</p> : null}
+          <ErrorNote error={error} />
+        </form>
+      ) : null}
+    </ConfirmDialog>
+  );
+}
+
+/**
+ * The webhook's deliveries, newest first, a page at a time ("Older deliveries" follows
+ * next_cursor); read again, as far as the reader had gone, while one of them is pending.
+ */
 function DeliveryLog({ webhook, version }: { webhook: Webhook; version: number }) {
   const [deliveries, setDeliveries] = useState<WebhookDelivery[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [reload, setReload] = useState(0);
+  /** How many deliveries the reader has asked to see: the pages read again reach that far. */
+  const reach = useRef(DELIVERY_PAGE);
 
   useEffect(() => {
     let live = true;
     let timer: ReturnType<typeof setTimeout> | null = null;
     const read = async () => {
       try {
-        const { deliveries: rows } = await unwrap(api.GET('/api/webhooks/{id}/deliveries', { params: { path: { id: webhook.id }, query: { limit: 100 } } }));
+        const rows: WebhookDelivery[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: { deliveries: WebhookDelivery[]; next_cursor: string | null } = await unwrap(
+            api.GET('/api/webhooks/{id}/deliveries', { params: { path: { id: webhook.id }, query: { limit: DELIVERY_PAGE, ...(cursor ? { cursor } : {}) } } }),
+          );
+          rows.push(...page.deliveries);
+          cursor = page.next_cursor;
+        } while (cursor && rows.length < reach.current);
         if (!live) return;
         setDeliveries(rows);
+        setNext(cursor);
         setError(null);
         if (rows.some((d) => d.state === 'pending')) timer = setTimeout(() => void read(), PENDING_REFRESH_MS);
       } catch (e) {
@@ -140,6 +397,11 @@ function DeliveryLog({ webhook, version }: { webhook: Webhook; version: number }
       if (timer) clearTimeout(timer);
     };
   }, [webhook.id, version, reload]);
+
+  const older = () => {
+    reach.current = (deliveries?.length ?? 0) + DELIVERY_PAGE;
+    setReload((n) => n + 1);
+  };
 
   const columns: Array<Column<WebhookDelivery>> = [
     { header: 'Event', cell: (d) => d.event },
@@ -161,7 +423,23 @@ function DeliveryLog({ webhook, version }: { webhook: Webhook; version: number }
         </button>
       </div>
       <ErrorNote error={error} />
-      {deliveries === null && !error ? <Loading /> : <DataTable caption={`Deliveries (${deliveries?.length ?? 0})`} class="deliveries" columns={columns} rows={deliveries ?? []} rowProps={(d) => ({ 'data-delivery': d.id, 'data-state': d.state })} empty="No delivery yet." />}
+      {deliveries === null && !error ? (
+        <Loading />
+      ) : (
+        <DataTable
+          caption={`Deliveries (${deliveries?.length ?? 0}${next ? ', older ones not shown' : ''})`}
+          class="deliveries"
+          columns={columns}
+          rows={deliveries ?? []}
+          rowProps={(d) => ({ 'data-delivery': d.id, 'data-state': d.state })}
+          empty="No delivery yet."
+        />
+      )}
+      {next ? (
+        <button type="button" onClick={older}>
+          Older deliveries
+        </button>
+      ) : null}
     </section>
   );
 }
@@ -202,14 +480,7 @@ function AddWebhook({ onAdded }: { onAdded: (w: Webhook) => Promise<void> }) {
             </span>
           </label>
         </div>
-        <fieldset>
-          <legend>Events</legend>
-          {EVENTS.map(({ event, explain }) => (
-            <label class="check">
-              <input type="checkbox" name="events" value={event} defaultChecked={event === 'run.failed'} /> <code>{event}</code> <span class="muted small">{explain}</span>
-            </label>
-          ))}
-        </fieldset>
+        <EventChoices checked={['run.failed']} />
         <ErrorNote error={error} />
         <div>
           <button type="submit" class="primary" disabled={busy}>
