@@ -15,7 +15,7 @@ const schemas = {
     operationId: 'getReadiness',
     summary: 'Readiness: the database answers and every engine is healthy. Without a token only the status; platform admins and viewers also get the checks',
     description:
-      'Open to anyone (load balancers send no token): the answer is then `{status}` only. With the token of a platform admin or platform viewer it also lists the database and every engine (reachable, authenticated, latency, error code); only platform admins see the engine user and versions. Engines are checked at most once per READINESS_CACHE_MS (5 s), whoever asks; an engine of a kind this version cannot check (odoo) is listed with supported false and does not count.',
+      'Open to anyone (load balancers send no token): the answer is then `{status}` only. With the token of a platform admin or platform viewer it also lists the database and every engine (reachable, authenticated, latency, error code); only platform admins see the engine user and versions. Engines are checked at most once per READINESS_CACHE_MS (5 s), whoever asks; ERPNext and Odoo engines are both checked; an engine of a kind this version cannot check would be listed with supported false and not count.',
     security: [{}, { bearer: [] }] as Array<Record<string, string[]>>,
     response: { 200: ReadinessAnswer, ...problems(PROBLEM.unauthenticated, PROBLEM.tokenRevoked), 503: NotReadyAnswer },
   },
