@@ -7,7 +7,7 @@ import type { OdooPort } from '../../src/ports/odoo.ts';
 import { OdooEngine } from '../../src/adapters/odoo/odoo-engine.ts';
 import { startOdooSimulator, type RunningOdooSimulator } from '../../src/simulator/odoo/index.ts';
 
-/** The Odoo steps are ensures too (issue 15): each one run twice writes nothing the second time. */
+/** Odoo steps' ensures beyond the step contract (test/steps/step-contract.test.ts). */
 let sim: RunningOdooSimulator;
 before(async () => {
   sim = await startOdooSimulator();
@@ -27,26 +27,6 @@ function context(facts: EngineFacts, notes: string[]): StepContext<OdooPort> {
 const READS = new Set(['search_read', 'read', 'search', 'search_count']);
 const writes = () => sim.sim.calls({ service: 'object' }).filter((c) => !READS.has(c.method)).length;
 const census = () => Object.fromEntries(Object.entries(sim.sim.snapshot()).map(([model, rows]) => [model, rows.length]));
-
-test('every Odoo step run twice in a row writes nothing the second time and leaves no duplicate', async () => {
-  let facts: EngineFacts = {};
-  for (const id of STEP_IDS) {
-    const first = await STEP_LOGIC.odoo[id].run(context(facts, []));
-    facts = { ...facts, ...first.facts };
-    const countsAfterFirst = census();
-    const writesAfterFirst = writes();
-    const notes: string[] = [];
-    const second = await STEP_LOGIC.odoo[id].run(context(facts, notes));
-    assert.equal(second.outcome, first.outcome, id);
-    assert.deepEqual(census(), countsAfterFirst, `${id} created records on its second run`);
-    assert.equal(writes(), writesAfterFirst, `${id} wrote to the engine on its second run: ${notes.join('; ')}`);
-    facts = { ...facts, ...second.facts };
-  }
-  assert.deepEqual(sim.sim.duplicates(), []);
-  assert.equal(facts.company, 'Twice Traders');
-  assert.equal(facts.posProfile, 'Twice Traders POS');
-  assert.ok(facts.odoo?.posSessionId);
-});
 
 test('without the POS store, step_4 adopts the default warehouse and makes none', async () => {
   const ctx = context({}, []);
