@@ -2,7 +2,7 @@ import { EngineTimeoutError, EngineUnavailableError, EngineInternalError, Provis
 import { assertEngineUrlAllowed, type EngineUrlPolicy, type Resolver } from '../engine-url-policy.ts';
 import { frappeError, type FrappeErrorBody } from './frappe-errors.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports/engine.ts';
-import { networkCause } from '../network-errors.ts';
+import { isConnectionClosed, networkCause } from '../network-errors.ts';
 import { engineFetch, refusalIn, type EngineFetch, type EngineResponse } from '../engine-fetch.ts';
 
 export interface FrappeCredentials {
@@ -120,22 +120,29 @@ export class FrappeClient {
       }
     }
     let res: EngineResponse;
-    try {
-      res = await this.fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-    } catch (e) {
-      if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
-        report(null, 'timeout');
-        throw new EngineTimeoutError(what, timeoutMs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        res = await this.fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+        break;
+      } catch (e) {
+        if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
+          report(null, 'timeout');
+          throw new EngineTimeoutError(what, timeoutMs);
+        }
+        // the name pointed inward by the time the connection looked it up (DNS rebinding)
+        const refused = refusalIn(e);
+        if (refused) {
+          report(null, refused.code);
+          throw refused;
+        }
+        const network = networkCause(e);
+        const cause = network ?? (e instanceof Error ? e.message : String(e));
+        report(null, cause);
+        // a read that met a connection closed under it goes once more, on a new connection (seen on a
+        // real site: a start's pre-flight check failed UND_ERR_SOCKET and the tenant stayed NOT_STARTED)
+        if (method === 'GET' && attempt === 1 && isConnectionClosed(network)) continue;
+        throw new EngineUnavailableError(`unreachable (${cause})`, { cause: e });
       }
-      // the name pointed inward by the time the connection looked it up (DNS rebinding)
-      const refused = refusalIn(e);
-      if (refused) {
-        report(null, refused.code);
-        throw refused;
-      }
-      const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
-      report(null, cause);
-      throw new EngineUnavailableError(`unreachable (${cause})`, { cause: e });
     }
     if (res.status >= 300 && res.status < 400) {
       await res.body?.cancel().catch(() => {});
