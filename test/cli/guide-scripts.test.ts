@@ -1,10 +1,11 @@
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { resource, type Hold } from '../support/engine-proxy.ts';
-import { run, useCliServer } from './support.ts';
+import { cli, run, useCliServer } from './support.ts';
+import { startOdooSimulator, type RunningOdooSimulator } from '../../src/simulator/odoo/index.ts';
 
 /**
  * The guide's commands (provisioning-resolution-guide.md) that use the two scripts, as written,
@@ -159,4 +160,40 @@ curl -X POST "http://localhost:4000/api/provisioning/tenants/<tenant_id>/continu
   assert.match(r.stdout, /"kind":"continue"/);
   assert.match(r.stdout, /Workflow Shop .*: COMPLETED/);
   assert.equal((await server.h.call('GET', `/api/provisioning/tenants/${id}/status`)).body.status, 'COMPLETED');
+});
+
+let odoo: RunningOdooSimulator | null = null;
+after(() => odoo?.close());
+
+test('an Odoo tenant: the check script and provisioner status answer as for ERPNext, and the printed continue command resolves its failure', async () => {
+  odoo = await startOdooSimulator();
+  const registered = await server.h.call('POST', '/api/engines', { id: 'odoo-guide', kind: 'odoo', base_url: odoo.url, database: odoo.db, login: odoo.login, api_key: odoo.apiKey });
+  assert.equal(registered.status, 201, JSON.stringify(registered.body));
+  // Odoo refuses the tenant's M-Pesa payment method: step_8 fails with Odoo's own message
+  odoo.sim.injectFault({ model: 'pos.payment.method', method: 'create', exception: { name: 'odoo.exceptions.UserError', message: 'Injected refusal' }, count: 100 });
+  const id = (await server.h.createTenant({ name: 'Odoo Guide Shop', country_code: 'KE', engine_id: 'odoo-guide' })).tenant.id;
+  assert.equal((await server.h.waitForStatus(id, ['COMPLETED', 'FAILED', 'PARTIAL'])).status, 'FAILED');
+  odoo.sim.clearFaults();
+
+  const r = await guide('./check_provisioning_status.sh admin@moran.com admin123 <tenant_id>', id);
+  assert.equal(r.code, 12, `FAILED exits 12: ${r.stdout} ${r.stderr}`);
+  assert.match(r.stdout, /Status:\s+FAILED/);
+  assert.match(r.stdout, /step_2_company\s+completed/);
+  assert.match(r.stdout, /step_8_pos_profile\s+failed/);
+  assert.match(r.stdout, /error \[ENGINE_VALIDATION\] step_8_pos_profile: .*Injected refusal.*\n\s+hint: /);
+  const status = await cli(['status', id], { ...server.env, PROVISIONER_TOKEN: server.h.token });
+  assert.equal(status.code, 12, status.stdout);
+  assert.match(status.stdout, /step_8_pos_profile\s+failed/);
+
+  const printed = r.stdout.match(/\$ (curl -X POST "[^"]+\/continue" \\\n[^\n]+\\\n[^\n]+)/)![1]!.replace(/\n\s+/g, '\n  ');
+  const login = `TOKEN=$(curl -s -X POST "http://localhost:4000/api/auth/login" -H "Content-Type: application/json" -d '{"email":"admin@moran.com","password":"admin123"}' | sed -E 's/.*"access_token":"([^"]+)".*/\\1/')`;
+  const continued = await guide(`${login}\n${printed.replaceAll(server.h.api, 'http://localhost:4000')}`, id);
+  assert.match(continued.stdout, /"kind":"continue"/, continued.stdout + continued.stderr);
+  assert.equal((await server.h.waitForStatus(id, ['COMPLETED', 'FAILED', 'PARTIAL'])).status, 'COMPLETED');
+
+  const again = await guide('./check_provisioning_status.sh admin@moran.com admin123 <tenant_id>', id);
+  assert.equal(again.code, 0, 'COMPLETED exits 0');
+  assert.match(again.stdout, /Status:\s+COMPLETED/);
+  assert.equal((await cli(['status', id], { ...server.env, PROVISIONER_TOKEN: server.h.token })).code, 0);
+  assert.deepEqual(odoo.sim.duplicates(), []);
 });
