@@ -13,7 +13,9 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { assertAddressesAllowed, EngineUrlForbiddenError, resolveHost, type EngineUrlPolicy, type Resolver } from './engine-url-policy.ts';
+import { assertAddressesAllowed, assertEngineUrlAllowed, EngineUrlForbiddenError, resolveHost, type EngineUrlPolicy, type Resolver } from './engine-url-policy.ts';
+import { EngineTimeoutError, EngineUnavailableError, ProvisionerError } from '../domain/errors.ts';
+import { isConnectionClosed, networkCause } from './network-errors.ts';
 
 export interface EngineRequest {
   method: string;
@@ -83,4 +85,86 @@ export function refusalIn(e: unknown): EngineUrlForbiddenError | undefined {
     cur = (cur as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+export class EngineRedirectError extends ProvisionerError {
+  constructor(what: string, status: number) {
+    super('ENGINE_REDIRECTED', `${what} answered with a redirect (HTTP ${status}); redirects are not followed`, 'Register the engine with the URL it answers at (its final https:// address, e.g. without a trailing path or with https instead of http), then use "Continue".', { httpStatus: 502 });
+  }
+}
+
+/** An engine's answer, read whole: what each client sorts by its own protocol. */
+export interface EngineAnswer {
+  status: number;
+  ok: boolean;
+  headers: EngineResponse['headers'];
+  text: string;
+}
+
+export interface ExchangeOptions {
+  /** Names the call in errors, without its arguments. */
+  what: string;
+  timeoutMs: number;
+  /** Told of every failed attempt (status null when nothing answered) and of a redirect or a lost body. */
+  report: (status: number | null, error?: string) => void;
+  /** A call that changes nothing: sent once more when its connection was closed before any answer. */
+  idempotent: boolean;
+  /** Checked against the policy before the request (the connection's own lookup is checked by engineFetch). */
+  policy?: { baseUrl: string; urlPolicy: EngineUrlPolicy; resolve?: Resolver | undefined };
+}
+
+/**
+ * One engine request, as both engine clients send it: the URL policy checked first, redirects not
+ * followed, the time budget covering the answer's body too. A connection closed under the request
+ * before any answer (typically a kept-alive socket the engine closed first: gunicorn's keep-alive
+ * is 2 s, undici keeps idle sockets 4 s) is met by an idempotent call with one more try on a new
+ * connection, as browsers do; a write may have been done, so it is not resent (its step's ensure
+ * reads first). Seen on a real ERPNext: a start's pre-flight check failed UND_ERR_SOCKET and the
+ * tenant stayed NOT_STARTED.
+ */
+export async function exchange(fetch: EngineFetch, url: URL, init: Omit<EngineRequest, 'signal' | 'redirect'>, opts: ExchangeOptions): Promise<EngineAnswer> {
+  const { what, timeoutMs, report } = opts;
+  if (opts.policy) {
+    try {
+      await assertEngineUrlAllowed(opts.policy.baseUrl, opts.policy.urlPolicy, { resolve: opts.policy.resolve, unresolvable: 'refuse' });
+    } catch (e) {
+      report(null, (e as { code?: string }).code ?? 'refused');
+      throw e;
+    }
+  }
+  let res: EngineResponse;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+      break;
+    } catch (e) {
+      if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
+        report(null, 'timeout');
+        throw new EngineTimeoutError(what, timeoutMs);
+      }
+      // the name pointed inward by the time the connection looked it up (DNS rebinding)
+      const refused = refusalIn(e);
+      if (refused) {
+        report(null, refused.code);
+        throw refused;
+      }
+      const network = networkCause(e);
+      const cause = network ?? (e instanceof Error ? e.message : String(e));
+      report(null, cause);
+      if (opts.idempotent && attempt === 1 && isConnectionClosed(network)) continue;
+      throw new EngineUnavailableError(`unreachable (${cause})`, { cause: e });
+    }
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel().catch(() => {});
+    report(res.status, 'redirect');
+    throw new EngineRedirectError(what, res.status);
+  }
+  try {
+    return { status: res.status, ok: res.ok, headers: res.headers, text: await res.text() };
+  } catch (e) {
+    report(res.status, 'body lost');
+    if (e instanceof DOMException && e.name === 'TimeoutError') throw new EngineTimeoutError(what, timeoutMs);
+    throw new EngineUnavailableError(`connection lost while reading the answer to ${what}`, { cause: e });
+  }
 }

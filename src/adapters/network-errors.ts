@@ -15,10 +15,5 @@ export function networkCause(e: unknown): string | undefined {
   return e instanceof TypeError && /fetch failed/i.test(e.message) ? 'connection failed' : undefined;
 }
 
-/**
- * A connection closed under a request before any answer: typically a kept-alive connection the
- * engine closed first (gunicorn's keep-alive is 2 s, undici keeps idle sockets 4 s), met by the
- * next request. A read may be sent once more at once on a new connection, as browsers do for
- * idempotent requests; a write may have been done, so it is not (its step's ensure reads first).
- */
+/** A connection closed under a request before any answer (see `exchange` in engine-fetch.ts). */
 export const isConnectionClosed = (cause: string | undefined): boolean => cause === 'UND_ERR_SOCKET' || cause === 'ECONNRESET' || cause === 'EPIPE';

@@ -1,9 +1,8 @@
-import { EngineTimeoutError, EngineUnavailableError, EngineInternalError, ProvisionerError } from '../../domain/errors.ts';
-import { assertEngineUrlAllowed, type EngineUrlPolicy, type Resolver } from '../engine-url-policy.ts';
+import { EngineInternalError } from '../../domain/errors.ts';
+import type { EngineUrlPolicy, Resolver } from '../engine-url-policy.ts';
 import { frappeError, type FrappeErrorBody } from './frappe-errors.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports/engine.ts';
-import { isConnectionClosed, networkCause } from '../network-errors.ts';
-import { engineFetch, refusalIn, type EngineFetch, type EngineResponse } from '../engine-fetch.ts';
+import { engineFetch, exchange, type EngineFetch } from '../engine-fetch.ts';
 
 export interface FrappeCredentials {
   baseUrl: string;
@@ -27,13 +26,6 @@ export interface FrappeClientOptions extends FrappeCredentials {
   urlPolicy?: EngineUrlPolicy;
   /** Host name lookup for the policy. (Default: node:dns lookup, every address) */
   resolve?: Resolver;
-}
-
-/** The engine answered with a redirect, which is never followed: the policy checked this URL, not where it points. */
-export class EngineRedirectError extends ProvisionerError {
-  constructor(what: string, status: number) {
-    super('ENGINE_REDIRECTED', `${what} answered with a redirect (HTTP ${status}); redirects are not followed`, 'Register the engine with the URL it answers at (its final https:// address, e.g. without a trailing path or with https instead of http), then use "Continue".', { httpStatus: 502 });
-  }
 }
 
 export interface EngineCall {
@@ -111,53 +103,9 @@ export class FrappeClient {
     const started = performance.now();
     const report = (status: number | null, error?: string) => this.onCall?.({ method, path: decodeURIComponent(path), status, ms: Math.round(performance.now() - started), ...(error ? { error } : {}) });
 
-    if (this.urlPolicy) {
-      try {
-        await assertEngineUrlAllowed(this.baseUrl, this.urlPolicy, { resolve: this.resolve, unresolvable: 'refuse' });
-      } catch (e) {
-        report(null, (e as { code?: string }).code ?? 'refused');
-        throw e;
-      }
-    }
-    let res: EngineResponse;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        res = await this.fetch(url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body), signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
-        break;
-      } catch (e) {
-        if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
-          report(null, 'timeout');
-          throw new EngineTimeoutError(what, timeoutMs);
-        }
-        // the name pointed inward by the time the connection looked it up (DNS rebinding)
-        const refused = refusalIn(e);
-        if (refused) {
-          report(null, refused.code);
-          throw refused;
-        }
-        const network = networkCause(e);
-        const cause = network ?? (e instanceof Error ? e.message : String(e));
-        report(null, cause);
-        // a read that met a connection closed under it goes once more, on a new connection (seen on a
-        // real site: a start's pre-flight check failed UND_ERR_SOCKET and the tenant stayed NOT_STARTED)
-        if (method === 'GET' && attempt === 1 && isConnectionClosed(network)) continue;
-        throw new EngineUnavailableError(`unreachable (${cause})`, { cause: e });
-      }
-    }
-    if (res.status >= 300 && res.status < 400) {
-      await res.body?.cancel().catch(() => {});
-      report(res.status, 'redirect');
-      throw new EngineRedirectError(what, res.status);
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (e) {
-      report(res.status, 'body lost');
-      const isTimeout = e instanceof DOMException && e.name === 'TimeoutError';
-      if (isTimeout) throw new EngineTimeoutError(what, timeoutMs);
-      throw new EngineUnavailableError(`connection lost while reading ${what}`, { cause: e });
-    }
+    const policy = this.urlPolicy ? { baseUrl: this.baseUrl, urlPolicy: this.urlPolicy, resolve: this.resolve } : undefined;
+    const res = await exchange(this.fetch, url, { method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body) }, { what, timeoutMs, report, idempotent: method === 'GET', policy });
+    const text = res.text;
     let json: unknown = null;
     try {
       json = text ? JSON.parse(text) : null;

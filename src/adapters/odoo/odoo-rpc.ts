@@ -1,9 +1,8 @@
-import { EngineAuthError, EngineInternalError, EngineRateLimitedError, EngineTimeoutError, EngineUnavailableError } from '../../domain/errors.ts';
+import { EngineAuthError, EngineInternalError, EngineRateLimitedError, EngineUnavailableError } from '../../domain/errors.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from '../../ports/engine.ts';
-import { EngineRedirectError, type EngineCall } from '../erpnext/frappe-client.ts';
-import { assertEngineUrlAllowed, type EngineUrlPolicy, type Resolver } from '../engine-url-policy.ts';
-import { networkCause } from '../network-errors.ts';
-import { engineFetch, refusalIn, type EngineFetch, type EngineResponse } from '../engine-fetch.ts';
+import type { EngineCall } from '../erpnext/frappe-client.ts';
+import type { EngineUrlPolicy, Resolver } from '../engine-url-policy.ts';
+import { engineFetch, exchange, type EngineFetch } from '../engine-fetch.ts';
 import { parseRetryAfter } from '../erpnext/frappe-errors.ts';
 import { ODOO_AUTH_HINT, odooError, type OdooRpcErrorBody } from './odoo-errors.ts';
 
@@ -150,60 +149,20 @@ export class OdooRpcClient {
 
   /** One JSON-RPC call; `what` names it in errors and the call log, without its arguments. */
   call<T>(service: 'common' | 'object', method: string, args: readonly unknown[], what: string, timeoutMs: number = this.budgets.readMs): Promise<T> {
-    return this.gate(() => this.send<T>(service, method, args, what, timeoutMs), what);
+    // common.version and common.login change nothing; of execute_kw, the model method (args[4]) tells
+    const idempotent = service === 'common' || READ_METHODS.has(String(args[4]));
+    return this.gate(() => this.send<T>(service, method, args, what, timeoutMs, idempotent), what);
   }
 
-  private async send<T>(service: string, method: string, args: readonly unknown[], what: string, timeoutMs: number): Promise<T> {
+  private async send<T>(service: string, method: string, args: readonly unknown[], what: string, timeoutMs: number, idempotent: boolean): Promise<T> {
     const id = this.nextId++;
     const path = `/jsonrpc ${what}`;
     const started = performance.now();
     const report = (status: number | null, error?: string) => this.onCall?.({ method: 'POST', path, status, ms: Math.round(performance.now() - started), ...(error ? { error } : {}) });
-    if (this.urlPolicy) {
-      try {
-        await assertEngineUrlAllowed(this.baseUrl, this.urlPolicy, { resolve: this.resolve, unresolvable: 'refuse' });
-      } catch (e) {
-        report(null, (e as { code?: string }).code ?? 'refused');
-        throw e;
-      }
-    }
-    let res: EngineResponse;
-    try {
-      res = await this.fetch(new URL(`${this.baseUrl}/jsonrpc`), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id }),
-        signal: AbortSignal.timeout(timeoutMs),
-        // the policy checked this URL, not where a redirect points
-        redirect: 'manual',
-      });
-    } catch (e) {
-      if (e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
-        report(null, 'timeout');
-        throw new EngineTimeoutError(what, timeoutMs);
-      }
-      // the name pointed inward by the time the connection looked it up (DNS rebinding)
-      const refused = refusalIn(e);
-      if (refused) {
-        report(null, refused.code);
-        throw refused;
-      }
-      const cause = networkCause(e) ?? (e instanceof Error ? e.message : String(e));
-      report(null, cause);
-      throw new EngineUnavailableError(`unreachable (${cause})`, { cause: e });
-    }
-    if (res.status >= 300 && res.status < 400) {
-      await res.body?.cancel().catch(() => {});
-      report(res.status, 'redirect');
-      throw new EngineRedirectError(what, res.status);
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (e) {
-      report(res.status, 'body lost');
-      if (e instanceof DOMException && e.name === 'TimeoutError') throw new EngineTimeoutError(what, timeoutMs);
-      throw new EngineUnavailableError(`connection lost while reading the answer to ${what}`, { cause: e });
-    }
+    const policy = this.urlPolicy ? { baseUrl: this.baseUrl, urlPolicy: this.urlPolicy, resolve: this.resolve } : undefined;
+    const body = JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id });
+    const res = await exchange(this.fetch, new URL(`${this.baseUrl}/jsonrpc`), { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body }, { what, timeoutMs, report, idempotent, policy });
+    const text = res.text;
     let answer: JsonRpcAnswer | null = null;
     try {
       const parsed: unknown = text ? JSON.parse(text) : null;
