@@ -81,7 +81,9 @@ if (!site) {
     /** A tenant created through `via` (Default: the suite's Provisioner). */
     async function provision(name: string, scenario: string, provisioning: Record<string, unknown> = {}, via = h) {
       const startedAt = Date.now();
-      const { tenant } = await via.createTenant({ name, country_code: 'KE', provisioning });
+      const { tenant, provisioning: started } = await via.createTenant({ name, country_code: 'KE', provisioning });
+      // no run was started (the start's pre-flight check failed): nothing would ever settle it
+      if (started.run_id === null) throw new Error(`${name} was created without a run: ${tenant.message ?? JSON.stringify(started)}`);
       return {
         id: tenant.id as string,
         startedAt,
