@@ -173,6 +173,10 @@ async function runSequence(t: Target, suffix: string): Promise<Array<[string, Js
   note('product.template.create', shape(product, true));
   note('product.template.read', shape(await kw('product.template', 'read', [[result<number>(product)]], { fields: ['name', 'list_price', 'available_in_pos', 'detailed_type', 'type', 'default_code', 'company_id', 'product_variant_ids'], ...ctx })));
   note('product.product by default_code', shape(await kw('product.product', 'search_read', [[['default_code', '=', `SODA-${suffix}`], ['company_id', 'in', [cid, false]]]], { fields: ['name', 'default_code', 'product_tmpl_id', 'available_in_pos', 'list_price', 'company_id'], ...ctx })));
+  // what the adapter sends (type, which Odoo 18 also takes) and what 17 derives from it
+  const typed = result<number>(await kw('product.template', 'create', [{ name: `Typed ${suffix}`, type: 'consu', default_code: `TYPED-${suffix}`, company_id: cid }], ctx));
+  note('product.template type only', shape(await kw('product.template', 'read', [[typed]], { fields: ['detailed_type', 'type'], ...ctx })));
+  note('product.template type and detailed_type disagree', shape(await kw('product.template', 'create', [{ name: `Odd ${suffix}`, type: 'service', detailed_type: 'consu', company_id: cid }], ctx)));
   const plain = result<number>(await kw('product.template', 'create', [{ name: `Plain ${suffix}` }], ctx));
   note('product.template defaults', shape(await kw('product.template', 'read', [[plain]], { fields: ['list_price', 'available_in_pos', 'detailed_type', 'type', 'company_id'], ...ctx })));
   note('res.partner.create', shape(await kw('res.partner', 'create', [{ name: 'Walk-in Customer', ref: `walk-in-${suffix}`, customer_rank: 1, company_id: cid }], ctx), true));

@@ -183,8 +183,10 @@ export class OdooEngine implements OdooPort {
   }
 
   createProduct(companyId: number, input: { name: string; code: string; price: number }): Promise<number> {
-    // 'consu' (consumable): sold without stock moves to value; Odoo 18 renames detailed_type (odoo.md A.3 step_6)
-    return this.inCompany(companyId, () => this.client.create('product.template', { name: input.name, default_code: input.code, list_price: input.price, available_in_pos: true, detailed_type: 'consu', company_id: companyId }, this.scoped(companyId)));
+    // 'consu' (consumable): sold without stock moves to value. `type`, not 17's `detailed_type`: 17
+    // sets detailed_type from type (product_template.py _sanitize_vals) and 18 has type only
+    // (docs/odoo-versions.md; odoo.md A.3 step_6)
+    return this.inCompany(companyId, () => this.client.create('product.template', { name: input.name, default_code: input.code, list_price: input.price, available_in_pos: true, type: 'consu', company_id: companyId }, this.scoped(companyId)));
   }
 
   async findPartnerByRef(companyId: number, ref: string): Promise<OdooPartner | null> {

@@ -98,7 +98,8 @@ export const MODELS: Record<string, ModelDef> = {
       // addons/point_of_sale/models/product.py line 13: default False
       available_in_pos: bool,
       detailed_type: { type: 'selection' },
-      type: { type: 'selection', computed: true },
+      // computed from detailed_type, stored, readonly=False: writable (product_template.py line 58)
+      type: { type: 'selection' },
       company_id: m2o('res.company'),
       product_variant_ids: { type: 'one2many', relation: 'product.product' },
     },

@@ -274,6 +274,7 @@ export class Orm {
 
   create(model: string, values: Record<string, unknown>, env: Env): number {
     const def = modelDef(model);
+    if (model === 'product.template') values = productTypes(values);
     const vals = { ...this.defaults(model, values, env), ...this.normalise(def, values, undefined) };
     const id = this.store.nextId(model);
     const rec: OdooRecord = { ...vals, id };
@@ -354,7 +355,7 @@ export class Orm {
       case 'res.partner':
         return { customer_rank: 0, is_company: false, company_id: false };
       case 'product.template':
-        return { list_price: 1.0, available_in_pos: false, detailed_type: 'consu', company_id: false };
+        return { list_price: 1.0, available_in_pos: false, detailed_type: 'consu', type: 'consu', company_id: false };
       case 'pos.payment.method':
         return { ...out, split_transactions: false };
       case 'pos.config': {
@@ -399,7 +400,6 @@ export class Orm {
       // until set_cashbox_pos (odoo.md A.3 step_9; seen on Odoo 17: "POS/00001", opening_control)
       return { ...rec, name: `POS/${String(number).padStart(5, '0')}`, state: this.cashControl(config) ? 'opening_control' : 'opened', user_id: env.uid, company_id: config.company_id, cash_register_balance_start: 0 };
     }
-    if (model === 'product.template') return { ...rec, type: rec.detailed_type === 'product' ? 'product' : rec.detailed_type };
     return rec;
   }
 
@@ -529,4 +529,16 @@ export class Orm {
     }
     throw new OdooException('builtins.AttributeError', `The method '${method}' does not exist on the model '${model}'`);
   }
+}
+
+/**
+ * product_template.py `_sanitize_vals` (17.0, lines 471-476): `type` alone sets `detailed_type`
+ * (what Odoo 18, where detailed_type is gone, also takes), `detailed_type` alone sets `type`
+ * (stock maps 'product' to 'product'); both given must agree (`_constrains_detailed_type`).
+ */
+function productTypes(values: Record<string, unknown>): Record<string, unknown> {
+  if ('type' in values && !('detailed_type' in values)) return { ...values, detailed_type: values.type };
+  if ('detailed_type' in values && !('type' in values)) return { ...values, type: values.detailed_type };
+  if ('type' in values && values.type !== values.detailed_type) throw validationError("The Type of this product doesn't match the Detailed Type");
+  return values;
 }
