@@ -8,6 +8,7 @@ import { DEFAULT_AUTO_CONTINUE_POLICY, type AutoContinuePolicy } from './domain/
 import { DEFAULT_READINESS_CACHE_MS } from './application/readiness.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY, type DriftSweepPolicy } from './runner/drift-sweeper.ts';
 import { DEFAULT_WEBHOOK_POLICY, type WebhookPolicy } from './runner/webhook-deliverer.ts';
+import { DEFAULT_RESUME_SETTLE_MS } from './runner/run-executor.ts';
 import { ALLOWED_HOSTS_VARIABLE, parseAllowedHost, type EngineUrlPolicy } from './adapters/engine-url-policy.ts';
 import { DEFAULT_ENGINE_TIME_BUDGETS, type EngineTimeBudgets } from './ports/engine.ts';
 import { EncryptionKeyInvalidError, KEY_BYTES, parseEncryptionKey, type EncryptionKeys } from './adapters/engine-secrets.ts';
@@ -67,6 +68,8 @@ export interface Config {
   workerInProcess: boolean;
   /** Lease of a claimed run. (Default: 30000 ms; env PROVISIONER_LEASE_MS) */
   leaseMs: number;
+  /** A step a dead worker left in flight waits this long before it runs again (run-executor.ts). (Default: DEFAULT_RESUME_SETTLE_MS) */
+  resumeSettleMs?: number;
   /** How long engine calls may take: reads, writes, the Company insert. (env ENGINE_TIMEOUT_MS, ENGINE_WRITE_TIMEOUT_MS, ENGINE_COMPANY_TIMEOUT_MS) */
   engineBudgets: EngineTimeBudgets;
   /** Concurrent requests to one engine from the whole fleet (slots in PostgreSQL, fewer while it is overloaded). (Default: 8; env ENGINE_MAX_CONCURRENCY) */
@@ -365,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
     odooDemoPort: odooDemoPort(env, demo),
     workerInProcess: bool(env, 'PROVISIONER_WORKER', true),
     leaseMs: int(env, 'PROVISIONER_LEASE_MS', 30_000),
+    resumeSettleMs: int(env, 'PROVISIONER_RESUME_SETTLE_MS', DEFAULT_RESUME_SETTLE_MS),
     engineBudgets: {
       readMs: int(env, 'ENGINE_TIMEOUT_MS', DEFAULT_ENGINE_TIME_BUDGETS.readMs),
       writeMs: int(env, 'ENGINE_WRITE_TIMEOUT_MS', DEFAULT_ENGINE_TIME_BUDGETS.writeMs),

@@ -167,7 +167,7 @@ export function engineFactory(config: Pick<Config, 'engineBudgets' | 'engineMaxC
 
 /** A worker as configured (serve's in-process one and the worker command's). */
 export function createWorker(config: Config, db: Database, journal: Journal, engineFor: EngineFor, logger: Logger): Worker {
-  return new Worker({ store: db.store, journal, engineFor, retryPolicy: config.retryPolicy, databaseUrl: db.url, logger, leaseMs: config.leaseMs });
+  return new Worker({ store: db.store, journal, engineFor, retryPolicy: config.retryPolicy, resumeSettleMs: config.resumeSettleMs, databaseUrl: db.url, logger, leaseMs: config.leaseMs });
 }
 
 /**

@@ -16,8 +16,22 @@ export interface RunExecutorDeps {
   engineFor: (record: EngineRecord, onCall: (call: EngineCall) => void) => Engine;
   workerId: string;
   retryPolicy: RetryPolicy;
+  /**
+   * How long a step that a dead worker left in flight waits before it runs again: a create the
+   * dead worker sent may still be running in the engine, answered to no one, and only once it has
+   * ended does the step's read find it. (Default: DEFAULT_RESUME_SETTLE_MS)
+   */
+  resumeSettleMs?: number;
   random?: () => number;
 }
+
+/**
+ * Why 10 s: a create on a real Odoo 17 under load took 1-2 s, a company on ERPNext several; and
+ * Odoo's pos.config, payment methods, products and customers have no unique key that would
+ * refuse a second create (the chaos harness against a real Odoo 17 made a duplicate product with
+ * no wait). A worker's crash costs its in-flight runs this much, once.
+ */
+export const DEFAULT_RESUME_SETTLE_MS = 10_000;
 
 type StepOutcome = 'completed' | 'skipped' | 'failed' | 'lease_lost' | 'interrupted';
 
@@ -79,6 +93,8 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
       continue;
     }
     if (signal.aborted) return handBack(run, deps);
+    // this run's attempt at the step was cut off by its worker's death: what it sent may still be at work in the engine
+    if (resumed && row?.runId === run.id && row.status === 'running' && !(await settle(stepId))) return handBack(run, deps);
 
     const outcome = await executeStep(stepId);
     if (outcome === 'lease_lost') return 'handed_back';
@@ -87,6 +103,27 @@ export async function executeRun(run: RunRecord, deps: RunExecutorDeps, signal: 
   }
   const anyFailed = (await store.listSteps(tenant.id)).some((s) => s.status === 'failed' || (s.status === 'skipped' && s.skipReason === 'failure'));
   return anyFailed ? finish('partial', 'Run finished with non-critical failures (PARTIAL)') : finish('completed', 'Provisioning completed');
+
+  /** Waits out the engine's requests an interrupted attempt may have left running; false when asked to stop meanwhile. */
+  async function settle(stepId: StepId): Promise<boolean> {
+    const waitMs = deps.resumeSettleMs ?? DEFAULT_RESUME_SETTLE_MS;
+    if (waitMs <= 0) return true;
+    await journal.record({
+      tenantId: tenant!.id,
+      runId: run.id,
+      stepId,
+      type: 'note',
+      level: 'info',
+      status: 'running',
+      message: `${stepId} was interrupted by its worker's end: waiting ${waitMs / 1000} s for requests it may have left running in the engine before reading it again`,
+    });
+    try {
+      await sleep(waitMs, undefined, { signal });
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   async function finish(status: 'completed' | 'partial' | 'failed', message: string): Promise<'finished' | 'handed_back'> {
     const event = await store.finishRun(run.id, workerId, status, {

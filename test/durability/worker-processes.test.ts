@@ -135,3 +135,48 @@ test('SIGTERM: the worker finishes its step, hands the run back and exits 0; the
     await cleanUp(companyRead, a, b);
   }
 });
+
+test('a create the dead worker left in flight is found, not made twice: the interrupted step waits before it runs again', async () => {
+  // the dead worker's POS Opening Entry reaches the engine only after the next worker has taken the run
+  const openingCreate = h.proxy!.hold(resource('POST', 'POS Opening Entry'));
+  const env = { ...workerEnv(), PROVISIONER_RESUME_SETTLE_MS: '5000' };
+  let a: ProvisionerProcess | null = null;
+  let b: ProvisionerProcess | null = null;
+  try {
+    a = spawnProvisioner(['worker'], env);
+    await a.waitForLine(/provisioning worker started/);
+    const { tenant } = await h.createTenant({ name: 'In Flight Shop', country_code: 'KE' });
+    await openingCreate.arrived;
+    const held = (await runningStep(tenant.id))!;
+    assert.equal(held.step, 'step_9_pos_session');
+    a.kill('SIGKILL');
+    assert.equal((await a.exited).signal, 'SIGKILL');
+    b = spawnProvisioner(['worker'], env);
+    // the next worker has taken the run and says it waits; only now does the dead worker's create arrive
+    const waiting = await waitForLog(
+      tenant.id,
+      (l) => l.type === 'note' && l.step === held.step && /interrupted by its worker's end/.test(l.message),
+      (l) => l.type === 'step_started' && l.step === held.step && l.attempt === 2,
+    );
+    assert.match(waiting.message, /waiting 5 s/);
+    openingCreate.release();
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+    assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+    assert.equal(status.steps.find((s: any) => s.id === held.step).attempts, 2);
+    assert.deepEqual(h.simulator.sim.duplicates(), [], 'one open POS Opening Entry: the one the dead worker sent');
+  } finally {
+    await cleanUp(openingCreate, a, b);
+  }
+});
+
+/** The first log line of the tenant that `match` accepts, once it is written; fails once a line `tooLate` accepts comes without it. */
+async function waitForLog(tenantId: string, match: (line: any) => boolean, tooLate: (line: any) => boolean): Promise<any> {
+  for (;;) {
+    const logs = (await h.call('GET', `/api/provisioning/tenants/${tenantId}/logs`)).body.logs as any[];
+    const found = logs.find(match);
+    if (found) return found;
+    const late = logs.find(tooLate);
+    if (late) assert.fail(`"${late.message}" came without the line waited for`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
