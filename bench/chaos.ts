@@ -7,9 +7,15 @@
  *   npm run chaos -- --tenants 100 --workers 3 --error-rate 0.05 --lost-rate 0.02 --timeout-rate 0.01
  *   npm run chaos -- --tenants 100 --workers 3 --load
  *   npm run chaos -- --tenants 30 --workers 3 --engine odoo
+ *   ODOO_DB=… ODOO_LOGIN=… ODOO_API_KEY=… npm run chaos -- --tenants 12 --engine odoo --odoo-url http://127.0.0.1:8069
  *
  * --engine odoo (issue 15): the tenants go to an engine of kind odoo, the Odoo simulator, with the
  * same faults; the ERPNext simulator stays the (idle) default engine.
+ * --odoo-url: a real Odoo instead, behind a forwarding proxy on loopback that injects the faults
+ * (gateway 502/503 without reaching Odoo; lost answers: Odoo did the work, the worker never hears
+ * it; --timeout-rate counts as lost) and the --load outage; duplicates are read from Odoo itself
+ * by the simulator's business keys, among this run's companies (names carry a random suffix). The
+ * engine's time budgets are the product's defaults: a real company and chart take seconds.
  *
  * --load (issue 12 item 5): one busy-loop process per core for the whole run (killed at the end),
  * auto-continue on, and an engine outage of --outage-s seconds (default 30) once half the tenants
@@ -25,6 +31,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { scratchDatabase } from './support.ts';
+import { startEngineProxy } from '../test/support/engine-proxy.ts';
+import { OdooRpcClient } from '../src/adapters/odoo/odoo-rpc.ts';
+import { BUSINESS_KEYS, type OdooDuplicate } from '../src/simulator/odoo/simulator.ts';
+import { DEFAULT_ENGINE_TIME_BUDGETS } from '../src/ports/engine.ts';
+import { DEFAULT_RESUME_SETTLE_MS } from '../src/runner/run-executor.ts';
 import { startProvisioner, DEMO_ADMIN } from '../src/provisioner.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { startErpnextSimulator } from '../src/simulator/erpnext/index.ts';
@@ -53,13 +64,16 @@ const { values: opt } = parseArgs({
     'outage-s': { type: 'string', default: '30' },
     'engine-cap': { type: 'string', default: '8' },
     engine: { type: 'string', default: 'erpnext' },
+    'odoo-url': { type: 'string' },
+    'resume-settle-ms': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (opt.help) {
   process.stdout.write(`usage: npm run chaos -- [--tenants 100] [--workers 3] [--error-rate 0.05] [--lost-rate 0.02] [--timeout-rate 0.01]
                       [--kill-every 1500-5000 (ms)] [--lease-ms 3000] [--engine-timeout-ms 1500] [--latency 5-30 (ms)] [--seed 42] [--max-minutes 20]
-                      [--load [--outage-s 30]] [--engine-cap 8] [--engine erpnext|odoo]
+                      [--load [--outage-s 30]] [--engine-cap 8] [--engine erpnext|odoo [--odoo-url URL (ODOO_DB, ODOO_LOGIN, ODOO_API_KEY set)]]
+                      [--resume-settle-ms N (200 on a simulator; the product's 10000 on a real Odoo)]
 `);
   process.exit(0);
 }
@@ -114,15 +128,90 @@ if (opt.engine !== 'erpnext' && opt.engine !== 'odoo') {
   process.exit(2);
 }
 const onOdoo = opt.engine === 'odoo';
+const realOdoo = opt['odoo-url'] ? { url: opt['odoo-url'], db: process.env.ODOO_DB ?? '', login: process.env.ODOO_LOGIN ?? '', apiKey: process.env.ODOO_API_KEY ?? '' } : null;
+if (realOdoo && (!onOdoo || !realOdoo.db || !realOdoo.login || !realOdoo.apiKey || new URL(realOdoo.url).hostname !== '127.0.0.1')) {
+  process.stderr.write('--odoo-url needs --engine odoo, ODOO_DB, ODOO_LOGIN and ODOO_API_KEY, and an Odoo on 127.0.0.1\n');
+  process.exit(2);
+}
 const faults = [
   ...(errorRate > 0 ? [{ kind: 'error' as const, status: 503, rate: errorRate / 2 }, { kind: 'error' as const, status: 502, rate: errorRate / 2 }] : []),
   ...(lostRate > 0 ? [{ kind: 'lost' as const, rate: lostRate }] : []),
   ...(timeoutRate > 0 ? [{ kind: 'timeout' as const, rate: timeoutRate }] : []),
 ];
 const sim = await startErpnextSimulator({ port: 0, seed, latency: { min: latency[0], max: latency[1] }, faults: onOdoo ? [] : faults });
-const odoo = onOdoo ? await startOdooSimulator({ seed, latency: { min: latency[0], max: latency[1] }, faults }) : null;
+const odoo = onOdoo && !realOdoo ? await startOdooSimulator({ seed, latency: { min: latency[0], max: latency[1] }, faults }) : null;
 /** The engine the tenants are provisioned in: what is faulted, taken down and checked for duplicates. */
-const target = odoo ? odoo.sim : sim.sim;
+interface ChaosEngine {
+  setDown(down: boolean): void;
+  duplicates(): Promise<OdooDuplicate[] | unknown[]>;
+  /** Requests it received, and how many of them were faulted. */
+  calls(): { total: number; faulted: number };
+  peak(): number;
+  close(): Promise<void>;
+}
+const runSuffix = randomBytes(3).toString('hex');
+const tenantName = (i: number) => (realOdoo ? `Chaos Tenant ${i + 1} ${runSuffix}` : `Chaos Tenant ${i + 1}`);
+const simulated = (s: typeof sim.sim | NonNullable<typeof odoo>['sim']): ChaosEngine => ({
+  setDown: (down) => s.setDown(down),
+  duplicates: async () => s.duplicates(),
+  calls: () => {
+    const calls = s.calls() as Array<{ outcome?: unknown; status?: number }>;
+    return { total: calls.length, faulted: calls.filter((c) => c.outcome || (c.status ?? 0) >= 500).length };
+  },
+  peak: () => s.concurrency().peak,
+  close: async () => {},
+});
+async function realOdooEngine(engine: NonNullable<typeof realOdoo>): Promise<ChaosEngine & { url: string }> {
+  const proxy = await startEngineProxy(engine.url);
+  proxy.randomFaults({ errorRate, lostRate: lostRate + timeoutRate, random });
+  const client = new OdooRpcClient({ baseUrl: engine.url, db: engine.db, login: engine.login, apiKey: engine.apiKey });
+  return {
+    url: proxy.url,
+    setDown: (down) => proxy.setDown(down),
+    // the business keys of the simulator, over this run's companies and what belongs to them
+    async duplicates() {
+      const names = Array.from({ length: N }, (_, i) => tenantName(i));
+      const companies = await client.searchRead<{ id: number; name: string }>('res.company', [['name', 'in', names]], ['name']);
+      const companyIds = companies.map((c) => c.id);
+      const context = { context: { allowed_company_ids: [1, ...companyIds], active_test: true } };
+      const configs = await client.searchRead<{ id: number }>('pos.config', [['company_id', 'in', companyIds]], ['id'], context);
+      const scopes: Record<string, { domain: unknown[]; fields: string[] }> = {
+        'res.company': { domain: [['name', 'in', names]], fields: ['name'] },
+        'stock.warehouse': { domain: [['company_id', 'in', companyIds]], fields: ['company_id', 'code'] },
+        'account.journal': { domain: [['company_id', 'in', companyIds]], fields: ['company_id', 'code'] },
+        'pos.payment.method': { domain: [['company_id', 'in', companyIds]], fields: ['company_id', 'name'] },
+        'pos.config': { domain: [['company_id', 'in', companyIds]], fields: ['company_id', 'name'] },
+        'pos.session': { domain: [['config_id', 'in', configs.map((c) => c.id)]], fields: ['config_id', 'state'] },
+        'res.partner': { domain: [['company_id', 'in', companyIds]], fields: ['ref', 'customer_rank', 'company_id', 'name'] },
+        'product.template': { domain: [['company_id', 'in', companyIds]], fields: ['company_id', 'default_code'] },
+      };
+      const out: OdooDuplicate[] = [];
+      for (const [model, keyOf] of Object.entries(BUSINESS_KEYS)) {
+        const scope = scopes[model]!;
+        const rows = await client.searchRead<Record<string, unknown>>(model, scope.domain as never, scope.fields, context);
+        const byKey = new Map<string, number[]>();
+        for (const r of rows) {
+          // a many2one reads [id, name] from Odoo, the id alone in the simulator
+          const flat = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])) as Parameters<typeof keyOf>[0];
+          const key = keyOf(flat);
+          if (key !== undefined) byKey.set(key, [...(byKey.get(key) ?? []), r.id as number]);
+        }
+        for (const [key, ids] of byKey) if (ids.length > 1) out.push({ model, key, ids });
+      }
+      if (companies.length !== new Set(companies.map((c) => c.name)).size) log('two companies of one name');
+      return out;
+    },
+    calls: () => ({ total: proxy.seen.length, faulted: proxy.faulted.errors + proxy.faulted.lost + proxy.faulted.down }),
+    peak: () => proxy.peakInFlight,
+    close: () => proxy.close(),
+  };
+}
+const real = realOdoo ? await realOdooEngine(realOdoo) : null;
+// how long a step a killed worker left in flight waits before it runs again (run-executor.ts): a
+// simulator's request ends within its latency (5-30 ms) and with its caller's connection; a real
+// Odoo's may run on for seconds, answered to no one (the product's default)
+const resumeSettleMs = opt['resume-settle-ms'] !== undefined ? num('resume-settle-ms', 0, 600_000) : real ? DEFAULT_RESUME_SETTLE_MS : 200;
+const target: ChaosEngine = real ?? simulated(odoo ? odoo.sim : sim.sim);
 const config: Config = {
   port: 0,
   host: '127.0.0.1',
@@ -142,7 +231,8 @@ const config: Config = {
   odooDemoPort: null,
   workerInProcess: false,
   leaseMs,
-  engineBudgets: { readMs: engineTimeoutMs, writeMs: engineTimeoutMs, companyInsertMs: engineTimeoutMs },
+  resumeSettleMs,
+  engineBudgets: real ? DEFAULT_ENGINE_TIME_BUDGETS : { readMs: engineTimeoutMs, writeMs: engineTimeoutMs, companyInsertMs: engineTimeoutMs },
   engineMaxConcurrency: engineCap,
   eventStreamsPerUser: 10,
   eventStreamsMax: 500,
@@ -164,8 +254,9 @@ const api = async (method: string, p: string, body?: unknown, token?: string) =>
   return { status: res.status, body: (await res.json()) as any };
 };
 const token = (await api('POST', '/api/auth/login', DEMO_ADMIN)).body.access_token as string;
-if (odoo) {
-  const registered = await api('POST', '/api/engines', { id: 'odoo-chaos', kind: 'odoo', base_url: odoo.url, database: odoo.db, login: odoo.login, api_key: odoo.apiKey }, token);
+if (onOdoo) {
+  const engine = real && realOdoo ? { ...realOdoo, url: real.url } : { url: odoo!.url, db: odoo!.db, login: odoo!.login, apiKey: odoo!.apiKey };
+  const registered = await api('POST', '/api/engines', { id: 'odoo-chaos', kind: 'odoo', base_url: engine.url, database: engine.db, login: engine.login, api_key: engine.apiKey }, token);
   if (registered.status !== 201) throw new Error(`registering the Odoo engine answered ${registered.status}: ${JSON.stringify(registered.body)}`);
 }
 
@@ -175,11 +266,12 @@ const workerEnv = {
   PROVISIONER_JWT_SECRET: config.jwtSecret,
   PROVISIONER_ENCRYPTION_KEY: config.encryptionKeys!.current.toString('base64'),
   PROVISIONER_LEASE_MS: String(leaseMs),
+  PROVISIONER_RESUME_SETTLE_MS: String(resumeSettleMs),
   // the simulator listens on loopback over http
   PROVISIONER_ENGINE_ALLOWED_HOSTS: '127.0.0.1',
-  ENGINE_TIMEOUT_MS: String(engineTimeoutMs),
-  ENGINE_WRITE_TIMEOUT_MS: String(engineTimeoutMs),
-  ENGINE_COMPANY_TIMEOUT_MS: String(engineTimeoutMs),
+  ENGINE_TIMEOUT_MS: String(config.engineBudgets.readMs),
+  ENGINE_WRITE_TIMEOUT_MS: String(config.engineBudgets.writeMs),
+  ENGINE_COMPANY_TIMEOUT_MS: String(config.engineBudgets.companyInsertMs),
   STEP_MAX_ATTEMPTS: '8',
   STEP_RETRY_BASE_MS: '100',
   STEP_RETRY_MAX_MS: '2000',
@@ -207,7 +299,7 @@ for (let i = 0; i < K; i++) spawnWorker();
 const started = Date.now();
 const ids: string[] = [];
 for (let i = 0; i < N; i++) {
-  const created = await api('POST', '/api/tenants', { name: `Chaos Tenant ${i + 1}`, country_code: 'KE', ...(odoo ? { engine_id: 'odoo-chaos' } : {}), provisioning: { include_demo_data: i % 3 === 0 } }, token);
+  const created = await api('POST', '/api/tenants', { name: tenantName(i), country_code: 'KE', ...(onOdoo ? { engine_id: 'odoo-chaos' } : {}), provisioning: { include_demo_data: i % 3 === 0 } }, token);
   if (created.status !== 201) throw new Error(`tenant creation answered ${created.status}: ${JSON.stringify(created.body)}`);
   ids.push(created.body.tenant.id);
 }
@@ -221,7 +313,7 @@ async function ensureStarted(id: string) {
     await sleep(200);
   }
 }
-log(`${N} tenants created; ${K} workers; faults: ${errorRate} 5xx, ${lostRate} lost responses, ${timeoutRate} timeouts; lease ${leaseMs} ms`);
+log(`${N} tenants created; ${K} workers; faults: ${errorRate} 5xx, ${lostRate} lost responses, ${timeoutRate} timeouts; lease ${leaseMs} ms; an interrupted step waits ${resumeSettleMs} ms`);
 
 // ---- the killer ---------------------------------------------------------------------------------
 interface Kill {
@@ -298,7 +390,7 @@ const statuses = await Promise.all(ids.map(async (id) => (await api('GET', `/api
 const byStatus: Record<string, number> = {};
 for (const s of statuses) byStatus[s.status] = (byStatus[s.status] ?? 0) + 1;
 const completed = byStatus.COMPLETED ?? 0;
-const duplicates = target.duplicates();
+const duplicates = await target.duplicates();
 // a step record is lost when a tenant lacks one of its 11 rows, or a COMPLETED tenant has a
 // step that is neither completed nor skipped, or a settled step has no event telling it
 const lost = (
@@ -318,14 +410,13 @@ for (const k of kills) {
 recoveries.sort((a, b) => a - b);
 const pct = (p: number) => (recoveries.length ? recoveries[Math.min(recoveries.length - 1, Math.floor((p / 100) * recoveries.length))] : NaN);
 const calls = target.calls();
-const faulted = calls.filter((c: any) => c.outcome || c.status >= 500).length;
 // time from a tenant's creation to the end of its run that COMPLETED
 const toCompleted = (
   await db.query(`select extract(epoch from (min(r.finished_at) - t.created_at)) * 1000 as ms from onboarding.tenants t join onboarding.provisioning_runs r on r.tenant_id = t.id and r.status = 'completed' group by t.id order by 1`)
 ).rows.map((r) => Number(r.ms));
 const pctOf = (xs: number[], p: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]! : NaN);
 const autoContinues = (await db.query(`select count(*)::int as n, count(distinct tenant_id)::int as tenants from onboarding.provisioning_events where type = 'auto_continue'`)).rows[0];
-const peak = target.concurrency().peak;
+const peak = target.peak();
 const loadLines = load
   ? `  load                     ${busyLoops.length} busy-loop processes; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} at the end
   engine outage            ${outage.from !== null ? `${outageMs / 1000} s, from ${((outage.from - started) / 1000).toFixed(1)} s into the run` : 'none (ended before half were COMPLETED)'}
@@ -336,13 +427,13 @@ const loadLines = load
   : '';
 
 process.stdout.write(`
-chaos: ${N} tenants on ${opt.engine}, ${K} workers, seed ${seed}, ${elapsedS.toFixed(1)} s
+chaos: ${N} tenants on ${opt.engine}${realOdoo ? ` (a real Odoo at ${realOdoo.url}, faults by a proxy)` : ''}, ${K} workers, seed ${seed}, ${elapsedS.toFixed(1)} s
   tenants COMPLETED        ${completed}/${N}${completed < N ? `  (${JSON.stringify(byStatus)})` : ''}
   duplicate documents      ${duplicates.length}${duplicates.length ? `  ${JSON.stringify(duplicates.slice(0, 5))}` : ''}
   lost step records        ${lostRecords}
   workers SIGKILLed        ${kills.length} (holding ${kills.reduce((a, k) => a + k.runs.length, 0)} runs)
   recovery after a kill    n=${recoveries.length} min ${pct(0)} ms, median ${pct(50)} ms, p95 ${pct(95)} ms, max ${recoveries.at(-1) ?? NaN} ms (lease ${leaseMs} ms)
-  engine calls             ${calls.length}, faulted ${faulted} (5xx, timeouts, resets, lost responses)
+  engine calls             ${calls.total}, faulted ${calls.faulted} (5xx, timeouts, resets, lost responses)
 ${loadLines}`);
 for (const st of statuses.filter((x) => x.status !== 'COMPLETED')) {
   process.stdout.write(`  not completed: ${st.tenant_name} ${st.status} ${JSON.stringify(st.errors)}\n`);
@@ -355,5 +446,6 @@ stopBusyLoops();
 await app.close();
 await sim.close();
 await odoo?.close();
+await real?.close();
 await scratch.drop();
 process.exit(ok ? 0 : 1);

@@ -1,9 +1,10 @@
 /**
- * A forwarding HTTP proxy between Provisioner and an engine (a real ERPNext site), for tests
- * that need a network fault or a pause at a precise point of a run without touching the engine:
- * hold matching requests until released (so the test acts while a request is in flight, with no
- * timer), or answer them with an error status as a failing gateway would. Everything else is
- * forwarded as it is, over real HTTP.
+ * A forwarding HTTP proxy between Provisioner and an engine (a real ERPNext site or Odoo), for
+ * tests that need a network fault or a pause at a precise point of a run without touching the
+ * engine: hold matching requests until released (so the test acts while a request is in flight,
+ * with no timer), or answer them with an error status as a failing gateway would. For the chaos
+ * harness against a real engine: random gateway errors and lost answers (the engine did the work,
+ * the caller never hears it), and an outage. Everything else is forwarded as it is, over real HTTP.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +42,15 @@ export interface EngineProxy {
   /** The most requests in flight at once since the start (or the last resetPeak). */
   readonly peakInFlight: number;
   resetPeak(): void;
+  /**
+   * Random faults on every request from now on, drawn with `random`: a share answered 502/503
+   * without reaching the engine, a share forwarded whose answer is dropped (the connection closed
+   * instead). Counts of each in `faulted`.
+   */
+  randomFaults(opts: { errorRate: number; lostRate: number; random: () => number }): void;
+  readonly faulted: { errors: number; lost: number; down: number };
+  /** While down, every connection is closed at once, nothing forwarded: the engine is unreachable. */
+  setDown(down: boolean): void;
   close(): Promise<void>;
 }
 
@@ -56,11 +66,20 @@ export async function startEngineProxy(upstreamUrl: string): Promise<EngineProxy
   const seen: ProxiedRequest[] = [];
   let inFlight = 0;
   let peakInFlight = 0;
+  let faults: { errorRate: number; lostRate: number; random: () => number } | null = null;
+  let down = false;
+  const faulted = { errors: 0, lost: 0, down: 0 };
 
-  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, loseAnswer = false) => {
     const out = http.request(
       { host: upstream.hostname, port: upstream.port || 80, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
+        if (loseAnswer) {
+          // the engine has done the work; its answer never reaches the caller
+          answer.resume();
+          answer.on('end', () => res.destroy());
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       },
@@ -83,6 +102,26 @@ export async function startEngineProxy(upstreamUrl: string): Promise<EngineProxy
     };
     res.on('finish', done);
     res.on('close', done);
+    if (down) {
+      faulted.down++;
+      req.socket.destroy();
+      return;
+    }
+    if (faults) {
+      const draw = faults.random();
+      if (draw < faults.errorRate) {
+        faulted.errors++;
+        req.resume();
+        const status = draw < faults.errorRate / 2 ? 502 : 503;
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(`${status} from the test proxy\n`);
+        return;
+      }
+      if (draw < faults.errorRate + faults.lostRate) {
+        faulted.lost++;
+        forward(req, res, true);
+        return;
+      }
+    }
     const rule = rules.find((r) => r.match(info) && (r.status !== undefined || (r.hold && !r.hold.released)));
     if (rule?.status !== undefined) {
       req.resume();
@@ -110,6 +149,13 @@ export async function startEngineProxy(upstreamUrl: string): Promise<EngineProxy
       return peakInFlight;
     },
     resetPeak: () => void (peakInFlight = inFlight),
+    randomFaults(opts) {
+      faults = opts;
+    },
+    faulted,
+    setDown(value) {
+      down = value;
+    },
     hold(match, count = 1) {
       let arrived!: () => void;
       const promise = new Promise<void>((resolve) => (arrived = resolve));

@@ -57,7 +57,8 @@ export interface OdooSimulatorState {
 export const DEFAULT_ODOO_SIM_CREDENTIALS = { db: 'odoo', login: 'admin', apiKey: 'sim-odoo-key' } as const;
 
 /** The business key of each record the steps make: two records sharing one are a duplicate. */
-const BUSINESS_KEYS: Record<string, (r: OdooRecord) => string | undefined> = {
+/** The key two records of a model must not share (active ones): what a duplicate is, in the simulator and in a real Odoo (the chaos harness). */
+export const BUSINESS_KEYS: Record<string, (r: OdooRecord) => string | undefined> = {
   'res.company': (r) => `name=${String(r.name)}`,
   'stock.warehouse': (r) => `company_id=${String(r.company_id)} code=${String(r.code)}`,
   'account.journal': (r) => `company_id=${String(r.company_id)} code=${String(r.code)}`,
