@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CreateTenantInput } from '../../application/provisioning-service.ts';
 import { assertStrongPassword, hashPassword } from '../../application/passwords.ts';
 import type { StatusView } from '../../application/status-view.ts';
-import type { PageKey, TenantRecord } from '../../ports/store.ts';
+import type { TenantRecord } from '../../ports/store.ts';
 import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
 import { assertCanSee } from './provisioning.ts';
 import { visibleTenantIds } from '../plugins/authentication.ts';
@@ -139,28 +139,9 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
   });
 
   app.get('/api/tenants', { schema: schemas.list, onRequest: [app.authenticate] }, async (req) => {
-    const { status, drifted, limit } = req.query;
-    const ids = visibleTenantIds(req.user);
-    const filter = ids === null ? {} : { ids };
-    // the status is derived, not stored: read pages until `limit` tenants match, and end the
-    // answer's page at the last tenant looked at, matching or not
-    const rows: Array<ReturnType<typeof tenantView> & { provisioning: ReturnType<typeof provisioningSummary> }> = [];
-    let after: PageKey | null = req.query.cursor ?? null;
-    let more = true;
-    while (more && rows.length < limit) {
-      const filtered = status !== undefined || drifted !== undefined;
-      const page = await store.listTenantsPage(filter, { after, limit: filtered ? Math.max(limit, 100) : limit });
-      const statuses = await service.statuses(page.items);
-      let looked = 0;
-      while (looked < page.items.length && rows.length < limit) {
-        const s = statuses[looked]!;
-        if ((!status || s.status === status) && (drifted === undefined || s.drift.drifted === drifted)) rows.push({ ...tenantView(page.items[looked]!, s), provisioning: provisioningSummary(s) });
-        after = page.keys[looked]!;
-        looked++;
-      }
-      more = looked < page.items.length || page.more;
-    }
-    return { tenants: rows, next_cursor: more && after ? encodeCursor(after) : null };
+    const { status, drifted, limit, cursor } = req.query;
+    const page = await service.listTenants({ ids: visibleTenantIds(req.user), status, drifted, after: cursor ?? null, limit });
+    return { tenants: page.rows.map(({ tenant, status: s }) => ({ ...tenantView(tenant, s), provisioning: provisioningSummary(s) })), next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
   app.get('/api/tenants/:id', { schema: schemas.get, onRequest: [app.authenticate] }, async (req) => {
