@@ -51,6 +51,13 @@ export interface CreateTenantInput {
   autoStart: boolean;
 }
 
+/**
+ * Tenants one page of the tenants list looks at, at most (never fewer than its limit), however
+ * few of them a filter matches: then the page holds fewer tenants, or none, and a next cursor.
+ * 2,000: about 0.2 s of status reads at 100,000 tenants (bench:queries), 4 pages of the largest limit; 50 requests walk 100,000.
+ */
+export const DEFAULT_TENANT_SCAN_LIMIT = 2_000;
+
 /** Which tenants a page of the tenants list is of, and where it starts. */
 export interface TenantPageQuery {
   /** The tenants the caller may see; null: every tenant. */
@@ -63,6 +70,8 @@ export interface TenantPageQuery {
   after: PageKey | null;
   /** Matching tenants in the page, at most. */
   limit: number;
+  /** Tenants looked at, matching or not, at most; at least `limit`. (Default: DEFAULT_TENANT_SCAN_LIMIT) */
+  scanLimit?: number;
 }
 
 /** A page of the tenants list: the matching tenants with their statuses, and where the next page starts (null: none follows). */
@@ -104,17 +113,22 @@ export class ProvisioningService {
   /**
    * A page of the tenants the caller may see, oldest first, with their statuses. The status is
    * derived from the steps, not stored: tenants are read page after page, with their statuses,
-   * until `limit` of them match; the page ends at the last tenant looked at, matching or not, and
-   * `next` is null only when no tenant follows it.
+   * until `limit` of them match or `scanLimit` were looked at, whichever comes first (a filter
+   * that few or no tenants match would otherwise read every tenant's status in one request); the
+   * page ends at the last tenant looked at, matching or not, and `next` is null only when no
+   * tenant follows it: a page may hold fewer than `limit` tenants, or none, and have a `next`.
    */
   async listTenants(q: TenantPageQuery): Promise<TenantPage> {
     const filter = q.ids === null ? {} : { ids: q.ids };
     const filtered = q.status !== undefined || q.drifted !== undefined;
+    const scanLimit = Math.max(q.limit, q.scanLimit ?? DEFAULT_TENANT_SCAN_LIMIT);
     const rows: TenantPage['rows'] = [];
     let after = q.after;
     let more = true;
-    while (more && rows.length < q.limit) {
-      const page = await this.store.listTenantsPage(filter, { after, limit: filtered ? Math.max(q.limit, 100) : q.limit });
+    let seen = 0;
+    while (more && rows.length < q.limit && seen < scanLimit) {
+      const size = Math.min(scanLimit - seen, filtered ? Math.max(q.limit, 100) : q.limit);
+      const page = await this.store.listTenantsPage(filter, { after, limit: size });
       const statuses = await this.statuses(page.items);
       let looked = 0;
       while (looked < page.items.length && rows.length < q.limit) {
@@ -123,6 +137,7 @@ export class ProvisioningService {
         after = page.keys[looked]!;
         looked++;
       }
+      seen += looked;
       more = looked < page.items.length || page.more;
     }
     return { rows, next: more ? after : null };

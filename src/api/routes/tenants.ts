@@ -79,6 +79,8 @@ const schemas = {
     tags,
     operationId: 'listTenants',
     summary: 'Tenants the caller may see, with their status, oldest first (filters: status, drifted; paging: limit, cursor)',
+    description:
+      'The status is derived from each tenant\'s steps, not stored, so a filter (status, drifted) is applied to the tenants as they are read, oldest first. One request looks at no more than TENANT_FILTER_SCAN_LIMIT tenants (default 2,000, never fewer than limit), matching or not: when a filter matches few or none of them, the page holds fewer than limit tenants, possibly none, and next_cursor is not null. A page ends at the last tenant looked at; follow next_cursor until it is null to see every matching tenant, each exactly once. Without a filter every page is full but the last.',
     querystring: TenantListQuery,
     response: {
       200: TenantList,
@@ -94,7 +96,7 @@ const schemas = {
   },
 };
 
-export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service }) => {
+export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service, tenantFilterScanLimit }) => {
 
   /** Creation shared by both bodies: the tenant, its admin user when given, then auto-start. */
   async function create(request: FastifyRequest, input: CreateTenantInput, admin: { email?: string; name?: string; password?: string }) {
@@ -140,7 +142,7 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
 
   app.get('/api/tenants', { schema: schemas.list, onRequest: [app.authenticate] }, async (req) => {
     const { status, drifted, limit, cursor } = req.query;
-    const page = await service.listTenants({ ids: visibleTenantIds(req.user), status, drifted, after: cursor ?? null, limit });
+    const page = await service.listTenants({ ids: visibleTenantIds(req.user), status, drifted, after: cursor ?? null, limit, scanLimit: tenantFilterScanLimit });
     return { tenants: page.rows.map(({ tenant, status: s }) => ({ ...tenantView(tenant, s), provisioning: provisioningSummary(s) })), next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
