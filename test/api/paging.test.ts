@@ -195,4 +195,17 @@ describe('with TENANT_FILTER_SCAN_LIMIT=10', () => {
     assert.deepEqual(waiting.body.tenants.map((t: any) => t.id), all.slice(0, 18).filter((id) => !completed.includes(id)));
     assert.equal(waiting.body.next_cursor, (await b.call('GET', '/api/tenants?limit=18')).body.next_cursor);
   });
+
+  test('one page of the CLI that the bound left empty says more tenants follow, not that none has the status', async () => {
+    const configDir = await mkdtemp(path.join(tmpdir(), 'provisioner-paging-scan-'));
+    try {
+      const env = { API_URL: `${b.api}/api`, PROVISIONER_TOKEN: b.token, PROVISIONER_CONFIG_DIR: configDir };
+      const page = await cli(['tenants', 'list', '--status', 'FAILED', '--limit', '5'], env);
+      assert.equal(page.code, 0, page.stderr);
+      assert.match(page.stdout, /No FAILED tenant on this page; more tenants follow/);
+      assert.match(page.stderr, /More tenants follow: .*tenants list --status FAILED --limit 5 --cursor \S+/);
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
 });
