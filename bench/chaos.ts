@@ -240,6 +240,7 @@ const config: Config = {
   loginThrottle: DEFAULT_LOGIN_THROTTLE,
   eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
   readinessCacheMs: 5_000,
+  tenantFilterScanLimit: 2_000,
   // without --load the harness measures what the retries inside steps achieve; with it, what auto-continue adds
   autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: load, intervalMs: 5_000 },
   driftSweep: { ...DEFAULT_DRIFT_SWEEP_POLICY, enabled: false },

@@ -54,6 +54,7 @@ const config: Config = {
   erpnext: { url: sim.url, apiKey: sim.apiKey, apiSecret: sim.apiSecret },
   engineAllowedHosts: ['127.0.0.1'],
   readinessCacheMs: 5_000,
+  tenantFilterScanLimit: 2_000,
   simulatorPort: 0,
   odooDemoPort: null,
   workerInProcess: false,

@@ -6,6 +6,7 @@ import { ProvisionerError } from './domain/errors.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './domain/retry-policy.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY, type AutoContinuePolicy } from './domain/auto-continue.ts';
 import { DEFAULT_READINESS_CACHE_MS } from './application/readiness.ts';
+import { DEFAULT_TENANT_SCAN_LIMIT } from './application/provisioning-service.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY, type DriftSweepPolicy } from './runner/drift-sweeper.ts';
 import { DEFAULT_WEBHOOK_POLICY, type WebhookPolicy } from './runner/webhook-deliverer.ts';
 import { DEFAULT_RESUME_SETTLE_MS } from './runner/run-executor.ts';
@@ -85,6 +86,8 @@ export interface Config {
   eventStreamTokenCheckMs: number;
   /** How long one round of engine checks answers GET /api/ready, whoever asks. (Default: 5000 ms; env READINESS_CACHE_MS) */
   readinessCacheMs: number;
+  /** Tenants one page of GET /api/tenants looks at, at most, however few its status or drifted filter matches (never fewer than its limit). (Default: 2000; env TENANT_FILTER_SCAN_LIMIT) */
+  tenantFilterScanLimit: number;
   /**
    * Continue FAILED/PARTIAL tenants whose failure was transient once the engine answers again.
    * (Defaults: on, 5 a day, 30 s doubling to 15 min, a sweep every 5 s; env PROVISIONER_AUTO_CONTINUE,
@@ -390,6 +393,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: { signsTo
     },
     eventStreamTokenCheckMs: Math.max(100, int(env, 'EVENT_STREAM_TOKEN_CHECK_MS', DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS)),
     readinessCacheMs: int(env, 'READINESS_CACHE_MS', DEFAULT_READINESS_CACHE_MS),
+    tenantFilterScanLimit: Math.max(1, int(env, 'TENANT_FILTER_SCAN_LIMIT', DEFAULT_TENANT_SCAN_LIMIT)),
     autoContinue: {
       enabled: bool(env, 'PROVISIONER_AUTO_CONTINUE', DEFAULT_AUTO_CONTINUE_POLICY.enabled),
       maxPerDay: int(env, 'AUTO_CONTINUE_MAX_PER_DAY', DEFAULT_AUTO_CONTINUE_POLICY.maxPerDay),

@@ -301,6 +301,7 @@ export async function startProvisioner(config: Config, logger: Logger = createLo
       demo: config.demo,
       engineMaxConcurrency: config.engineMaxConcurrency,
       webhookSecretOverlapMs: config.webhooks.secretOverlapMs,
+      tenantFilterScanLimit: config.tenantFilterScanLimit,
       journal,
       eventStreamLimits: { perUser: config.eventStreamsPerUser, total: config.eventStreamsMax },
     });

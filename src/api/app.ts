@@ -34,6 +34,7 @@ import { DriftChecks } from '../application/drift-checks.ts';
 import { driftRoutes } from './routes/drift.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 import { DEFAULT_WEBHOOK_POLICY } from '../runner/webhook-deliverer.ts';
+import { DEFAULT_TENANT_SCAN_LIMIT } from '../application/provisioning-service.ts';
 
 export interface ApiDeps {
   store: PostgresStore;
@@ -55,9 +56,11 @@ export interface ApiDeps {
   driftChecks: DriftChecks;
   /** WEBHOOK_SECRET_OVERLAP_MS: how long a webhook's old secret still signs after a change. */
   webhookSecretOverlapMs: number;
+  /** TENANT_FILTER_SCAN_LIMIT: tenants one page of GET /api/tenants looks at, at most, whatever its filter. */
+  tenantFilterScanLimit: number;
 }
 
-export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy' | 'engineMaxConcurrency' | 'driftChecks' | 'webhookSecretOverlapMs'> {
+export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'engineUrlPolicy' | 'engineMaxConcurrency' | 'driftChecks' | 'webhookSecretOverlapMs' | 'tenantFilterScanLimit'> {
   /** Users' token states for the token checks. (Default: none kept, each check reads the users table) */
   tokenStates?: TokenStateCache;
   logger: Logger;
@@ -81,6 +84,8 @@ export interface ApiOptions extends Omit<ApiDeps, 'loginThrottle' | 'demo' | 'en
   engineMaxConcurrency?: number;
   /** WEBHOOK_SECRET_OVERLAP_MS. (Default: DEFAULT_WEBHOOK_POLICY's, 24 h) */
   webhookSecretOverlapMs?: number;
+  /** TENANT_FILTER_SCAN_LIMIT. (Default: DEFAULT_TENANT_SCAN_LIMIT, 2,000) */
+  tenantFilterScanLimit?: number;
 }
 
 /** The HTTP API of product.md §5: one plugin per concern, every route declared with its schema. */
@@ -140,6 +145,7 @@ export async function buildApi(opts: ApiOptions): Promise<FastifyInstance<any, a
     engineUrlPolicy: opts.engineUrlPolicy ?? STRICT_ENGINE_URL_POLICY,
     engineMaxConcurrency: opts.engineMaxConcurrency ?? 8,
     webhookSecretOverlapMs: opts.webhookSecretOverlapMs ?? DEFAULT_WEBHOOK_POLICY.secretOverlapMs,
+    tenantFilterScanLimit: opts.tenantFilterScanLimit ?? DEFAULT_TENANT_SCAN_LIMIT,
     driftChecks: new DriftChecks(opts.store, opts.service, opts.journal ?? new Journal(opts.store, opts.logger), opts.engineFor),
   };
   await app.register(healthRoutes, { ...deps, readinessCacheMs: opts.readinessCacheMs ?? DEFAULT_READINESS_CACHE_MS });

@@ -303,7 +303,13 @@ const nextCursor = () => z.string().nullable().describe('Pass as ?cursor= for th
 const NEXT_CURSOR_EXAMPLE = 'WyIyMDI2LTA1LTA0VDA5OjE1OjAyLjY2NTEyM1oiLCIzOGVkM2Y1Ny0wZDM2LTRlNDctODQ5Yy0xNTJjNzI4NjNhMzEiXQ';
 
 export const TenantList = answer(
-  z.object({ tenants: z.array(Tenant.extend({ provisioning: ProvisioningSummary })), next_cursor: nextCursor() }),
+  z.object({
+    tenants: z.array(Tenant.extend({ provisioning: ProvisioningSummary })),
+    next_cursor: z
+      .string()
+      .nullable()
+      .describe('Pass as ?cursor= for the next page; null: this is the last page. With status or drifted, a page may hold fewer than limit tenants, or none, and still have a next_cursor (the request looked at as many tenants as it may): follow it until null'),
+  }),
   'A page of the tenants the caller may see (oldest first), with their status',
   { tenants: [{ ...TENANT_EXAMPLE, provisioning: SUMMARY_EXAMPLE }], next_cursor: NEXT_CURSOR_EXAMPLE },
 );

@@ -4,7 +4,8 @@ import { DEFAULT_RUN_CONFIG, type RunConfig } from '../domain/steps/step.ts';
 import { countryFor } from '../domain/countries.ts';
 import { EngineHealthCheckError, ProvisionerError, StepNotSkippableError, RunConflictError, StateChangedError, toProvisionerError } from '../domain/errors.ts';
 import { ENGINE_KINDS, type EngineHandle } from '../ports/engine.ts';
-import type { EngineRecord, RunRecord, TenantRecord } from '../ports/store.ts';
+import type { EngineRecord, PageKey, RunRecord, TenantRecord } from '../ports/store.ts';
+import type { ProvisioningStatus } from '../domain/status.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
 import { isUniqueViolation } from '../adapters/postgres/database.ts';
 import type { Journal } from '../observability/journal.ts';
@@ -51,6 +52,35 @@ export interface CreateTenantInput {
 }
 
 /**
+ * Tenants one page of the tenants list looks at, at most (never fewer than its limit), however
+ * few of them a filter matches: then the page holds fewer tenants, or none, and a next cursor.
+ * 2,000: about 0.2 s of status reads at 100,000 tenants (bench:queries), 4 pages of the largest limit; 50 requests walk 100,000.
+ */
+export const DEFAULT_TENANT_SCAN_LIMIT = 2_000;
+
+/** Which tenants a page of the tenants list is of, and where it starts. */
+export interface TenantPageQuery {
+  /** The tenants the caller may see; null: every tenant. */
+  ids: string[] | null;
+  /** Only tenants with this derived status. */
+  status?: ProvisioningStatus;
+  /** Only tenants whose last verification found drift (true), or did not (false). */
+  drifted?: boolean;
+  /** The page starts after this tenant; null: at the oldest. */
+  after: PageKey | null;
+  /** Matching tenants in the page, at most. */
+  limit: number;
+  /** Tenants looked at, matching or not, at most; at least `limit`. (Default: DEFAULT_TENANT_SCAN_LIMIT) */
+  scanLimit?: number;
+}
+
+/** A page of the tenants list: the matching tenants with their statuses, and where the next page starts (null: none follows). */
+export interface TenantPage {
+  rows: Array<{ tenant: TenantRecord; status: StatusView }>;
+  next: PageKey | null;
+}
+
+/**
  * The operations of product.md §4, shared by the HTTP API and the CLI: it validates the
  * transition against the derived status, plans the run and records it; workers do the rest.
  */
@@ -78,6 +108,39 @@ export class ProvisioningService {
     const ids = tenants.map((t) => t.id);
     const { steps, runs, drift } = await this.store.provisioningSnapshot(ids);
     return tenants.map((t) => buildStatusView(t, steps.get(t.id) ?? [], runs.get(t.id) ?? null, drift.get(t.id) ?? null));
+  }
+
+  /**
+   * A page of the tenants the caller may see, oldest first, with their statuses. The status is
+   * derived from the steps, not stored: tenants are read page after page, with their statuses,
+   * until `limit` of them match or `scanLimit` were looked at, whichever comes first (a filter
+   * that few or no tenants match would otherwise read every tenant's status in one request); the
+   * page ends at the last tenant looked at, matching or not, and `next` is null only when no
+   * tenant follows it: a page may hold fewer than `limit` tenants, or none, and have a `next`.
+   */
+  async listTenants(q: TenantPageQuery): Promise<TenantPage> {
+    const filter = q.ids === null ? {} : { ids: q.ids };
+    const filtered = q.status !== undefined || q.drifted !== undefined;
+    const scanLimit = Math.max(q.limit, q.scanLimit ?? DEFAULT_TENANT_SCAN_LIMIT);
+    const rows: TenantPage['rows'] = [];
+    let after = q.after;
+    let more = true;
+    let seen = 0;
+    while (more && rows.length < q.limit && seen < scanLimit) {
+      const size = Math.min(scanLimit - seen, filtered ? Math.max(q.limit, 100) : q.limit);
+      const page = await this.store.listTenantsPage(filter, { after, limit: size });
+      const statuses = await this.statuses(page.items);
+      let looked = 0;
+      while (looked < page.items.length && rows.length < q.limit) {
+        const s = statuses[looked]!;
+        if ((!q.status || s.status === q.status) && (q.drifted === undefined || s.drift.drifted === q.drifted)) rows.push({ tenant: page.items[looked]!, status: s });
+        after = page.keys[looked]!;
+        looked++;
+      }
+      seen += looked;
+      more = looked < page.items.length || page.more;
+    }
+    return { rows, next: more ? after : null };
   }
 
   async requestRun(

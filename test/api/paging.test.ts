@@ -1,9 +1,10 @@
 /**
  * Every list pages (issue 11: 1,100 tenants answered 920 KB in one piece): `limit` (default 50,
  * at most 500) and an opaque `cursor`, `next_cursor` null on the last page; the list keys stay;
- * the CLI still sees every row.
+ * the CLI still sees every row. A status or drift filter looks at TENANT_FILTER_SCAN_LIMIT tenants
+ * at most per request (issue 13): a rare status never reads every tenant's status at once.
  */
-import { test, before, after } from 'node:test';
+import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,13 +30,13 @@ before(async () => {
 after(() => h.close());
 
 /** Every page of a list, following next_cursor; the pages' sizes too. */
-async function walk(path: string, key: string, query = ''): Promise<{ rows: any[]; sizes: number[] }> {
+async function walk(path: string, key: string, query = '', on: Harness = h): Promise<{ rows: any[]; sizes: number[] }> {
   const rows: any[] = [];
   const sizes: number[] = [];
   let cursor: string | null = null;
   do {
     const sep = path.includes('?') || query ? '&' : '?';
-    const r = await h.call('GET', `${path}${query ? `?${query}` : ''}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const r = await on.call('GET', `${path}${query ? `?${query}` : ''}${cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''}`);
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.ok(Array.isArray(r.body[key]), `the list stays under "${key}"`);
     assert.ok('next_cursor' in r.body);
@@ -140,4 +141,71 @@ test("the login answer lists GET /api/tenants's first page and its cursor, not e
   assert.deepEqual(r.body.tenants.map((t: { id: string }) => t.id), ids.slice(0, 50));
   const rest = await h.call('GET', `/api/tenants?cursor=${encodeURIComponent(r.body.tenants_next_cursor)}`);
   assert.deepEqual(rest.body.tenants.map((t: { id: string }) => t.id), ids.slice(50));
+});
+
+describe('with TENANT_FILTER_SCAN_LIMIT=10', () => {
+  const SCAN = 10;
+  const MANY = 26;
+  let b: Harness;
+  let all: string[];
+  let completed: string[];
+  before(async () => {
+    b = await startHarness({ config: { tenantFilterScanLimit: SCAN } });
+    all = [];
+    completed = [];
+    for (let i = 0; i < MANY; i++) {
+      // two tenants provisioned, the 4th and the 18th; the others NOT_STARTED
+      const done = i === 3 || i === 17;
+      const id = (await b.createTenant({ name: `Scan Shop ${i}`, country_code: 'KE', provisioning: { auto_start: done } })).tenant.id;
+      all.push(id);
+      if (done) completed.push(id);
+    }
+    for (const id of completed) await b.waitForStatus(id, ['COMPLETED']);
+  });
+  after(() => b?.close());
+
+  test('a filter that matches no tenant looks at TENANT_FILTER_SCAN_LIMIT tenants at most: an empty page and a next_cursor where the 10th tenant ends', async () => {
+    const first = await b.call('GET', '/api/tenants?status=FAILED&limit=5');
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(first.body.tenants, []);
+    assert.equal(typeof first.body.next_cursor, 'string', 'more tenants follow the ones looked at');
+    // the page ends at the last tenant looked at: the 10th, as an unfiltered page of 10 does
+    assert.equal(first.body.next_cursor, (await b.call('GET', `/api/tenants?limit=${SCAN}`)).body.next_cursor);
+    const drifted = await b.call('GET', '/api/tenants?drifted=true&limit=5');
+    assert.deepEqual(drifted.body.tenants, []);
+    assert.equal(drifted.body.next_cursor, first.body.next_cursor, 'drifted is bounded the same way');
+  });
+
+  test('following the cursors of a bounded filter reaches the end with every matching tenant exactly once', async () => {
+    const none = await walk('/api/tenants', 'tenants', 'status=FAILED&limit=5', b);
+    assert.deepEqual(none.rows, []);
+    assert.deepEqual(none.sizes, [0, 0, 0], `${MANY} tenants, ${SCAN} looked at per request`);
+    const done = await walk('/api/tenants', 'tenants', 'status=COMPLETED&limit=3', b);
+    assert.deepEqual(done.rows.map((t) => t.id), completed);
+    assert.deepEqual(done.sizes, [1, 1, 0]);
+    const waiting = await walk('/api/tenants', 'tenants', 'status=NOT_STARTED&limit=4', b);
+    assert.deepEqual(waiting.rows.map((t) => t.id), all.filter((id) => !completed.includes(id)));
+    assert.ok(waiting.sizes.every((n) => n <= 4), JSON.stringify(waiting.sizes));
+  });
+
+  test('the bound is never below the limit: an unfiltered page of more than TENANT_FILTER_SCAN_LIMIT tenants stays full, a filtered one looks at limit tenants', async () => {
+    const page = await b.call('GET', '/api/tenants?limit=20');
+    assert.deepEqual(page.body.tenants.map((t: any) => t.id), all.slice(0, 20));
+    const waiting = await b.call('GET', '/api/tenants?status=NOT_STARTED&limit=18');
+    assert.deepEqual(waiting.body.tenants.map((t: any) => t.id), all.slice(0, 18).filter((id) => !completed.includes(id)));
+    assert.equal(waiting.body.next_cursor, (await b.call('GET', '/api/tenants?limit=18')).body.next_cursor);
+  });
+
+  test('one page of the CLI that the bound left empty says more tenants follow, not that none has the status', async () => {
+    const configDir = await mkdtemp(path.join(tmpdir(), 'provisioner-paging-scan-'));
+    try {
+      const env = { API_URL: `${b.api}/api`, PROVISIONER_TOKEN: b.token, PROVISIONER_CONFIG_DIR: configDir };
+      const page = await cli(['tenants', 'list', '--status', 'FAILED', '--limit', '5'], env);
+      assert.equal(page.code, 0, page.stderr);
+      assert.match(page.stdout, /No FAILED tenant on this page; more tenants follow/);
+      assert.match(page.stderr, /More tenants follow: .*tenants list --status FAILED --limit 5 --cursor \S+/);
+    } finally {
+      await rm(configDir, { recursive: true, force: true });
+    }
+  });
 });

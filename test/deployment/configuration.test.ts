@@ -119,6 +119,7 @@ test('the defaults the table gives for the server settings are loadConfig\'s', (
     ENGINE_MAX_CONCURRENCY: (c) => c.engineMaxConcurrency,
     EVENT_STREAMS_PER_USER: (c) => c.eventStreamsPerUser,
     EVENT_STREAMS_MAX: (c) => c.eventStreamsMax,
+    TENANT_FILTER_SCAN_LIMIT: (c) => c.tenantFilterScanLimit,
     STEP_MAX_ATTEMPTS: (c) => c.retryPolicy.maxAttempts,
     STEP_RETRY_BASE_MS: (c) => c.retryPolicy.baseDelayMs,
     STEP_RETRY_MAX_MS: (c) => c.retryPolicy.maxDelayMs,

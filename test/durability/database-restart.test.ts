@@ -48,6 +48,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     loginThrottle: DEFAULT_LOGIN_THROTTLE,
     eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
     readinessCacheMs: 5_000,
+    tenantFilterScanLimit: 2_000,
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 5_000 },
     driftSweep: { ...DEFAULT_DRIFT_SWEEP_POLICY, enabled: false },
     webhooks: DEFAULT_WEBHOOK_POLICY,

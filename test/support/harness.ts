@@ -4,6 +4,7 @@ import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Confi
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY } from '../../src/runner/drift-sweeper.ts';
 import { DEFAULT_WEBHOOK_POLICY } from '../../src/runner/webhook-deliverer.ts';
+import { DEFAULT_TENANT_SCAN_LIMIT } from '../../src/application/provisioning-service.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { startProvisioner, DEMO_ADMIN, type RunningProvisioner } from '../../src/provisioner.ts';
 import { startErpnextSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/erpnext/index.ts';
@@ -118,6 +119,7 @@ export async function startProvisionerHarness(opts: {
     loginThrottle: DEFAULT_LOGIN_THROTTLE,
     eventStreamTokenCheckMs: DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS,
     readinessCacheMs: 5_000,
+    tenantFilterScanLimit: DEFAULT_TENANT_SCAN_LIMIT,
     // off unless a test turns it on: tests that fail a tenant on purpose press Continue themselves
     autoContinue: { ...DEFAULT_AUTO_CONTINUE_POLICY, enabled: false, intervalMs: 100 },
     // off unless a test turns it on: its reads would mix with the engine calls tests count

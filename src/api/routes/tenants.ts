@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { CreateTenantInput } from '../../application/provisioning-service.ts';
 import { assertStrongPassword, hashPassword } from '../../application/passwords.ts';
 import type { StatusView } from '../../application/status-view.ts';
-import type { PageKey, TenantRecord } from '../../ports/store.ts';
+import type { TenantRecord } from '../../ports/store.ts';
 import { AlreadyExistsError, InvalidInputError } from '../../domain/errors.ts';
 import { assertCanSee } from './provisioning.ts';
 import { visibleTenantIds } from '../plugins/authentication.ts';
@@ -79,6 +79,8 @@ const schemas = {
     tags,
     operationId: 'listTenants',
     summary: 'Tenants the caller may see, with their status, oldest first (filters: status, drifted; paging: limit, cursor)',
+    description:
+      'The status is derived from each tenant\'s steps, not stored, so a filter (status, drifted) is applied to the tenants as they are read, oldest first. One request looks at no more than TENANT_FILTER_SCAN_LIMIT tenants (default 2,000, never fewer than limit), matching or not: when a filter matches few or none of them, the page holds fewer than limit tenants, possibly none, and next_cursor is not null. A page ends at the last tenant looked at; follow next_cursor until it is null to see every matching tenant, each exactly once. Without a filter every page is full but the last.',
     querystring: TenantListQuery,
     response: {
       200: TenantList,
@@ -94,7 +96,7 @@ const schemas = {
   },
 };
 
-export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service }) => {
+export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store, service, tenantFilterScanLimit }) => {
 
   /** Creation shared by both bodies: the tenant, its admin user when given, then auto-start. */
   async function create(request: FastifyRequest, input: CreateTenantInput, admin: { email?: string; name?: string; password?: string }) {
@@ -139,28 +141,9 @@ export const tenantRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store,
   });
 
   app.get('/api/tenants', { schema: schemas.list, onRequest: [app.authenticate] }, async (req) => {
-    const { status, drifted, limit } = req.query;
-    const ids = visibleTenantIds(req.user);
-    const filter = ids === null ? {} : { ids };
-    // the status is derived, not stored: read pages until `limit` tenants match, and end the
-    // answer's page at the last tenant looked at, matching or not
-    const rows: Array<ReturnType<typeof tenantView> & { provisioning: ReturnType<typeof provisioningSummary> }> = [];
-    let after: PageKey | null = req.query.cursor ?? null;
-    let more = true;
-    while (more && rows.length < limit) {
-      const filtered = status !== undefined || drifted !== undefined;
-      const page = await store.listTenantsPage(filter, { after, limit: filtered ? Math.max(limit, 100) : limit });
-      const statuses = await service.statuses(page.items);
-      let looked = 0;
-      while (looked < page.items.length && rows.length < limit) {
-        const s = statuses[looked]!;
-        if ((!status || s.status === status) && (drifted === undefined || s.drift.drifted === drifted)) rows.push({ ...tenantView(page.items[looked]!, s), provisioning: provisioningSummary(s) });
-        after = page.keys[looked]!;
-        looked++;
-      }
-      more = looked < page.items.length || page.more;
-    }
-    return { tenants: rows, next_cursor: more && after ? encodeCursor(after) : null };
+    const { status, drifted, limit, cursor } = req.query;
+    const page = await service.listTenants({ ids: visibleTenantIds(req.user), status, drifted, after: cursor ?? null, limit, scanLimit: tenantFilterScanLimit });
+    return { tenants: page.rows.map(({ tenant, status: s }) => ({ ...tenantView(tenant, s), provisioning: provisioningSummary(s) })), next_cursor: page.next ? encodeCursor(page.next) : null };
   });
 
   app.get('/api/tenants/:id', { schema: schemas.get, onRequest: [app.authenticate] }, async (req) => {

@@ -387,7 +387,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Tenants the caller may see, with their status, oldest first (filters: status, drifted; paging: limit, cursor) */
+        /**
+         * Tenants the caller may see, with their status, oldest first (filters: status, drifted; paging: limit, cursor)
+         * @description The status is derived from each tenant's steps, not stored, so a filter (status, drifted) is applied to the tenants as they are read, oldest first. One request looks at no more than TENANT_FILTER_SCAN_LIMIT tenants (default 2,000, never fewer than limit), matching or not: when a filter matches few or none of them, the page holds fewer than limit tenants, possibly none, and next_cursor is not null. A page ends at the last tenant looked at; follow next_cursor until it is null to see every matching tenant, each exactly once. Without a filter every page is full but the last.
+         */
         get: operations["listTenants"];
         put?: never;
         /** Create a tenant; provisioning starts unless provisioning.auto_start is false */
@@ -5316,7 +5319,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        /** @description Pass as ?cursor= for the next page; null: this is the last page */
+                        /** @description Pass as ?cursor= for the next page; null: this is the last page. With status or drifted, a page may hold fewer than limit tenants, or none, and still have a next_cursor (the request looked at as many tenants as it may): follow it until null */
                         next_cursor: string | null;
                         tenants: {
                             admin_email: string | null;

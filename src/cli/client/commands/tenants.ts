@@ -36,6 +36,8 @@ export function registerTenantCommands(program: Command): void {
           : await api.getAll<'tenants', TenantRow>('/tenants', 'tenants', { status: opts.status });
         if (ctx.json) return ctx.outJson(answer);
         if (answer.next_cursor) process.stderr.write(`More tenants follow: ${cliCommand(`tenants list${opts.status ? ` --status ${opts.status}` : ''}${opts.limit ? ` --limit ${opts.limit}` : ''} --cursor ${answer.next_cursor}`)}\n`);
+        // a filtered page may be empty and still not the last: the API looks at so many tenants a request
+        if (answer.tenants.length === 0 && opts.status && answer.next_cursor) return ctx.out(`No ${opts.status} tenant on this page; more tenants follow (the command above).`);
         if (answer.tenants.length === 0) return ctx.out(opts.status ? `No tenant is ${opts.status}.` : `No tenants yet: ${cliCommand('tenants create --name "Shop" --country KE')}`);
         const s = ctx.style;
         ctx.out(s.bold(`${'ID'.padEnd(36)}  ${'NAME'.padEnd(28)}  ${'STATUS'.padEnd(11)}  ${'PROGRESS'.padEnd(17)}  CURRENT STEP`));
