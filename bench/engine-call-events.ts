@@ -9,6 +9,7 @@
  *
  * Only 127.0.0.1 is ever a target.
  */
+import { DEFAULT_RESUME_SETTLE_MS } from '../src/runner/run-executor.ts';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +60,7 @@ const config: Config = {
   odooDemoPort: null,
   workerInProcess: false,
   leaseMs: 30_000,
+  resumeSettleMs: DEFAULT_RESUME_SETTLE_MS,
   engineBudgets: { readMs: 5_000, writeMs: 5_000, companyInsertMs: 10_000 },
   engineMaxConcurrency: 8,
   eventStreamsPerUser: 10,

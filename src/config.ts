@@ -70,7 +70,7 @@ export interface Config {
   /** Lease of a claimed run. (Default: 30000 ms; env PROVISIONER_LEASE_MS) */
   leaseMs: number;
   /** A step a dead worker left in flight waits this long before it runs again (run-executor.ts). (Default: DEFAULT_RESUME_SETTLE_MS) */
-  resumeSettleMs?: number;
+  resumeSettleMs: number;
   /** How long engine calls may take: reads, writes, the Company insert. (env ENGINE_TIMEOUT_MS, ENGINE_WRITE_TIMEOUT_MS, ENGINE_COMPANY_TIMEOUT_MS) */
   engineBudgets: EngineTimeBudgets;
   /** Concurrent requests to one engine from the whole fleet (slots in PostgreSQL, fewer while it is overloaded). (Default: 8; env ENGINE_MAX_CONCURRENCY) */

@@ -112,7 +112,7 @@ test('the defaults the table gives for the server settings are loadConfig\'s', (
     PROVISIONER_PG_PORT: (c) => c.embeddedPgPort,
     SIMULATOR_PORT: (c) => c.simulatorPort,
     PROVISIONER_LEASE_MS: (c) => c.leaseMs,
-    PROVISIONER_RESUME_SETTLE_MS: (c) => c.resumeSettleMs!,
+    PROVISIONER_RESUME_SETTLE_MS: (c) => c.resumeSettleMs,
     ENGINE_TIMEOUT_MS: (c) => c.engineBudgets.readMs,
     ENGINE_WRITE_TIMEOUT_MS: (c) => c.engineBudgets.writeMs,
     ENGINE_COMPANY_TIMEOUT_MS: (c) => c.engineBudgets.companyInsertMs,

@@ -1,3 +1,4 @@
+import { DEFAULT_RESUME_SETTLE_MS } from '../../src/runner/run-executor.ts';
 import { TEST_ENCRYPTION_KEYS, TEST_JWT_SECRET } from '../support/secrets.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,6 +41,7 @@ test('a PostgreSQL restart in the middle of runs: the API and the worker reconne
     odooDemoPort: null,
     workerInProcess: true,
     leaseMs: 2_000,
+    resumeSettleMs: DEFAULT_RESUME_SETTLE_MS,
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
     eventStreamsPerUser: 10,

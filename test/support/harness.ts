@@ -1,6 +1,7 @@
 import { TEST_ENCRYPTION_KEYS, TEST_JWT_SECRET } from './secrets.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_EVENT_STREAM_TOKEN_CHECK_MS, DEFAULT_LOGIN_THROTTLE, type Config } from '../../src/config.ts';
+import { DEFAULT_RESUME_SETTLE_MS } from '../../src/runner/run-executor.ts';
 import { DEFAULT_AUTO_CONTINUE_POLICY } from '../../src/domain/auto-continue.ts';
 import { DEFAULT_DRIFT_SWEEP_POLICY } from '../../src/runner/drift-sweeper.ts';
 import { DEFAULT_WEBHOOK_POLICY } from '../../src/runner/webhook-deliverer.ts';
@@ -111,6 +112,7 @@ export async function startProvisionerHarness(opts: {
     odooDemoPort: null,
     workerInProcess: true,
     leaseMs: 5_000,
+    resumeSettleMs: DEFAULT_RESUME_SETTLE_MS,
     engineBudgets: { readMs: 2_000, writeMs: 2_000, companyInsertMs: 2_000 },
     engineMaxConcurrency: 8,
     eventStreamsPerUser: 10,
