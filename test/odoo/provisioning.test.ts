@@ -167,6 +167,16 @@ describe('Odoo simulator faults', () => {
     assert.deepEqual(sim.sim.duplicates(), []);
   });
 
+  test('a company create that meets another process\'s new company (MissingError of a res.company) is retried, not failed', async () => {
+    // what a real Odoo 17 answered to one of two workers making companies at the same moment; the transaction was rolled back
+    sim.sim.injectFault({ model: 'res.company', method: 'create', exception: { name: 'odoo.exceptions.MissingError', message: 'Record does not exist or has been deleted.\n(Record: res.company(30,), User: 2)' }, count: 1 });
+    const { tenant } = await h.createTenant({ name: 'Odoo Racing Company', country_code: 'KE', engine_id: 'odoo-f' });
+    const status = await h.waitForStatus(tenant.id, ['COMPLETED', 'FAILED', 'PARTIAL']);
+    assert.equal(status.status, 'COMPLETED', JSON.stringify(status.errors));
+    assert.equal(status.steps.find((s: any) => s.id === 'step_2_company').attempts, 2, 'tried once more, as a conflict');
+    assert.equal(sim.sim.list('res.company').filter((c) => c.name === 'Odoo Racing Company').length, 1);
+  });
+
   test('an Odoo engine with a wrong API key refuses the start with ENGINE_AUTH_FAILED and a hint', async () => {
     const reg = await h.call('POST', '/api/engines', { id: 'odoo-bad', kind: 'odoo', base_url: sim.url, database: sim.db, login: sim.login, api_key: 'not-the-key' });
     assert.equal(reg.status, 201);

@@ -1,6 +1,6 @@
 import type { EngineHealth } from '../../ports/engine.ts';
 import type { OdooCompany, OdooJournal, OdooModule, OdooPartner, OdooPaymentMethod, OdooPort, OdooPosConfig, OdooPosSession, OdooProduct, OdooWarehouse } from '../../ports/odoo.ts';
-import { EngineConflictError, EngineNotOdooError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
+import { EngineConflictError, EngineNotFoundError, EngineNotOdooError, EngineValidationError, isProvisionerError } from '../../domain/errors.ts';
 import { OdooRpcClient, type OdooRpcOptions } from './odoo-rpc.ts';
 import { SiteCache } from '../site-cache.ts';
 
@@ -127,7 +127,10 @@ export class OdooEngine implements OdooPort {
    * Companies are made one at a time per engine in this process, with the charts (see loadChart):
    * made side by side on Odoo 17, 3 of 4 failed (a foreign-key violation on res_company.partner_id,
    * "Access to unauthorized or invalid companies."). What still meets across processes is a
-   * conflict, rolled back and retried.
+   * conflict, rolled back and retried: the foreign-key violation, and a MissingError naming
+   * another new company (the chaos harness against a real Odoo 17 with two workers: "Record does
+   * not exist or has been deleted. (Record: res.company(30,), User: 2)" for a company another
+   * request was making at that moment).
    */
   async createCompany(input: { name: string; currencyId: number; countryId: number | null }): Promise<number> {
     try {
@@ -136,6 +139,7 @@ export class OdooEngine implements OdooPort {
       );
     } catch (e) {
       if (e instanceof EngineValidationError && /res_company_partner_id_fkey/.test(e.message)) throw new EngineConflictError(`res.company.create: ${e.message}`);
+      if (e instanceof EngineNotFoundError && /\(Record: res\.company\(/.test(e.message)) throw new EngineConflictError(e.message);
       throw e;
     }
   }
