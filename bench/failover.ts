@@ -67,5 +67,6 @@ an idle worker process resumes it. Time from the kill to the run's \`run_resumed
 
 Target ≤ 1500 ms: ${met ? 'met' : 'not met'}. The dead worker's session ends with it, which frees its tenant lock; idle workers look for
 running runs whose lock nobody holds every 250 ms (\`orphanCheckMs\`), so the lease no longer decides (it stays the fallback when a worker
-is alive but cut off).`.split('\n'));
+is alive but cut off). Once resumed, the interrupted step waits \`PROVISIONER_RESUME_SETTLE_MS\` (10 s) before it reads the engine
+again, for a create the dead worker may have left at work there (docs/chaos.md, real Odoo).`.split('\n'));
 process.exit(met ? 0 : 1);
