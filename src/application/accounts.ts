@@ -1,7 +1,7 @@
 import { AlreadyExistsError, InvalidInputError, ProvisionerError } from '../domain/errors.ts';
 import { isUniqueViolation } from '../adapters/postgres/database.ts';
 import type { PostgresStore } from '../adapters/postgres/store.ts';
-import { isPlatformRole, type Role, type UserRecord } from '../ports/store.ts';
+import { isPlatformRole, type AuditEntry, type Role, type UserRecord } from '../ports/store.ts';
 import { assertStrongPassword, hashPassword } from './passwords.ts';
 import { TenantNotFoundError } from './provisioning-service.ts';
 
@@ -56,12 +56,14 @@ export function assertRoleFitsTenant(role: Role, tenantId: string | null): void 
 export async function createAccount(
   store: Pick<PostgresStore, 'getTenant' | 'createUser'>,
   input: { email: string; name?: string | null; password: string; role: Role; tenantId: string | null },
+  /** The audit line of the new user, written in the same transaction. */
+  audit: ((user: UserRecord) => AuditEntry) | null,
 ): Promise<UserRecord> {
   assertRoleFitsTenant(input.role, input.tenantId);
   if (input.tenantId && !(await store.getTenant(input.tenantId))) throw new TenantNotFoundError(input.tenantId);
   assertStrongPassword(input.password, input.email);
   try {
-    return await store.createUser({ email: input.email, name: input.name ?? null, passwordHash: await hashPassword(input.password), role: input.role, tenantId: input.tenantId });
+    return await store.createUser({ email: input.email, name: input.name ?? null, passwordHash: await hashPassword(input.password), role: input.role, tenantId: input.tenantId }, audit);
   } catch (e) {
     if (isUniqueViolation(e, 'users_email')) throw new AlreadyExistsError('USER_EXISTS', `A user with email ${input.email} already exists`, 'Use another email.');
     throw e;

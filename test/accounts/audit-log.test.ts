@@ -129,6 +129,24 @@ test('the last page of the audit log has no next_cursor, also when it is exactly
   assert.equal(last.body.next_cursor, null);
 });
 
+test('a new user and its audit line are written together: when the line cannot be written, there is no user', async () => {
+  const pool = h.provisioner.db.pool;
+  // the audit table refuses this one line, as a full disk or a lost connection would at that instant
+  await pool.query(`create function onboarding.refuse_audit() returns trigger language plpgsql as $$
+    begin if new.details->>'email' = 'unaudited@example.com' then raise exception 'audit refused by the test'; end if; return new; end $$`);
+  await pool.query(`create trigger refuse_audit before insert on onboarding.audit_log for each row execute function onboarding.refuse_audit()`);
+  try {
+    const res = await h.call('POST', '/api/users', { email: 'unaudited@example.com', password: 'a long operator passphrase 42', role: 'platform_viewer' });
+    assert.equal(res.status, 500, JSON.stringify(res.body));
+    const { rows } = await pool.query(`select 1 from onboarding.users where email = 'unaudited@example.com'`);
+    assert.equal(rows.length, 0, 'no user without its audit line');
+  } finally {
+    await pool.query(`drop trigger refuse_audit on onboarding.audit_log; drop function onboarding.refuse_audit()`);
+  }
+  const again = await h.call('POST', '/api/users', { email: 'unaudited@example.com', password: 'a long operator passphrase 42', role: 'platform_viewer' });
+  assert.equal(again.status, 201, 'the same request works once the audit line can be written');
+});
+
 test('only platform admins read the audit log', async () => {
   const tenantId = (await h.createTenant({ name: 'Private Audit Shop', country_code: 'KE', provisioning: { auto_start: false } })).tenant.id;
   const tenantAdmin = await userWithToken(h, { email: 'tenant-admin@example.com', role: 'tenant_admin', tenant_id: tenantId });

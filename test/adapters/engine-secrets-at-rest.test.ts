@@ -233,7 +233,7 @@ test('outside demo mode, serve and worker refuse to start without a key while en
   // no engine yet: starts, and registering one is refused rather than stored in clear text
   const keyless = await startProvisioner(loadConfig(settings), silent);
   try {
-    await createAccount(keyless.db.store, { email: 'ops@example.com', password: 'keyless-Passw0rd-long', role: 'platform_admin', tenantId: null });
+    await createAccount(keyless.db.store, { email: 'ops@example.com', password: 'keyless-Passw0rd-long', role: 'platform_admin', tenantId: null }, null);
     const login = await fetch(`${keyless.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ops@example.com', password: 'keyless-Passw0rd-long' }) });
     const token = ((await login.json()) as { access_token: string }).access_token;
     const res = await fetch(`${keyless.url}/api/engines`, {

@@ -220,7 +220,7 @@ test('outside demo mode without a key, creating a webhook answers 503 ENCRYPTION
   const settings = { DATABASE_URL: db.url, PROVISIONER_JWT_SECRET: TEST_JWT_SECRET, PORT: '0', HOST: '127.0.0.1' };
   const keyless = await startProvisioner(loadConfig(settings), createLogger({ level: 'silent' }));
   try {
-    await createAccount(keyless.db.store, { email: 'ops@example.com', password: 'keyless-Passw0rd-long', role: 'platform_admin', tenantId: null });
+    await createAccount(keyless.db.store, { email: 'ops@example.com', password: 'keyless-Passw0rd-long', role: 'platform_admin', tenantId: null }, null);
     const login = await fetch(`${keyless.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ops@example.com', password: 'keyless-Passw0rd-long' }) });
     const token = ((await login.json()) as { access_token: string }).access_token;
     const secret = secretOf('keyless');

@@ -259,12 +259,17 @@ export class PostgresStore {
 
   // ---- users -------------------------------------------------------------------------------
 
-  async createUser(u: { email: string; name?: string | null; passwordHash: string; role: Role; tenantId?: string | null }): Promise<UserRecord> {
-    const { rows } = await this.pool.query(
-      `insert into onboarding.users (email, name, password_hash, role, tenant_id) values (lower($1), $2, $3, $4, $5) returning *`,
-      [u.email, u.name ?? null, u.passwordHash, u.role, u.tenantId ?? null],
-    );
-    return toUser(rows[0]!);
+  /** Inserts a user and, in the same transaction, the audit line `audit` makes of it: neither without the other. */
+  async createUser(u: { email: string; name?: string | null; passwordHash: string; role: Role; tenantId?: string | null }, audit: ((user: UserRecord) => AuditEntry) | null = null): Promise<UserRecord> {
+    return inTransaction(this.pool, async (c) => {
+      const { rows } = await c.query(
+        `insert into onboarding.users (email, name, password_hash, role, tenant_id) values (lower($1), $2, $3, $4, $5) returning *`,
+        [u.email, u.name ?? null, u.passwordHash, u.role, u.tenantId ?? null],
+      );
+      const user = toUser(rows[0]!);
+      if (audit) await this.recordAudit(audit(user), c);
+      return user;
+    });
   }
 
   async findUserByEmail(email: string): Promise<UserRecord | null> {

@@ -91,8 +91,9 @@ export const userRoutes: FastifyPluginAsyncZod<ApiDeps> = async (app, { store })
 
   app.post('/api/users', { schema: schemas.create }, async (req, reply) => {
     const b = req.body;
-    const user = await createAccount(store, { email: b.email, name: b.name ?? null, password: b.password, role: b.role, tenantId: b.tenant_id ?? null });
-    await store.recordAudit(auditEntry(req, 'user.create', 'user', user.id, { email: user.email, role: user.role, tenant_id: user.tenantId }));
+    const user = await createAccount(store, { email: b.email, name: b.name ?? null, password: b.password, role: b.role, tenantId: b.tenant_id ?? null }, (u) =>
+      auditEntry(req, 'user.create', 'user', u.id, { email: u.email, role: u.role, tenant_id: u.tenantId }),
+    );
     return reply.status(201).send({ user: userView(user) });
   });
 

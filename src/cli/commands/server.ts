@@ -147,9 +147,16 @@ export function registerServerCommands(program: Command): void {
       const config = loadConfig(process.env, { signsTokens: false });
       const db = await openDatabase(config, createLogger({ level: 'warn' }));
       try {
-        const user = await createAccount(db.store, { email: opts.email, password, role: opts.role as Role, tenantId: opts.tenant?.toLowerCase() ?? null });
         // no API caller to name: the actor is null, as for the server's own changes
-        await db.store.recordAudit({ actorId: null, actorEmail: null, action: 'user.create', targetType: 'user', targetId: user.id, details: { email: user.email, role: user.role, tenant_id: user.tenantId, via: 'provisioner users create' }, ip: null });
+        const user = await createAccount(db.store, { email: opts.email, password, role: opts.role as Role, tenantId: opts.tenant?.toLowerCase() ?? null }, (u) => ({
+          actorId: null,
+          actorEmail: null,
+          action: 'user.create',
+          targetType: 'user',
+          targetId: u.id,
+          details: { email: u.email, role: u.role, tenant_id: u.tenantId, via: 'provisioner users create' },
+          ip: null,
+        }));
         process.stdout.write(`created ${user.role} ${user.email} (${user.id})\n`);
       } finally {
         await db.close();
