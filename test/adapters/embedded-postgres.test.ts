@@ -4,11 +4,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { canConnect, startEmbeddedPostgres } from '../../src/adapters/postgres/embedded.ts';
+import { freePort } from '../support/ports.ts';
 
 test('a server left running on the port is reused only when it serves our own data folder', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'provisioner-embedded-'));
   chmodSync(root, 0o755); // postgres runs as its own user and must reach its data folder
-  const port = 54_900 + Math.floor(Math.random() * 90);
+  const port = await freePort();
   const first = await startEmbeddedPostgres({ dataDir: path.join(root, 'a'), port });
   try {
     // the orphan of a kill -9'd run of the same folder: reused
@@ -37,7 +38,7 @@ test('after the database was killed and started again, stop() ends the one runni
   const root = mkdtempSync(path.join(tmpdir(), 'provisioner-embedded-'));
   chmodSync(root, 0o755);
   const dir = path.join(root, 'pg');
-  const port = 54_900 + Math.floor(Math.random() * 90);
+  const port = await freePort();
   const admin = `postgres://postgres:password@127.0.0.1:${port}/postgres`;
   const postmaster = () => Number(readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const first = await startEmbeddedPostgres({ dataDir: dir, port });

@@ -1,5 +1,6 @@
 import { DEFAULT_RESUME_SETTLE_MS } from '../../src/runner/run-executor.ts';
 import { TEST_ENCRYPTION_KEYS, TEST_JWT_SECRET } from '../support/secrets.ts';
+import { freePort } from '../support/ports.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,7 +20,8 @@ import { DEFAULT_WEBHOOK_POLICY } from '../../src/runner/webhook-deliverer.ts';
 test('a PostgreSQL restart in the middle of runs: the API and the worker reconnect and every run ends COMPLETED', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'provisioner-restart-'));
   chmodSync(dir, 0o755); // postgres runs as its own user and must reach its data folder
-  const port = 54_400 + Math.floor(Math.random() * 500);
+  // a port free now: a random one can be a local port of one of the suite's own connections (the ephemeral range)
+  const port = await freePort();
   let pg = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port });
   const sim = await startErpnextSimulator({ port: 0 });
   sim.sim.injectLatency(40);

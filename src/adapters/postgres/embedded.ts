@@ -74,7 +74,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   try {
     await server.start();
   } catch (e) {
-    throw new Error(`Embedded PostgreSQL did not start on port ${opts.port} (data in ${dir}): ${e instanceof Error ? e.message : String(e)}. Is another server using the port?`);
+    // the library rejects with nothing when the server exits before it is ready (e.g. its port is taken)
+    const why = e instanceof Error ? e.message : e === undefined ? 'the server exited before accepting connections' : String(e);
+    throw new Error(`Embedded PostgreSQL did not start on port ${opts.port} (data in ${dir}): ${why}. Is another server using the port?`);
   }
   await ensureDatabase(`${base}/postgres`, database);
   const child = () => (server as unknown as { process?: ChildProcess }).process;
