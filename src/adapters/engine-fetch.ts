@@ -87,6 +87,7 @@ export function refusalIn(e: unknown): EngineUrlForbiddenError | undefined {
   return undefined;
 }
 
+/** The engine answered with a redirect, which is never followed: the policy checked this URL, not where it points. */
 export class EngineRedirectError extends ProvisionerError {
   constructor(what: string, status: number) {
     super('ENGINE_REDIRECTED', `${what} answered with a redirect (HTTP ${status}); redirects are not followed`, 'Register the engine with the URL it answers at (its final https:// address, e.g. without a trailing path or with https instead of http), then use "Continue".', { httpStatus: 502 });
